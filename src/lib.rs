@@ -1,0 +1,4 @@
+//! digitlab: MNIST classification experiments, trained on dfdx, driven from a terminal.
+
+pub mod data;
+pub mod model;

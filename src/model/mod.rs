@@ -1,0 +1,236 @@
+//! The multi-layer perceptron: an architecture chosen at run time, stored as dfdx tensors.
+
+pub mod activation;
+pub mod backprop;
+pub mod io;
+#[cfg(test)]
+mod reference;
+
+use std::fmt;
+
+use dfdx::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+pub use activation::{Activation, Init};
+
+pub const MAX_HIDDEN_LAYERS: usize = 8;
+pub const MAX_NEURONS: usize = 4096;
+
+/// A 2-D runtime-shaped tensor on the CPU.
+pub type Matrix = Tensor<(usize, usize), f32, Cpu>;
+/// A 1-D runtime-shaped tensor on the CPU.
+pub type Vector = Tensor<(usize,), f32, Cpu>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HiddenLayer {
+    pub neurons: usize,
+    pub activation: Activation,
+}
+
+/// `input → hidden… → classes (softmax)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Architecture {
+    pub input: usize,
+    pub hidden: Vec<HiddenLayer>,
+    pub classes: usize,
+}
+
+impl Architecture {
+    /// Checks the limits a form or flag must respect, naming the offending layer.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.hidden.len() > MAX_HIDDEN_LAYERS {
+            return Err(format!("at most {MAX_HIDDEN_LAYERS} hidden layers (got {})", self.hidden.len()));
+        }
+        for (i, l) in self.hidden.iter().enumerate() {
+            if !(1..=MAX_NEURONS).contains(&l.neurons) {
+                return Err(format!(
+                    "hidden layer {}: neurons must be 1–{MAX_NEURONS} (got {})",
+                    i + 1,
+                    l.neurons
+                ));
+            }
+        }
+        if self.input == 0 || self.classes < 2 {
+            return Err(format!("input {} and classes {} must be ≥ 1 and ≥ 2", self.input, self.classes));
+        }
+        Ok(())
+    }
+
+    /// `(fan_in, fan_out, activation)` of each dense layer; the output layer has no activation.
+    pub fn layer_shapes(&self) -> Vec<(usize, usize, Option<Activation>)> {
+        let mut out = Vec::new();
+        let mut fan_in = self.input;
+        for l in &self.hidden {
+            out.push((fan_in, l.neurons, Some(l.activation)));
+            fan_in = l.neurons;
+        }
+        out.push((fan_in, self.classes, None));
+        out
+    }
+
+    pub fn param_count(&self) -> usize {
+        self.layer_shapes().iter().map(|(i, o, _)| i * o + o).sum()
+    }
+
+    /// Short form for directory names: `128relu-64tanh`, or `softmax` without hidden layers.
+    pub fn slug(&self) -> String {
+        if self.hidden.is_empty() {
+            return "softmax".into();
+        }
+        self.hidden
+            .iter()
+            .map(|l| format!("{}{}", l.neurons, l.activation.name().replace('-', "")))
+            .collect::<Vec<_>>()
+            .join("-")
+    }
+}
+
+impl fmt::Display for Architecture {
+    /// `784 → 128 relu → 10 softmax`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.input)?;
+        for l in &self.hidden {
+            write!(f, " → {} {}", l.neurons, l.activation)?;
+        }
+        write!(f, " → {} softmax", self.classes)
+    }
+}
+
+/// One fully connected layer: `y = x · w + b`, `w` stored as `(fan_in, fan_out)`.
+#[derive(Debug, Clone)]
+pub struct Dense {
+    pub w: Matrix,
+    pub b: Vector,
+}
+
+impl Dense {
+    pub fn fan_in(&self) -> usize {
+        self.w.shape().0
+    }
+    pub fn fan_out(&self) -> usize {
+        self.w.shape().1
+    }
+}
+
+/// The network. Cloning is cheap (tensors share storage until written).
+#[derive(Debug, Clone)]
+pub struct Mlp {
+    pub arch: Architecture,
+    pub layers: Vec<Dense>,
+    pub dev: Cpu,
+}
+
+impl Mlp {
+    /// A freshly initialised network: weights uniform with the He or Glorot limit suited to the layer's
+    /// activation (Glorot for the softmax output), biases zero. Same seed ⇒ same weights.
+    pub fn new(arch: &Architecture, seed: u64) -> Mlp {
+        let dev = Cpu::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let layers = arch
+            .layer_shapes()
+            .into_iter()
+            .map(|(fan_in, fan_out, act)| {
+                let init = act.map_or(Init::Glorot, Activation::init);
+                let limit = match init {
+                    Init::He => (6.0 / fan_in as f32).sqrt(),
+                    Init::Glorot => (6.0 / (fan_in + fan_out) as f32).sqrt(),
+                };
+                let w: Vec<f32> = (0..fan_in * fan_out).map(|_| rng.gen_range(-limit..limit)).collect();
+                Dense {
+                    w: dev.tensor_from_vec(w, (fan_in, fan_out)),
+                    b: dev.tensor_from_vec(vec![0.0; fan_out], (fan_out,)),
+                }
+            })
+            .collect();
+        Mlp { arch: arch.clone(), layers, dev }
+    }
+
+    /// The activation after layer `i` (None for the output layer).
+    pub fn activation(&self, i: usize) -> Option<Activation> {
+        self.arch.hidden.get(i).map(|l| l.activation)
+    }
+
+    /// Logits for a batch of `x.len() / input` images given as floats in 0..1, row-major.
+    /// No tape is built: inference needs no gradients.
+    pub fn logits(&self, x: Vec<f32>) -> Vec<f32> {
+        let rows = x.len() / self.arch.input;
+        let mut a = self.dev.tensor_from_vec(x, (rows, self.arch.input));
+        let last = self.layers.len() - 1;
+        for (i, layer) in self.layers.iter().enumerate() {
+            let mut z = backprop::affine(&a, layer);
+            if let Some(act) = self.activation(i) {
+                act.apply(&mut z);
+            }
+            if i == last {
+                return z;
+            }
+            a = self.dev.tensor_from_vec(z, (rows, layer.fan_out()));
+        }
+        unreachable!("an MLP has at least its output layer")
+    }
+
+    /// The incoming weights of first-layer unit `j` (one per input pixel). Without hidden layers these
+    /// are the weights of output class `j`, which is just as telling a picture.
+    pub fn first_layer_unit(&self, j: usize) -> Vec<f32> {
+        let w = self.layers[0].w.as_vec();
+        let (fan_in, fan_out) = *self.layers[0].w.shape();
+        (0..fan_in).map(|i| w[i * fan_out + j]).collect()
+    }
+
+    pub fn first_layer_units(&self) -> usize {
+        self.layers[0].fan_out()
+    }
+}
+
+/// Converts pixel bytes to the network's input scale (0..1).
+pub fn pixels_to_input(pixels: &[u8], out: &mut Vec<f32>) {
+    out.clear();
+    out.extend(pixels.iter().map(|&p| p as f32 * (1.0 / 255.0)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn arch(hidden: &[(usize, Activation)]) -> Architecture {
+        Architecture {
+            input: 784,
+            hidden: hidden.iter().map(|&(neurons, activation)| HiddenLayer { neurons, activation }).collect(),
+            classes: 10,
+        }
+    }
+
+    #[test]
+    fn display_param_count_and_slug() {
+        let a = arch(&[(128, Activation::Relu)]);
+        assert_eq!(a.to_string(), "784 → 128 relu → 10 softmax");
+        assert_eq!(a.param_count(), 784 * 128 + 128 + 128 * 10 + 10);
+        assert_eq!(a.slug(), "128relu");
+        assert_eq!(arch(&[]).slug(), "softmax");
+    }
+
+    #[test]
+    fn validation_names_the_layer() {
+        let err = arch(&[(64, Activation::Relu), (0, Activation::Tanh)]).validate().unwrap_err();
+        assert_eq!(err, "hidden layer 2: neurons must be 1–4096 (got 0)");
+        assert!(arch(&[(5000, Activation::Relu)]).validate().is_err());
+        assert!(arch(&vec![(4, Activation::Relu); 9]).validate().is_err());
+        assert!(arch(&[]).validate().is_ok());
+    }
+
+    #[test]
+    fn init_is_seeded_and_scaled_for_the_activation() {
+        let a = arch(&[(128, Activation::Relu)]);
+        let (m1, m2, m3) = (Mlp::new(&a, 1), Mlp::new(&a, 1), Mlp::new(&a, 2));
+        assert_eq!(m1.layers[0].w.as_vec(), m2.layers[0].w.as_vec());
+        assert_ne!(m1.layers[0].w.as_vec(), m3.layers[0].w.as_vec());
+        let he = (6.0f32 / 784.0).sqrt();
+        let max = m1.layers[0].w.as_vec().iter().fold(0f32, |m, v| m.max(v.abs()));
+        assert!(max <= he && max > 0.9 * he, "max |w| {max} vs He limit {he}");
+        let glorot = (6.0f32 / 138.0).sqrt();
+        let max_out = m1.layers[1].w.as_vec().iter().fold(0f32, |m, v| m.max(v.abs()));
+        assert!(max_out <= glorot && max_out > 0.8 * glorot);
+    }
+}

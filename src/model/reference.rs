@@ -1,0 +1,86 @@
+//! The plain dfdx autodiff path (tape on the input batch), kept as the yardstick for `backprop.rs`.
+
+use dfdx::prelude::*;
+
+use super::activation::LEAKY_SLOPE;
+use super::{Activation, Mlp};
+
+/// Mean cross-entropy and gradients `(w, b)` per layer, computed by dfdx's tape.
+pub fn loss_and_grads(mlp: &Mlp, x: Vec<f32>, labels: &[u8]) -> (f32, Vec<Vec<f32>>, Vec<Vec<f32>>) {
+    let dev = &mlp.dev;
+    let rows = labels.len();
+    let mut a = dev.tensor_from_vec(x, (rows, mlp.arch.input)).leaky_traced();
+    for (i, layer) in mlp.layers.iter().enumerate() {
+        let shape = (rows, layer.fan_out());
+        let z = a.matmul(layer.w.clone()) + layer.b.clone().broadcast_like::<_, Axis<0>>(&shape);
+        a = match mlp.activation(i) {
+            Some(Activation::Sigmoid) => z.sigmoid(),
+            Some(Activation::Relu) => z.relu(),
+            Some(Activation::Tanh) => z.tanh(),
+            Some(Activation::LeakyRelu) => z.prelu(LEAKY_SLOPE),
+            Some(Activation::Gelu) => z.fast_gelu(),
+            Some(Activation::Identity) | None => z,
+        };
+    }
+    let classes = mlp.arch.classes;
+    let mut onehot = vec![0.0f32; rows * classes];
+    for (r, &l) in labels.iter().enumerate() {
+        onehot[r * classes + l as usize] = 1.0;
+    }
+    let targets = dev.tensor_from_vec(onehot, (rows, classes));
+    let loss = cross_entropy_with_logits_loss(a, targets);
+    let value = loss.array();
+    let grads = loss.backward();
+    let w = mlp.layers.iter().map(|l| grads.get(&l.w).as_vec()).collect();
+    let b = mlp.layers.iter().map(|l| grads.get(&l.b).as_vec()).collect();
+    (value, w, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::data;
+    use crate::model::backprop::{self, Gradients};
+    use crate::model::{pixels_to_input, Activation, Architecture, HiddenLayer, Mlp};
+    use dfdx::prelude::*;
+
+    /// Largest |a - b| relative to the largest |b| of the tensor (gradients span orders of magnitude).
+    fn rel_err(a: &[f32], b: &[f32]) -> f32 {
+        let scale = b.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
+        a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs())) / scale
+    }
+
+    /// The fast path must give dfdx autodiff's gradients, on a real MNIST batch, for every activation.
+    /// Tolerance: 1e-4 relative to the tensor's largest gradient (f32 sums in a different order).
+    #[test]
+    fn fast_backprop_matches_dfdx_autodiff_for_every_activation() {
+        let mnist = data::load_dir(&data::locate::bundled_dir().unwrap()).unwrap();
+        let batch = mnist.train.head(32);
+        let mut x = Vec::new();
+        pixels_to_input(&batch.images, &mut x);
+        for act in Activation::ALL {
+            let arch = Architecture {
+                input: 784,
+                hidden: vec![
+                    HiddenLayer { neurons: 24, activation: act },
+                    HiddenLayer { neurons: 12, activation: act },
+                ],
+                classes: 10,
+            };
+            let mut mlp = Mlp::new(&arch, 3);
+            // Non-zero biases so that bias gradients flow through every path.
+            for l in &mut mlp.layers {
+                let n = l.fan_out();
+                l.b = mlp.dev.tensor_from_vec((0..n).map(|i| (i as f32 - 5.0) * 0.03).collect(), (n,));
+            }
+            let (ref_loss, ref_w, ref_b) = super::loss_and_grads(&mlp, x.clone(), &batch.labels);
+            let mut grads = Gradients::zeros(&mlp);
+            let xt = mlp.dev.tensor_from_vec(x.clone(), (32, 784));
+            let stats = backprop::loss_and_grads(&mlp, xt, &batch.labels, &mut grads);
+            assert!((stats.loss - ref_loss).abs() < 1e-5, "{act}: loss {} vs {ref_loss}", stats.loss);
+            for l in 0..3 {
+                let (ew, eb) = (rel_err(&grads.w[l], &ref_w[l]), rel_err(&grads.b[l], &ref_b[l]));
+                assert!(ew < 1e-4 && eb < 1e-4, "{act} layer {l}: w err {ew}, b err {eb}");
+            }
+        }
+    }
+}
