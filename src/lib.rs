@@ -2,3 +2,6 @@
 
 pub mod data;
 pub mod model;
+pub mod metrics;
+pub mod train;
+pub mod cli;

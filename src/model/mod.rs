@@ -147,6 +147,12 @@ impl Mlp {
         Mlp { arch: arch.clone(), layers, dev }
     }
 
+    /// Wraps a row-major batch of inputs (floats in 0..1) as the matrix the first layer takes.
+    pub fn input_matrix(&self, x: Vec<f32>) -> Matrix {
+        let rows = x.len() / self.arch.input;
+        self.dev.tensor_from_vec(x, (rows, self.arch.input))
+    }
+
     /// The activation after layer `i` (None for the output layer).
     pub fn activation(&self, i: usize) -> Option<Activation> {
         self.arch.hidden.get(i).map(|l| l.activation)
@@ -156,7 +162,7 @@ impl Mlp {
     /// No tape is built: inference needs no gradients.
     pub fn logits(&self, x: Vec<f32>) -> Vec<f32> {
         let rows = x.len() / self.arch.input;
-        let mut a = self.dev.tensor_from_vec(x, (rows, self.arch.input));
+        let mut a = self.input_matrix(x);
         let last = self.layers.len() - 1;
         for (i, layer) in self.layers.iter().enumerate() {
             let mut z = backprop::affine(&a, layer);

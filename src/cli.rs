@@ -1,0 +1,278 @@
+//! Command-line surface (clap) and config files (TOML), turned into a [`TrainConfig`].
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+
+use crate::model::{Activation, MAX_NEURONS};
+use crate::train::config::{hidden_layers, parse_layers};
+use crate::train::{OptimizerKind, TrainConfig};
+
+#[derive(Debug, Parser)]
+#[command(name = "digitlab", version, about = "Train and inspect MNIST classifiers from the terminal",
+    long_about = "Train and inspect MNIST classifiers from the terminal.\n\nWithout a subcommand, opens the dashboard (same as `digitlab tui`).",
+    args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the dashboard (the default).
+    Tui(TuiArgs),
+    /// Train without the dashboard and write a run directory.
+    Train(TrainCmd),
+    /// Evaluate a saved model on the test set.
+    Eval(EvalCmd),
+}
+
+#[derive(Debug, Args, Default, Clone)]
+pub struct TuiArgs {
+    #[command(flatten)]
+    pub train: TrainArgs,
+    /// Start training at once instead of waiting on the setup form.
+    #[arg(long)]
+    pub autostart: bool,
+    /// Plain ASCII only (no Unicode blocks, arrows or box lines), for limited terminals.
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainCmd {
+    #[command(flatten)]
+    pub train: TrainArgs,
+    /// Run directory to write (default: runs/<timestamp>-<architecture>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalCmd {
+    /// A model file written by `digitlab train` (model.safetensors in a run directory).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+/// Every training choice; each is optional so a config file can supply it and a flag override it.
+#[derive(Debug, Args, Default, Clone)]
+pub struct TrainArgs {
+    /// Hidden layer sizes, comma separated (`128,64`), or `none` for softmax regression.
+    #[arg(long, value_name = "LIST", value_parser = layers_arg)]
+    pub layers: Option<Vec<usize>>,
+    /// Hidden activation: one for all layers or a comma list, one per layer
+    /// (sigmoid, relu, tanh, leaky-relu, gelu, identity).
+    #[arg(long, value_name = "LIST", value_parser = activations_arg)]
+    pub activation: Option<Vec<Activation>>,
+    /// Optimizer.
+    #[arg(long, value_name = "NAME", value_parser = optimizer_arg)]
+    pub optimizer: Option<OptimizerKind>,
+    /// Learning rate (default: 0.001 for adam, 0.1 for sgd).
+    #[arg(long, value_name = "RATE", value_parser = lr_arg)]
+    pub lr: Option<f64>,
+    /// SGD momentum, 0 ≤ m < 1 (default 0).
+    #[arg(long, value_name = "M", value_parser = unit_interval_arg)]
+    pub momentum: Option<f64>,
+    /// Use Nesterov momentum with SGD.
+    #[arg(long)]
+    pub nesterov: bool,
+    /// Passes over the training set (default 5).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub epochs: Option<u32>,
+    /// Images per optimizer step (default 64).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: Option<u32>,
+    /// Random seed for init and shuffling (default 1); same seed + same machine ⇒ same numbers.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Share of the training set held out for validation, 0 ≤ s < 1 (default 0).
+    #[arg(long, value_name = "S", value_parser = unit_interval_arg)]
+    pub val_split: Option<f64>,
+    /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// TOML file with the same keys (layers, activation, optimizer, lr, momentum, nesterov, epochs,
+    /// batch_size, seed, val_split, data); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+fn layers_arg(s: &str) -> Result<Vec<usize>, String> {
+    let sizes = parse_layers(s)?;
+    if let Some(bad) = sizes.iter().find(|&&n| n == 0 || n > MAX_NEURONS) {
+        return Err(format!("{bad} neurons: each layer needs 1–{MAX_NEURONS}"));
+    }
+    if sizes.len() > crate::model::MAX_HIDDEN_LAYERS {
+        return Err(format!("{} hidden layers: at most {}", sizes.len(), crate::model::MAX_HIDDEN_LAYERS));
+    }
+    Ok(sizes)
+}
+
+fn activations_arg(s: &str) -> Result<Vec<Activation>, String> {
+    s.split(',').map(str::parse).collect()
+}
+
+fn optimizer_arg(s: &str) -> Result<OptimizerKind, String> {
+    s.parse()
+}
+
+fn lr_arg(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if v.is_finite() && v > 0.0 && v <= 10.0 {
+        Ok(v)
+    } else {
+        Err(format!("{s}: the learning rate must be in (0, 10]"))
+    }
+}
+
+fn unit_interval_arg(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if v.is_finite() && (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{s}: must be at least 0 and below 1"))
+    }
+}
+
+/// A list written either as a TOML array or as one comma-separated string.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ListOr<T> {
+    List(Vec<T>),
+    Text(String),
+}
+
+/// The TOML config file's keys (the flags' names with `_`).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    layers: Option<ListOr<usize>>,
+    activation: Option<ListOr<String>>,
+    optimizer: Option<String>,
+    lr: Option<f64>,
+    momentum: Option<f64>,
+    nesterov: Option<bool>,
+    epochs: Option<usize>,
+    batch_size: Option<usize>,
+    seed: Option<u64>,
+    val_split: Option<f64>,
+    data: Option<PathBuf>,
+}
+
+impl FileConfig {
+    fn read(path: &Path) -> Result<FileConfig> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read config", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{}: invalid config", path.display()))
+    }
+}
+
+impl TrainArgs {
+    /// The effective configuration and data directory flag: defaults, then the config file, then flags.
+    pub fn resolve(&self) -> Result<(TrainConfig, Option<PathBuf>)> {
+        let file = match &self.config {
+            Some(p) => FileConfig::read(p)?,
+            None => FileConfig::default(),
+        };
+        let origin = |key: &str| match &self.config {
+            Some(p) => format!("{}: {key}", p.display()),
+            None => key.to_string(),
+        };
+        let sizes = match (&self.layers, file.layers) {
+            (Some(l), _) => l.clone(),
+            (None, Some(ListOr::List(l))) => l,
+            (None, Some(ListOr::Text(t))) => parse_layers(&t).map_err(|e| anyhow::anyhow!("{}: {e}", origin("layers")))?,
+            (None, None) => TrainConfig::default().hidden.iter().map(|l| l.neurons).collect(),
+        };
+        let acts = match (&self.activation, file.activation) {
+            (Some(a), _) => a.clone(),
+            (None, Some(list)) => {
+                let items = match list {
+                    ListOr::List(l) => l,
+                    ListOr::Text(t) => t.split(',').map(str::to_string).collect(),
+                };
+                items
+                    .iter()
+                    .map(|s| s.parse::<Activation>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", origin("activation")))?
+            }
+            (None, None) => vec![Activation::Relu],
+        };
+        let hidden = hidden_layers(&sizes, &acts).map_err(|e| anyhow::anyhow!(e))?;
+        let optimizer = match (self.optimizer, file.optimizer) {
+            (Some(o), _) => o,
+            (None, Some(s)) => s.parse().map_err(|e| anyhow::anyhow!("{}: {e}", origin("optimizer")))?,
+            (None, None) => TrainConfig::default().optimizer,
+        };
+        let d = TrainConfig::default();
+        let cfg = TrainConfig {
+            hidden,
+            optimizer,
+            lr: self.lr.or(file.lr).unwrap_or(optimizer.default_lr()),
+            momentum: self.momentum.or(file.momentum).unwrap_or(d.momentum),
+            nesterov: self.nesterov || file.nesterov.unwrap_or(false),
+            epochs: self.epochs.map(|e| e as usize).or(file.epochs).unwrap_or(d.epochs),
+            batch_size: self.batch_size.map(|b| b as usize).or(file.batch_size).unwrap_or(d.batch_size),
+            seed: self.seed.or(file.seed).unwrap_or(d.seed),
+            val_split: self.val_split.or(file.val_split).unwrap_or(d.val_split),
+        };
+        cfg.validate(None).map_err(|e| anyhow::anyhow!(e))?;
+        Ok((cfg, self.data.clone().or(file.data)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("digitlab").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn flags_override_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exp.toml");
+        std::fs::write(&path, "layers = [64, 32]\nactivation = \"tanh\"\noptimizer = \"sgd\"\nepochs = 2\n").unwrap();
+        let cli = parse(&["train", "--config", path.to_str().unwrap(), "--epochs", "3"]).unwrap();
+        let Some(Command::Train(t)) = cli.command else { panic!("not train") };
+        let (cfg, _) = t.train.resolve().unwrap();
+        assert_eq!(cfg.hidden.iter().map(|l| l.neurons).collect::<Vec<_>>(), vec![64, 32]);
+        assert!(cfg.hidden.iter().all(|l| l.activation == Activation::Tanh));
+        assert_eq!((cfg.optimizer, cfg.lr, cfg.epochs), (OptimizerKind::Sgd, 0.1, 3));
+    }
+
+    #[test]
+    fn bad_values_are_named_by_clap() {
+        for (args, needle) in [
+            (vec!["train", "--layers", "0"], "0 neurons"),
+            (vec!["train", "--layers", "100000"], "100000 neurons"),
+            (vec!["train", "--lr", "-1"], "-1"),
+            (vec!["train", "--lr", "NaN"], "NaN"),
+            (vec!["train", "--activation", "swish"], "swish"),
+            (vec!["train", "--val-split", "1"], "must be at least 0 and below 1"),
+            (vec!["train", "--layers", "12,,3"], "'' in layer list"),
+        ] {
+            let err = parse(&args).unwrap_err().to_string();
+            assert!(err.contains(needle), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn unknown_config_key_is_reported_with_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "learning_rate = 0.1\n").unwrap();
+        let args = TrainArgs { config: Some(path), ..Default::default() };
+        let err = format!("{:#}", args.resolve().unwrap_err());
+        assert!(err.contains("bad.toml: invalid config") && err.contains("learning_rate"), "{err}");
+    }
+}

@@ -1,0 +1,188 @@
+//! What a training run is asked to do; shared by the CLI, config files and the TUI form.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Activation, Architecture, HiddenLayer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    Sgd,
+    Adam,
+}
+
+impl OptimizerKind {
+    /// A learning rate that works for MNIST MLPs with this optimizer.
+    pub fn default_lr(self) -> f64 {
+        match self {
+            OptimizerKind::Sgd => 0.1,
+            OptimizerKind::Adam => 0.001,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Sgd => "sgd",
+            OptimizerKind::Adam => "adam",
+        }
+    }
+}
+
+impl fmt::Display for OptimizerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for OptimizerKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "sgd" => Ok(OptimizerKind::Sgd),
+            "adam" => Ok(OptimizerKind::Adam),
+            other => Err(format!("unknown optimizer '{other}' (expected sgd or adam)")),
+        }
+    }
+}
+
+/// A complete training recipe. The input width and class count come from the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub hidden: Vec<HiddenLayer>,
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    /// SGD momentum (0 = plain SGD); ignored by Adam.
+    pub momentum: f64,
+    /// Nesterov momentum for SGD.
+    pub nesterov: bool,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub seed: u64,
+    /// Share of the training set held out for validation (0 = none).
+    pub val_split: f64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            hidden: vec![HiddenLayer { neurons: 128, activation: Activation::Relu }],
+            optimizer: OptimizerKind::Adam,
+            lr: OptimizerKind::Adam.default_lr(),
+            momentum: 0.0,
+            nesterov: false,
+            epochs: 5,
+            batch_size: 64,
+            seed: 1,
+            val_split: 0.0,
+        }
+    }
+}
+
+impl TrainConfig {
+    pub fn architecture(&self, input: usize, classes: usize) -> Architecture {
+        Architecture { input, hidden: self.hidden.clone(), classes }
+    }
+
+    /// Checks every field, naming the field and what was expected. `train_len` bounds the batch size.
+    pub fn validate(&self, train_len: Option<usize>) -> Result<(), String> {
+        Architecture { input: 1, hidden: self.hidden.clone(), classes: 2 }.validate()?;
+        if !(self.lr.is_finite() && self.lr > 0.0 && self.lr <= 10.0) {
+            return Err(format!("learning rate must be a number in (0, 10] (got {})", self.lr));
+        }
+        if !(self.momentum.is_finite() && (0.0..1.0).contains(&self.momentum)) {
+            return Err(format!("momentum must be in [0, 1) (got {})", self.momentum));
+        }
+        if self.nesterov && self.momentum == 0.0 {
+            return Err("nesterov needs a momentum > 0".into());
+        }
+        if !(1..=10_000).contains(&self.epochs) {
+            return Err(format!("epochs must be 1–10000 (got {})", self.epochs));
+        }
+        if self.batch_size == 0 {
+            return Err("batch size must be at least 1".into());
+        }
+        if !(self.val_split.is_finite() && (0.0..1.0).contains(&self.val_split)) {
+            return Err(format!("validation split must be in [0, 1) (got {})", self.val_split));
+        }
+        if let Some(n) = train_len {
+            let train = n - (n as f64 * self.val_split).round() as usize;
+            if train == 0 {
+                return Err(format!("validation split {} leaves no training examples", self.val_split));
+            }
+            if self.batch_size > train {
+                return Err(format!("batch size {} is larger than the {train} training examples", self.batch_size));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses `128,64` (or `none` / empty for no hidden layer) into layer sizes.
+pub fn parse_layers(s: &str) -> Result<Vec<usize>, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("none") || s.is_empty() {
+        return Ok(Vec::new());
+    }
+    s.split(',')
+        .map(|part| {
+            let p = part.trim();
+            p.parse::<usize>().map_err(|_| {
+                format!("'{p}' in layer list '{s}' is not a neuron count (write sizes like 128,64, or none)")
+            })
+        })
+        .collect()
+}
+
+/// Combines layer sizes with one activation for all, or one per layer.
+pub fn hidden_layers(sizes: &[usize], activations: &[Activation]) -> Result<Vec<HiddenLayer>, String> {
+    let acts: Vec<Activation> = match activations.len() {
+        0 => vec![Activation::Relu; sizes.len()],
+        1 => vec![activations[0]; sizes.len()],
+        n if n == sizes.len() => activations.to_vec(),
+        n => {
+            return Err(format!(
+                "{n} activations given for {} hidden layers (give one for all, or one per layer)",
+                sizes.len()
+            ))
+        }
+    };
+    Ok(sizes.iter().zip(acts).map(|(&neurons, activation)| HiddenLayer { neurons, activation }).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layer_lists_parse_and_errors_name_the_bad_part() {
+        assert_eq!(parse_layers("128, 64").unwrap(), vec![128, 64]);
+        assert_eq!(parse_layers("none").unwrap(), Vec::<usize>::new());
+        assert!(parse_layers("128,,64").unwrap_err().contains("'' in layer list"));
+        assert!(parse_layers("12x").unwrap_err().contains("'12x'"));
+    }
+
+    #[test]
+    fn activations_one_for_all_or_per_layer() {
+        let h = hidden_layers(&[4, 5], &[Activation::Tanh]).unwrap();
+        assert!(h.iter().all(|l| l.activation == Activation::Tanh));
+        assert!(hidden_layers(&[4, 5], &[Activation::Tanh; 3]).unwrap_err().contains("3 activations"));
+    }
+
+    #[test]
+    fn validation_rejects_nonsense_with_reasons() {
+        let ok = TrainConfig::default();
+        assert!(ok.validate(Some(60_000)).is_ok());
+        let bad = |f: &dyn Fn(&mut TrainConfig)| {
+            let mut c = TrainConfig::default();
+            f(&mut c);
+            c.validate(Some(100)).unwrap_err()
+        };
+        assert!(bad(&|c| c.lr = f64::NAN).contains("learning rate"));
+        assert!(bad(&|c| c.lr = -1.0).contains("learning rate"));
+        assert!(bad(&|c| c.batch_size = 101).contains("larger than the 100"));
+        assert!(bad(&|c| c.val_split = 1.0).contains("validation split"));
+        assert!(bad(&|c| c.hidden[0].neurons = 100_000).contains("neurons must be 1–4096"));
+    }
+}

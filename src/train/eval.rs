@@ -1,0 +1,45 @@
+//! Running a model over a whole dataset without gradients.
+
+use super::events::Evaluation;
+use crate::data::Dataset;
+use crate::metrics::ClassificationReport;
+use crate::model::backprop::loss_and_correct;
+use crate::model::{pixels_to_input, Mlp};
+
+/// Images per forward pass: large enough for efficient matmuls, small enough to bound memory.
+const EVAL_CHUNK: usize = 2000;
+
+/// Mean loss, accuracy and predictions over `indices` of `data` (all of it when `None`).
+pub fn loss_accuracy(mlp: &Mlp, data: &Dataset, indices: Option<&[usize]>) -> (f64, f64, Vec<u8>) {
+    let n = indices.map_or(data.len(), |i| i.len());
+    let mut x = Vec::new();
+    let mut labels = Vec::with_capacity(EVAL_CHUNK);
+    let mut total_loss = 0.0;
+    let mut correct = 0;
+    let mut predicted = Vec::with_capacity(n);
+    let mut pixels = Vec::with_capacity(EVAL_CHUNK * data.pixels());
+    for start in (0..n).step_by(EVAL_CHUNK) {
+        let end = (start + EVAL_CHUNK).min(n);
+        pixels.clear();
+        labels.clear();
+        for k in start..end {
+            let i = indices.map_or(k, |ix| ix[k]);
+            pixels.extend_from_slice(data.image(i));
+            labels.push(data.labels[i]);
+        }
+        pixels_to_input(&pixels, &mut x);
+        let logits = mlp.logits(std::mem::take(&mut x));
+        let (loss, c, p) = loss_and_correct(&logits, &labels);
+        total_loss += loss;
+        correct += c;
+        predicted.extend(p);
+    }
+    (total_loss / n.max(1) as f64, correct as f64 / n.max(1) as f64, predicted)
+}
+
+/// The full test-set evaluation: loss, predictions, confusion matrix and per-class metrics.
+pub fn evaluate(mlp: &Mlp, test: &Dataset) -> Evaluation {
+    let (loss, _, predicted) = loss_accuracy(mlp, test, None);
+    let report = ClassificationReport::new(mlp.arch.classes, &test.labels, &predicted);
+    Evaluation { loss, predicted, report }
+}

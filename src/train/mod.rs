@@ -1,0 +1,12 @@
+//! Training: configuration, optimizer, the worker thread and the events it sends. Knows nothing of
+//! how the events are shown.
+
+pub mod config;
+pub mod eval;
+pub mod events;
+pub mod optimizer;
+pub mod worker;
+
+pub use config::{OptimizerKind, TrainConfig};
+pub use events::*;
+pub use worker::{Trainer, BATCH_EVENT_INTERVAL};

@@ -1,0 +1,272 @@
+//! The training thread: owns the model, runs epochs, and reports over a crossbeam channel.
+//!
+//! The event channel is unbounded but batch events are coalesced to at most one per
+//! [`BATCH_EVENT_INTERVAL`] (plus the last batch of each epoch), so sending never blocks the trainer
+//! and a slow watcher sees at most a few dozen messages a second.
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::config::TrainConfig;
+use super::eval::{evaluate, loss_accuracy};
+use super::events::*;
+use super::optimizer::Optimizer;
+use crate::data::Mnist;
+use crate::model::backprop::{loss_and_grads, Gradients};
+use crate::model::{pixels_to_input, Mlp};
+
+/// Batch events are sent at most this often.
+pub const BATCH_EVENT_INTERVAL: Duration = Duration::from_millis(50);
+
+/// A running (or finished) training thread and its two channels.
+pub struct Trainer {
+    pub events: Receiver<Event>,
+    pub commands: Sender<Command>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Trainer {
+    /// Starts training `config` on `data` in a new thread.
+    pub fn spawn(config: TrainConfig, data: Arc<Mnist>) -> Trainer {
+        let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
+        let (cmd_tx, cmd_rx) = crossbeam_channel::unbounded();
+        let handle = std::thread::Builder::new()
+            .name("digitlab-trainer".into())
+            .spawn(move || {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run(&config, &data, &ev_tx, &cmd_rx)
+                }));
+                let last = match outcome {
+                    Ok(Ok(result)) => Event::Finished(Box::new(result)),
+                    Ok(Err(message)) => Event::Failed(message),
+                    Err(panic) => Event::Failed(format!(
+                        "training thread crashed: {}",
+                        panic
+                            .downcast_ref::<String>()
+                            .map(String::as_str)
+                            .or_else(|| panic.downcast_ref::<&str>().copied())
+                            .unwrap_or("unknown panic")
+                    )),
+                };
+                let _ = ev_tx.send(last);
+            })
+            .expect("spawn training thread");
+        Trainer { events: ev_rx, commands: cmd_tx, handle: Some(handle) }
+    }
+
+    /// Asks the trainer to stop after its current batch.
+    pub fn stop(&self) {
+        let _ = self.commands.send(Command::Stop);
+    }
+
+    /// Waits for the thread to end.
+    pub fn join(mut self) {
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.handle.as_ref().is_none_or(|h| h.is_finished())
+    }
+}
+
+/// Why the batch loop ended early.
+enum Halt {
+    Stop,
+    Interrupt,
+    Diverged(String),
+}
+
+/// Applies pending commands; blocks while paused. Returns the pause time to exclude from timings.
+fn poll_commands(cmds: &Receiver<Command>, events: &Sender<Event>) -> Result<Duration, Halt> {
+    let mut paused_for = Duration::ZERO;
+    loop {
+        match cmds.try_recv() {
+            Ok(Command::Pause) => {
+                let _ = events.send(Event::Paused);
+                let since = Instant::now();
+                loop {
+                    match cmds.recv() {
+                        Ok(Command::Resume) => break,
+                        Ok(Command::Pause) => {}
+                        Ok(Command::Stop) => return Err(Halt::Stop),
+                        Ok(Command::Interrupt) | Err(_) => return Err(Halt::Interrupt),
+                    }
+                }
+                paused_for += since.elapsed();
+                let _ = events.send(Event::Resumed);
+            }
+            Ok(Command::Resume) => {}
+            Ok(Command::Stop) => return Err(Halt::Stop),
+            Ok(Command::Interrupt) | Err(TryRecvError::Disconnected) => return Err(Halt::Interrupt),
+            Err(TryRecvError::Empty) => return Ok(paused_for),
+        }
+    }
+}
+
+/// Splits the training indices into (train, validation) with a seeded shuffle.
+fn split_indices(n: usize, val_split: f64, rng: &mut ChaCha8Rng) -> (Vec<usize>, Vec<usize>) {
+    let mut all: Vec<usize> = (0..n).collect();
+    let val_len = (n as f64 * val_split).round() as usize;
+    if val_len == 0 {
+        return (all, Vec::new());
+    }
+    all.shuffle(rng);
+    let val = all.split_off(n - val_len);
+    (all, val)
+}
+
+fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<Command>) -> Result<RunResult, String> {
+    cfg.validate(Some(data.train.len()))?;
+    let arch = cfg.architecture(data.train.pixels(), data.classes);
+    arch.validate()?;
+    let started = Instant::now();
+    let mut mlp = Mlp::new(&arch, cfg.seed);
+    // A separate stream from the weight init, so changing the architecture leaves the data order alone.
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    rng.set_stream(1);
+    let (mut order, val_idx) = split_indices(data.train.len(), cfg.val_split, &mut rng);
+    let batches = order.len().div_ceil(cfg.batch_size);
+    let info = StartInfo {
+        arch: arch.clone(),
+        params: arch.param_count(),
+        train_len: order.len(),
+        val_len: val_idx.len(),
+        test_len: data.test.len(),
+        batches_per_epoch: batches,
+        epochs: cfg.epochs,
+    };
+    if events.send(Event::Started(info)).is_err() {
+        return Err("nobody is listening".into());
+    }
+
+    let mut opt = Optimizer::new(cfg, &mlp);
+    let mut grads = Gradients::zeros(&mlp);
+    let mut history: Vec<EpochReport> = Vec::new();
+    let mut last: Option<Snapshot> = None;
+    let mut train_total = 0.0;
+    let mut pixels = Vec::with_capacity(cfg.batch_size * data.train.pixels());
+    let mut x = Vec::new();
+    let mut halt = None;
+
+    'epochs: for epoch in 1..=cfg.epochs {
+        order.shuffle(&mut rng);
+        let epoch_start = Instant::now();
+        let mut paused = Duration::ZERO;
+        let (mut loss_sum, mut seen, mut correct) = (0.0f64, 0usize, 0usize);
+        let (mut since_loss, mut since_batches, mut since_samples) = (0.0f64, 0usize, 0usize);
+        let mut last_event = Instant::now();
+        for (b, chunk) in order.chunks(cfg.batch_size).enumerate() {
+            match poll_commands(cmds, events) {
+                Ok(p) => paused += p,
+                Err(h) => {
+                    halt = Some(h);
+                    break 'epochs;
+                }
+            }
+            pixels.clear();
+            let labels: Vec<u8> = chunk.iter().map(|&i| data.train.labels[i]).collect();
+            for &i in chunk {
+                pixels.extend_from_slice(data.train.image(i));
+            }
+            pixels_to_input(&pixels, &mut x);
+            let xt = mlp.input_matrix(std::mem::take(&mut x));
+            let stats = loss_and_grads(&mlp, xt, &labels, &mut grads);
+            if !stats.loss.is_finite() {
+                halt = Some(Halt::Diverged(format!(
+                    "loss became {} at epoch {epoch}, batch {}: the learning rate {} is too high for this network; try {}",
+                    stats.loss,
+                    b + 1,
+                    cfg.lr,
+                    cfg.lr / 10.0
+                )));
+                break 'epochs;
+            }
+            opt.step(&mut mlp, &grads);
+            let n = chunk.len();
+            loss_sum += stats.loss as f64 * n as f64;
+            seen += n;
+            correct += stats.correct;
+            since_loss += stats.loss as f64;
+            since_batches += 1;
+            since_samples += n;
+            if last_event.elapsed() >= BATCH_EVENT_INTERVAL || b + 1 == batches {
+                let dt = last_event.elapsed().as_secs_f64().max(1e-9);
+                let report = BatchReport {
+                    epoch,
+                    batch: b + 1,
+                    batches,
+                    loss: (since_loss / since_batches as f64) as f32,
+                    accuracy: correct as f32 / seen as f32,
+                    samples_per_sec: (since_samples as f64 / dt) as f32,
+                    elapsed: train_total + (epoch_start.elapsed() - paused).as_secs_f64(),
+                };
+                if events.send(Event::Batch(report)).is_err() {
+                    halt = Some(Halt::Interrupt);
+                    break 'epochs;
+                }
+                (since_loss, since_batches, since_samples) = (0.0, 0, 0);
+                last_event = Instant::now();
+            }
+        }
+        let train_seconds = (epoch_start.elapsed() - paused).as_secs_f64();
+        train_total += train_seconds;
+
+        let eval_start = Instant::now();
+        let (val_loss, val_accuracy) = if val_idx.is_empty() {
+            (None, None)
+        } else {
+            let (l, a, _) = loss_accuracy(&mlp, &data.train, Some(&val_idx));
+            (Some(l), Some(a))
+        };
+        let test = evaluate(&mlp, &data.test);
+        let report = EpochReport {
+            epoch,
+            train_loss: loss_sum / seen as f64,
+            train_accuracy: correct as f64 / seen as f64,
+            val_loss,
+            val_accuracy,
+            test_loss: test.loss,
+            test_accuracy: test.report.accuracy,
+            train_seconds,
+            eval_seconds: eval_start.elapsed().as_secs_f64(),
+        };
+        let snap = Snapshot { report: report.clone(), model: mlp.clone(), test };
+        history.push(report);
+        if events.send(Event::Epoch(Box::new(snap.clone()))).is_err() {
+            halt = Some(Halt::Interrupt);
+        }
+        last = Some(snap);
+        if halt.is_some() {
+            break;
+        }
+    }
+
+    let status = match halt {
+        None => RunStatus::Completed,
+        Some(Halt::Stop) => RunStatus::Stopped,
+        Some(Halt::Interrupt) => RunStatus::Interrupted,
+        Some(Halt::Diverged(message)) => RunStatus::Diverged { message },
+    };
+    let Some(last) = last else {
+        return Err(match status {
+            RunStatus::Diverged { message } => message,
+            other => format!("training {} before the first epoch finished: no results to keep", other.name()),
+        });
+    };
+    Ok(RunResult {
+        config: cfg.clone(),
+        status,
+        history,
+        last,
+        train_seconds: train_total,
+        wall_seconds: started.elapsed().as_secs_f64(),
+    })
+}
