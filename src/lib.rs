@@ -5,3 +5,6 @@ pub mod model;
 pub mod metrics;
 pub mod train;
 pub mod cli;
+pub mod viz;
+pub mod export;
+pub mod tui;

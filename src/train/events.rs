@@ -73,6 +73,8 @@ pub struct Snapshot {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum RunStatus {
+    /// Still training: an export taken between epochs.
+    Running,
     Completed,
     /// Stopped on request; results are those of the last finished epoch.
     Stopped,
@@ -85,6 +87,7 @@ pub enum RunStatus {
 impl RunStatus {
     pub fn name(&self) -> &'static str {
         match self {
+            RunStatus::Running => "running",
             RunStatus::Completed => "completed",
             RunStatus::Stopped => "stopped",
             RunStatus::Interrupted => "interrupted",

@@ -5,8 +5,10 @@ pub mod config;
 pub mod eval;
 pub mod events;
 pub mod optimizer;
+pub mod progress;
 pub mod worker;
 
 pub use config::{OptimizerKind, TrainConfig};
 pub use events::*;
+pub use progress::Progress;
 pub use worker::{Trainer, BATCH_EVENT_INTERVAL};

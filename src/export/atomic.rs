@@ -1,0 +1,43 @@
+//! Every file we write goes to a temporary file in the same directory and is renamed into place, so
+//! a crash, a full disk or a kill never leaves a half-written file under the final name.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".digitlab-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a file in this directory", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("{}: write failed", path.display()))?;
+    // On failure the temporary file is deleted when `tmp` drops.
+    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("{}: cannot move into place", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_content_and_leaves_no_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn missing_directory_is_named() {
+        let err = write_atomic(Path::new("/nonexistent-dir-xyz/a.txt"), b"x").unwrap_err();
+        assert!(format!("{err:#}").contains("/nonexistent-dir-xyz"), "{err:#}");
+    }
+}

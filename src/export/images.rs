@@ -1,0 +1,61 @@
+//! PNG encoding and the weight pictures (first-layer units as rows x cols images).
+
+use anyhow::Result;
+
+use crate::model::Mlp;
+use crate::viz::{rescale_to_gray, tile, GrayImage};
+
+/// Encodes an 8-bit grayscale PNG.
+pub fn png_bytes(img: &GrayImage) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, img.width as u32, img.height as u32);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header()?;
+        w.write_image_data(&img.pixels)?;
+    }
+    Ok(out)
+}
+
+/// Unit `j` of the first layer as a `rows x cols` picture, its own min → 0 and max → 255.
+pub fn unit_image(mlp: &Mlp, rows: usize, cols: usize, j: usize) -> GrayImage {
+    GrayImage::from_pixels(cols, rows, rescale_to_gray(&mlp.first_layer_unit(j)))
+}
+
+/// Magnification for single-unit PNGs (28 px → 224 px).
+pub const UNIT_SCALE: usize = 8;
+
+/// Every first-layer unit tiled in a near-square grid with white 2-pixel separators, each tile
+/// doubled in size while the grid stays small enough to open comfortably.
+pub fn weights_grid(mlp: &Mlp, rows: usize, cols: usize) -> GrayImage {
+    let units = mlp.first_layer_units();
+    let scale = if units <= 256 { 2 } else { 1 };
+    let tiles: Vec<GrayImage> = (0..units).map(|j| unit_image(mlp, rows, cols, j).upscale(scale)).collect();
+    tile(&tiles, 2, 255)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Activation, Architecture, HiddenLayer};
+
+    #[test]
+    fn unit_png_decodes_to_the_rescaled_weights() {
+        let arch = Architecture {
+            input: 784,
+            hidden: vec![HiddenLayer { neurons: 3, activation: Activation::Relu }],
+            classes: 10,
+        };
+        let mlp = Mlp::new(&arch, 5);
+        let img = unit_image(&mlp, 28, 28, 2);
+        let bytes = png_bytes(&img).unwrap();
+        let dec = png::Decoder::new(std::io::Cursor::new(bytes));
+        let mut reader = dec.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (28, 28));
+        assert_eq!(&buf[..784], &img.pixels[..]);
+        assert_eq!((img.pixels.iter().min(), img.pixels.iter().max()), (Some(&0), Some(&255)));
+    }
+}

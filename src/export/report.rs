@@ -1,0 +1,96 @@
+//! `report.md`: a human-readable lab report of one run.
+
+use std::fmt::Write;
+
+use super::summary::Summary;
+use crate::metrics::ORIENTATION;
+
+fn pct(x: f64) -> String {
+    format!("{:.2} %", x * 100.0)
+}
+
+/// The report as Markdown. `top_confusions` come from the confusion matrix (actual → predicted).
+pub fn report_md(s: &Summary, top_confusions: &[crate::metrics::Confusion]) -> String {
+    let mut r = String::new();
+    let c = &s.config;
+    let _ = writeln!(r, "# digitlab run: {}\n", s.model.architecture);
+    let _ = writeln!(r, "Status: **{}**. Test accuracy after epoch {}: **{}** (loss {:.4}).\n",
+        s.status.name(), s.test.epoch, pct(s.test.accuracy), s.test.loss);
+    if let crate::train::RunStatus::Diverged { message } = &s.status {
+        let _ = writeln!(r, "> Training diverged: {message}. The figures below are those of the last good epoch.\n");
+    }
+    let _ = writeln!(r, "## Configuration\n");
+    let _ = writeln!(r, "| setting | value |\n|---|---|");
+    let _ = writeln!(r, "| network | {} |", s.model.architecture);
+    let _ = writeln!(r, "| parameters | {} |", s.model.parameters);
+    let _ = writeln!(r, "| weight init | {} |", s.model.init.join(", "));
+    let _ = writeln!(r, "| optimizer | {} (lr {}{}) |", c.optimizer, c.lr,
+        if c.optimizer == crate::train::OptimizerKind::Sgd && c.momentum > 0.0 {
+            format!(", momentum {}{}", c.momentum, if c.nesterov { ", Nesterov" } else { "" })
+        } else { String::new() });
+    let _ = writeln!(r, "| epochs | {} |", c.epochs);
+    let _ = writeln!(r, "| batch size | {} |", c.batch_size);
+    let _ = writeln!(r, "| seed | {} |", c.seed);
+    let _ = writeln!(r, "| validation split | {} ({} images) |", c.val_split, s.validation_images);
+    let _ = writeln!(r, "| data | {} ({} train / {} test images) |", s.data.dir.display(), s.data.train_images, s.data.test_images);
+    let _ = writeln!(r, "| training time | {:.1} s ({:.2} s per epoch) |\n", s.timings.train_seconds, s.timings.mean_epoch_seconds);
+
+    let _ = writeln!(r, "## Per-epoch results\n");
+    let _ = writeln!(r, "| epoch | train loss | train acc | val loss | val acc | test loss | test acc | seconds |");
+    let _ = writeln!(r, "|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for e in &s.epochs {
+        let o = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or("–".to_string(), f);
+        let _ = writeln!(r, "| {} | {:.4} | {} | {} | {} | {:.4} | {} | {:.2} |", e.epoch, e.train_loss, pct(e.train_accuracy),
+            o(e.val_loss, &|v| format!("{v:.4}")), o(e.val_accuracy, &pct), e.test_loss, pct(e.test_accuracy), e.train_seconds);
+    }
+
+    let n = s.test.confusion_matrix.len();
+    let _ = writeln!(r, "\n## Confusion matrix (test set)\n");
+    let _ = writeln!(r, "Orientation: **{ORIENTATION}**. Cell (row p, column a) counts test images of digit a that the network called p.\n");
+    let _ = write!(r, "| predicted ↓ / actual → |");
+    for a in 0..n {
+        let _ = write!(r, " {a} |");
+    }
+    let _ = writeln!(r, " total |");
+    let _ = writeln!(r, "|---:|{}---:|", "---:|".repeat(n));
+    for (p, row) in s.test.confusion_matrix.iter().enumerate() {
+        let _ = write!(r, "| **{p}** |");
+        for (a, v) in row.iter().enumerate() {
+            if a == p {
+                let _ = write!(r, " **{v}** |");
+            } else {
+                let _ = write!(r, " {v} |");
+            }
+        }
+        let _ = writeln!(r, " {} |", row.iter().sum::<u64>());
+    }
+    let _ = write!(r, "| total |");
+    for a in 0..n {
+        let _ = write!(r, " {} |", s.test.confusion_matrix.iter().map(|row| row[a]).sum::<u64>());
+    }
+    let _ = writeln!(r, " {} |", s.test.confusion_matrix.iter().flatten().sum::<u64>());
+
+    let _ = writeln!(r, "\n## Per-class metrics\n");
+    let _ = writeln!(r, "recall(i) = M[i][i] / column sum i; precision(i) = M[i][i] / row sum i; {}.\n", s.test.precision_note);
+    let _ = writeln!(r, "| class | precision | recall | F1 | support |\n|---:|---:|---:|---:|---:|");
+    for m in &s.test.per_class {
+        let _ = writeln!(r, "| {} | {:.4} | {:.4} | {:.4} | {} |", m.class, m.precision, m.recall, m.f1, m.support);
+    }
+    let total: u64 = s.test.per_class.iter().map(|m| m.support).sum();
+    for (name, a) in [("macro avg", &s.test.macro_avg), ("weighted avg", &s.test.weighted_avg)] {
+        let _ = writeln!(r, "| {name} | {:.4} | {:.4} | {:.4} | {total} |", a.precision, a.recall, a.f1);
+    }
+
+    let _ = writeln!(r, "\n## Most confused pairs\n");
+    if top_confusions.is_empty() {
+        let _ = writeln!(r, "No test image was misclassified.");
+    }
+    for t in top_confusions {
+        let _ = writeln!(r, "- actual **{}** predicted as **{}**: {} images", t.actual, t.predicted, t.count);
+    }
+    let _ = writeln!(r, "\n## First-layer weights\n");
+    let _ = writeln!(r, "Each tile is one first-layer unit's {}×{} incoming weights, rescaled so its own minimum is black and maximum white. Single units: `weights/neuron-NNN.png`.\n",
+        s.data.image_rows, s.data.image_cols);
+    let _ = writeln!(r, "![first-layer weights](weights-grid.png)");
+    r
+}

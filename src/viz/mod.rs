@@ -1,0 +1,130 @@
+//! Turning weights and images into pixels: shared by the TUI's shaded text and the PNG exports.
+
+/// Darkest to brightest, for terminals where only characters can shade.
+pub const ASCII_RAMP: &[u8] = b" .:-=+*#%@";
+
+/// Rescales values linearly so the minimum becomes 0 and the maximum 255 (the lab's rule for weight
+/// pictures). A constant input maps to mid-gray rather than dividing by zero.
+pub fn rescale_to_gray(values: &[f32]) -> Vec<u8> {
+    let (min, max) = min_max(values);
+    let span = max - min;
+    if !(span > 0.0) {
+        return vec![128; values.len()];
+    }
+    values.iter().map(|&v| (((v - min) / span) * 255.0).round().clamp(0.0, 255.0) as u8).collect()
+}
+
+/// Smallest and largest value (0, 0 for an empty slice). NaNs are ignored.
+pub fn min_max(values: &[f32]) -> (f32, f32) {
+    let mut it = values.iter().copied().filter(|v| !v.is_nan());
+    let Some(first) = it.next() else { return (0.0, 0.0) };
+    it.fold((first, first), |(lo, hi), v| (lo.min(v), hi.max(v)))
+}
+
+/// The ramp character for a gray level.
+pub fn ramp_char(gray: u8) -> char {
+    let i = gray as usize * (ASCII_RAMP.len() - 1) / 255;
+    ASCII_RAMP[i] as char
+}
+
+/// A grayscale picture, row-major.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrayImage {
+    pub width: usize,
+    pub height: usize,
+    pub pixels: Vec<u8>,
+}
+
+impl GrayImage {
+    pub fn new(width: usize, height: usize, fill: u8) -> GrayImage {
+        GrayImage { width, height, pixels: vec![fill; width * height] }
+    }
+
+    pub fn from_pixels(width: usize, height: usize, pixels: Vec<u8>) -> GrayImage {
+        assert_eq!(pixels.len(), width * height, "pixel count must match the size");
+        GrayImage { width, height, pixels }
+    }
+
+    pub fn get(&self, x: usize, y: usize) -> u8 {
+        self.pixels[y * self.width + x]
+    }
+
+    /// Nearest-neighbour enlargement by an integer factor, so 28x28 pictures are visible.
+    pub fn upscale(&self, factor: usize) -> GrayImage {
+        let (w, h) = (self.width * factor, self.height * factor);
+        let mut pixels = Vec::with_capacity(w * h);
+        for y in 0..h {
+            for x in 0..w {
+                pixels.push(self.get(x / factor, y / factor));
+            }
+        }
+        GrayImage { width: w, height: h, pixels }
+    }
+
+    /// Copies `tile` with its top-left corner at (x, y).
+    pub fn blit(&mut self, tile: &GrayImage, x: usize, y: usize) {
+        for ty in 0..tile.height {
+            let row = (y + ty) * self.width + x;
+            self.pixels[row..row + tile.width].copy_from_slice(&tile.pixels[ty * tile.width..(ty + 1) * tile.width]);
+        }
+    }
+}
+
+/// Layout of a grid of equally sized tiles separated by `gap` pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grid {
+    pub columns: usize,
+    pub rows: usize,
+}
+
+impl Grid {
+    /// A near-square grid for `n` tiles.
+    pub fn for_count(n: usize) -> Grid {
+        let columns = (n as f64).sqrt().ceil().max(1.0) as usize;
+        Grid { columns, rows: n.div_ceil(columns).max(1) }
+    }
+}
+
+/// Tiles the pictures in a grid with `gap`-pixel separators of gray `separator`.
+pub fn tile(images: &[GrayImage], gap: usize, separator: u8) -> GrayImage {
+    let grid = Grid::for_count(images.len());
+    let (tw, th) = images.first().map_or((1, 1), |i| (i.width, i.height));
+    let mut out = GrayImage::new(
+        grid.columns * tw + (grid.columns + 1) * gap,
+        grid.rows * th + (grid.rows + 1) * gap,
+        separator,
+    );
+    for (k, img) in images.iter().enumerate() {
+        let (c, r) = (k % grid.columns, k / grid.columns);
+        out.blit(img, gap + c * (tw + gap), gap + r * (th + gap));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rescale_maps_min_to_0_and_max_to_255() {
+        assert_eq!(rescale_to_gray(&[-0.5, 0.0, 1.5]), vec![0, 64, 255]);
+        assert_eq!(rescale_to_gray(&[0.3, 0.3]), vec![128, 128]);
+    }
+
+    #[test]
+    fn ramp_ends() {
+        assert_eq!((ramp_char(0), ramp_char(255)), (' ', '@'));
+    }
+
+    #[test]
+    fn tiles_with_separators() {
+        let a = GrayImage::from_pixels(2, 2, vec![255; 4]);
+        let t = tile(&[a.clone(), a.clone(), a], 1, 0);
+        assert_eq!((t.width, t.height), (2 * 2 + 3, 2 * 2 + 3));
+        assert_eq!(t.get(0, 0), 0);
+        assert_eq!(t.get(1, 1), 255);
+        assert_eq!(t.get(3, 1), 0); // separator between tiles
+        assert_eq!(t.get(1, 4), 255); // the third tile starts the second row
+        assert_eq!(t.get(4, 4), 0); // the empty fourth slot stays separator-colored
+    }
+}
