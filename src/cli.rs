@@ -67,11 +67,11 @@ pub struct EvalCmd {
 pub struct TrainArgs {
     /// Hidden layer sizes, comma separated (`128,64`), or `none` for softmax regression.
     #[arg(long, value_name = "LIST", value_parser = layers_arg)]
-    pub layers: Option<Vec<usize>>,
+    pub layers: Option<LayerSizes>,
     /// Hidden activation: one for all layers or a comma list, one per layer
     /// (sigmoid, relu, tanh, leaky-relu, gelu, identity).
     #[arg(long, value_name = "LIST", value_parser = activations_arg)]
-    pub activation: Option<Vec<Activation>>,
+    pub activation: Option<Activations>,
     /// Optimizer.
     #[arg(long, value_name = "NAME", value_parser = optimizer_arg)]
     pub optimizer: Option<OptimizerKind>,
@@ -105,7 +105,15 @@ pub struct TrainArgs {
     pub config: Option<PathBuf>,
 }
 
-fn layers_arg(s: &str) -> Result<Vec<usize>, String> {
+/// `--layers` value (a newtype: clap would read a bare `Vec` as a repeated flag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerSizes(pub Vec<usize>);
+
+/// `--activation` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activations(pub Vec<Activation>);
+
+fn layers_arg(s: &str) -> Result<LayerSizes, String> {
     let sizes = parse_layers(s)?;
     if let Some(bad) = sizes.iter().find(|&&n| n == 0 || n > MAX_NEURONS) {
         return Err(format!("{bad} neurons: each layer needs 1–{MAX_NEURONS}"));
@@ -113,11 +121,11 @@ fn layers_arg(s: &str) -> Result<Vec<usize>, String> {
     if sizes.len() > crate::model::MAX_HIDDEN_LAYERS {
         return Err(format!("{} hidden layers: at most {}", sizes.len(), crate::model::MAX_HIDDEN_LAYERS));
     }
-    Ok(sizes)
+    Ok(LayerSizes(sizes))
 }
 
-fn activations_arg(s: &str) -> Result<Vec<Activation>, String> {
-    s.split(',').map(str::parse).collect()
+fn activations_arg(s: &str) -> Result<Activations, String> {
+    s.split(',').map(str::parse).collect::<Result<_, _>>().map(Activations)
 }
 
 fn optimizer_arg(s: &str) -> Result<OptimizerKind, String> {
@@ -186,13 +194,13 @@ impl TrainArgs {
             None => key.to_string(),
         };
         let sizes = match (&self.layers, file.layers) {
-            (Some(l), _) => l.clone(),
+            (Some(l), _) => l.0.clone(),
             (None, Some(ListOr::List(l))) => l,
             (None, Some(ListOr::Text(t))) => parse_layers(&t).map_err(|e| anyhow::anyhow!("{}: {e}", origin("layers")))?,
             (None, None) => TrainConfig::default().hidden.iter().map(|l| l.neurons).collect(),
         };
         let acts = match (&self.activation, file.activation) {
-            (Some(a), _) => a.clone(),
+            (Some(a), _) => a.0.clone(),
             (None, Some(list)) => {
                 let items = match list {
                     ListOr::List(l) => l,

@@ -7,4 +7,5 @@ pub mod train;
 pub mod cli;
 pub mod viz;
 pub mod export;
+pub mod headless;
 pub mod tui;

@@ -1,1 +1,22 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use digitlab::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        None => digitlab::tui::run(&cli.tui),
+        Some(Command::Tui(args)) => digitlab::tui::run(args),
+        Some(Command::Train(args)) => digitlab::headless::train(args),
+        Some(Command::Eval(args)) => digitlab::headless::eval(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the chain of contexts, most general first; no backtrace for user errors.
+            eprintln!("digitlab: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -190,10 +190,17 @@ impl Mlp {
     }
 }
 
-/// Converts pixel bytes to the network's input scale (0..1).
+/// Mean and standard deviation of MNIST training pixels (scaled to 0..1), the usual normalisation.
+pub const PIXEL_MEAN: f32 = 0.1307;
+pub const PIXEL_STD: f32 = 0.3081;
+
+/// Converts pixel bytes to the network's input: scaled to 0..1 then standardised with the MNIST
+/// training mean and deviation, which lets every optimizer converge noticeably faster.
 pub fn pixels_to_input(pixels: &[u8], out: &mut Vec<f32>) {
+    let scale = 1.0 / (255.0 * PIXEL_STD);
+    let shift = PIXEL_MEAN / PIXEL_STD;
     out.clear();
-    out.extend(pixels.iter().map(|&p| p as f32 * (1.0 / 255.0)));
+    out.extend(pixels.iter().map(|&p| p as f32 * scale - shift));
 }
 
 #[cfg(test)]
