@@ -4,6 +4,7 @@ pub mod data;
 pub mod model;
 pub mod metrics;
 pub mod train;
+pub mod bench;
 pub mod cli;
 pub mod viz;
 pub mod export;

@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         Some(Command::Tui(args)) => digitlab::tui::run(args),
         Some(Command::Train(args)) => digitlab::headless::train(args),
         Some(Command::Eval(args)) => digitlab::headless::eval(args),
+        Some(Command::Bench(args)) => digitlab::bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
