@@ -1,0 +1,165 @@
+//! `digitlab train` and `digitlab eval` end to end, on the bundled MNIST.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use common::{digitlab, read_json, text};
+use serde_json::Value;
+
+fn train(args: &[&str], out: &Path) -> Value {
+    let mut all = vec!["train"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", out.to_str().unwrap()]);
+    let o = digitlab(&all);
+    assert!(o.status.success(), "train failed: {}", text(&o.stderr));
+    read_json(&out.join("summary.json"))
+}
+
+fn accuracy(summary: &Value) -> f64 {
+    summary["test"]["accuracy"].as_f64().unwrap()
+}
+
+/// The reference run: 784-128 relu, Adam 1e-3, 3 epochs, batch 128, seed 1 reaches ≥ 97 %.
+/// Everything a student hands in is checked on its output.
+#[test]
+fn relu_adam_reaches_97_percent_and_the_run_directory_is_complete_and_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let s = train(&["--layers", "128", "--activation", "relu", "--optimizer", "adam", "--lr", "0.001",
+        "--epochs", "3", "--batch-size", "128", "--seed", "1"], &out);
+    assert!(accuracy(&s) >= 0.97, "test accuracy {}", accuracy(&s));
+    assert_eq!(s["status"], "completed");
+    assert_eq!(s["test"]["confusion_orientation"], "rows = predicted class, columns = actual class");
+    assert_eq!(s["model"]["architecture"], "784 → 128 relu → 10 softmax");
+    assert_eq!(s["epochs"].as_array().unwrap().len(), 3);
+    assert_eq!(s["data"]["files"].as_array().unwrap().len(), 4);
+
+    // The confusion matrix covers the whole test set.
+    let m: Vec<Vec<u64>> = serde_json::from_value(s["test"]["confusion_matrix"].clone()).unwrap();
+    assert_eq!(m.iter().flatten().sum::<u64>(), 10_000);
+
+    // Recompute everything from predictions.csv, independently of the program's metrics code.
+    let preds = std::fs::read_to_string(out.join("predictions.csv")).unwrap();
+    let mut lines = preds.lines();
+    assert_eq!(lines.next(), Some("index,label,predicted"));
+    let rows: Vec<(usize, usize, usize)> = lines
+        .map(|l| {
+            let v: Vec<usize> = l.split(',').map(|x| x.parse().unwrap()).collect();
+            (v[0], v[1], v[2])
+        })
+        .collect();
+    assert_eq!(rows.len(), 10_000);
+    assert!(rows.iter().enumerate().all(|(i, r)| r.0 == i), "rows in file order");
+    let test_labels = common::raw("t10k-labels-idx1-ubyte");
+    assert!(rows.iter().all(|r| r.1 == test_labels[8 + r.0] as usize), "labels match the test file");
+    let mut counts = [[0u64; 10]; 10];
+    for &(_, label, pred) in &rows {
+        counts[pred][label] += 1;
+    }
+    assert_eq!(m, counts.iter().map(|r| r.to_vec()).collect::<Vec<_>>(), "rows = predicted, columns = actual");
+    let correct = rows.iter().filter(|r| r.1 == r.2).count() as f64;
+    assert_eq!(accuracy(&s), correct / 10_000.0);
+    for (c, pc) in s["test"]["per_class"].as_array().unwrap().iter().enumerate() {
+        let tp = rows.iter().filter(|r| r.1 == c && r.2 == c).count() as f64;
+        let predicted = rows.iter().filter(|r| r.2 == c).count() as f64;
+        let actual = rows.iter().filter(|r| r.1 == c).count() as f64;
+        let (p, r) = (tp / predicted, tp / actual);
+        let f1 = 2.0 * p * r / (p + r);
+        for (key, want) in [("precision", p), ("recall", r), ("f1", f1)] {
+            let got = pc[key].as_f64().unwrap();
+            assert!((got - want).abs() < 1e-12, "class {c} {key}: {got} vs {want}");
+        }
+        assert_eq!(pc["support"].as_u64().unwrap(), actual as u64);
+    }
+
+    // The other files.
+    let epochs = std::fs::read_to_string(out.join("epochs.csv")).unwrap();
+    assert_eq!(epochs.lines().next().unwrap(),
+        "epoch,train_loss,train_accuracy,val_loss,val_accuracy,test_loss,test_accuracy,train_seconds");
+    assert_eq!(epochs.lines().count(), 4);
+    assert!(epochs.lines().nth(1).unwrap().contains(",,"), "empty validation cells");
+    let confusion = std::fs::read_to_string(out.join("confusion.csv")).unwrap();
+    assert!(confusion.starts_with("predicted \\ actual,actual_0,"));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("rows = predicted class, columns = actual class"));
+    assert!(report.contains("![first-layer weights](weights-grid.png)"));
+    let neurons = std::fs::read_dir(out.join("weights")).unwrap().count();
+    assert_eq!(neurons, 128);
+    let png = std::fs::read(out.join("weights/neuron-000.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    assert!(out.join("weights-grid.png").is_file());
+
+    // eval reproduces the test accuracy exactly.
+    let o = digitlab(&["eval", "--model", out.join("model.safetensors").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    let want = format!("({} / 10000)", correct as u64);
+    assert!(stdout.contains(&want), "eval output lacks {want}: {stdout}");
+    assert!(stdout.contains("rows = predicted class, columns = actual class"));
+}
+
+/// Same command twice with one seed: identical metrics (timings aside).
+#[test]
+fn same_seed_gives_identical_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--layers", "32,16", "--activation", "tanh,relu", "--epochs", "1", "--seed", "7", "--val-split", "0.1"];
+    let a = train(&args, &dir.path().join("a"));
+    let b = train(&args, &dir.path().join("b"));
+    assert_eq!(a["test"], b["test"]);
+    let strip = |v: &Value| -> Vec<HashMap<String, Value>> {
+        v["epochs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let mut m: HashMap<String, Value> = serde_json::from_value(e.clone()).unwrap();
+                m.retain(|k, _| !k.ends_with("seconds"));
+                m
+            })
+            .collect()
+    };
+    assert_eq!(strip(&a), strip(&b));
+    assert!(a["epochs"][0]["val_accuracy"].as_f64().unwrap() > 0.8, "validation split is evaluated");
+    assert_eq!(a["validation_images"], 6000);
+    let c = train(&["--layers", "32,16", "--activation", "tanh,relu", "--epochs", "1", "--seed", "8"], &dir.path().join("c"));
+    assert_ne!(a["test"]["confusion_matrix"], c["test"]["confusion_matrix"], "another seed differs");
+}
+
+#[test]
+fn sigmoid_sgd_reaches_90_percent() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = train(&["--layers", "64", "--activation", "sigmoid", "--optimizer", "sgd", "--lr", "0.1", "--epochs", "5"], dir.path());
+    assert!(accuracy(&s) >= 0.90, "{}", accuracy(&s));
+}
+
+#[test]
+fn softmax_regression_reaches_90_percent() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = train(&["--layers", "none"], dir.path());
+    assert!(accuracy(&s) >= 0.90, "{}", accuracy(&s));
+    assert_eq!(s["model"]["architecture"], "784 → 10 softmax");
+    // Without hidden layers, the weight pictures are the ten class templates.
+    assert_eq!(std::fs::read_dir(dir.path().join("weights")).unwrap().count(), 10);
+}
+
+/// Redirected output is plain lines: no escape codes, no carriage returns.
+#[test]
+fn output_to_a_file_is_clean_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = digitlab(&["train", "--layers", "8", "--epochs", "2", "--out", dir.path().to_str().unwrap()]);
+    assert!(o.status.success());
+    let all = text(&o.stdout) + &text(&o.stderr);
+    assert!(!all.contains('\r') && !all.contains('\x1b'), "{all:?}");
+    assert_eq!(text(&o.stdout).lines().filter(|l| l.starts_with("epoch ")).count(), 2);
+}
+
+/// An unwritable output directory is refused before any training time is spent.
+#[test]
+fn unwritable_output_directory_is_reported() {
+    let o = digitlab(&["train", "--layers", "8", "--epochs", "1", "--out", "/proc/digitlab-cannot-write"]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("/proc/digitlab-cannot-write") && err.contains("cannot create run directory"), "{err}");
+}

@@ -1,0 +1,35 @@
+//! Helpers shared by the end-to-end tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bundled() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist")
+}
+
+/// Runs the real binary with `args`, with no DIGITLAB_DATA from the caller's environment.
+pub fn digitlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_digitlab"))
+        .args(args)
+        .env_remove("DIGITLAB_DATA")
+        .output()
+        .expect("run digitlab")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Decompressed bytes of a bundled MNIST file (`t10k-labels-idx1-ubyte`, …).
+pub fn raw(name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let gz = std::fs::read(bundled().join(format!("{name}.gz"))).unwrap();
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut out).unwrap();
+    out
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
