@@ -90,7 +90,7 @@ pub struct TrainArgs {
     /// (sigmoid, relu, tanh, leaky-relu, gelu, identity).
     #[arg(long, value_name = "LIST", value_parser = activations_arg)]
     pub activation: Option<Activations>,
-    /// Optimizer.
+    /// Optimizer: adam or sgd (default adam).
     #[arg(long, value_name = "NAME", value_parser = optimizer_arg)]
     pub optimizer: Option<OptimizerKind>,
     /// Learning rate (default: 0.001 for adam, 0.1 for sgd).
