@@ -31,6 +31,19 @@ pub enum Command {
     Eval(EvalCmd),
     /// Measure training speed (and PyTorch's, when available) on standard workloads.
     Bench(BenchCmd),
+    /// Write the report bundle (charts, pictures, report.md) of a run or sweep directory.
+    Report(ReportCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportCmd {
+    /// A run directory (with summary.json) or a sweep directory (with run directories inside).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// MNIST directory for the misclassified-digit pictures (default: the one the run recorded, else
+    /// $DIGITLAB_DATA, else the bundled copy).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

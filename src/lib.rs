@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod model;
+pub mod report;
 pub mod metrics;
 pub mod train;
 pub mod bench;

@@ -11,6 +11,7 @@ fn main() -> ExitCode {
         Some(Command::Train(args)) => digitlab::headless::train(args),
         Some(Command::Eval(args)) => digitlab::headless::eval(args),
         Some(Command::Bench(args)) => digitlab::bench::run(args),
+        Some(Command::Report(args)) => digitlab::report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
