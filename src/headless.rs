@@ -47,6 +47,10 @@ fn prepare_out_dir(dir: &Path) -> Result<()> {
 fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     let flag = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        // A second signal while the first is being handled quits at once (exit 130), as users expect
+        // from pressing Ctrl-C twice.
+        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&flag))
+            .context("cannot install signal handler")?;
         signal_hook::flag::register(sig, Arc::clone(&flag)).context("cannot install signal handler")?;
     }
     Ok(flag)
@@ -156,6 +160,10 @@ pub fn train(cmd: &TrainCmd) -> Result<()> {
         if interrupted.load(Ordering::Relaxed) && !sent_interrupt {
             let _ = trainer.commands.send(crate::train::Command::Interrupt);
             sent_interrupt = true;
+            if tty {
+                eprint!("\r\x1b[2K");
+            }
+            eprintln!("interrupted: finishing the current batch and saving finished epochs (again to quit at once)");
         }
         let event = match trainer.events.recv_timeout(Duration::from_millis(100)) {
             Ok(e) => e,

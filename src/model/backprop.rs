@@ -61,12 +61,14 @@ pub fn argmax(row: &[f32]) -> usize {
 /// dL/dlogits scaled by `scale` (= 1 / batch size for a mean loss).
 pub fn softmax_xent_grad(row: &mut [f32], label: usize, scale: f32) -> f32 {
     let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let target = row[label] - max;
     let mut sum = 0.0;
     for v in row.iter_mut() {
         *v = (*v - max).exp();
         sum += *v;
     }
-    let loss = -(row[label] / sum).ln();
+    // log-sum-exp form: finite for any finite logits, even when the target's probability underflows.
+    let loss = sum.ln() - target;
     for (j, v) in row.iter_mut().enumerate() {
         let p = *v / sum;
         *v = (p - if j == label { 1.0 } else { 0.0 }) * scale;

@@ -249,6 +249,18 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
         }
     }
 
+    conclude(cfg, halt, history, last, train_total, started.elapsed().as_secs_f64())
+}
+
+/// Turns how the loop ended into the run's result: any finished epoch is kept, whatever ended the run.
+fn conclude(
+    cfg: &TrainConfig,
+    halt: Option<Halt>,
+    history: Vec<EpochReport>,
+    last: Option<Snapshot>,
+    train_seconds: f64,
+    wall_seconds: f64,
+) -> Result<RunResult, String> {
     let status = match halt {
         None => RunStatus::Completed,
         Some(Halt::Stop) => RunStatus::Stopped,
@@ -261,12 +273,96 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
             other => format!("training {} before the first epoch finished: no results to keep", other.name()),
         });
     };
-    Ok(RunResult {
-        config: cfg.clone(),
-        status,
-        history,
-        last,
-        train_seconds: train_total,
-        wall_seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(RunResult { config: cfg.clone(), status, history, last, train_seconds, wall_seconds })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data;
+    use crate::model::{Activation, HiddenLayer};
+
+    fn small_mnist(train: usize) -> Arc<Mnist> {
+        let mut m = data::load_dir(&data::locate::bundled_dir().unwrap()).unwrap();
+        m.train = m.train.head(train);
+        m.test = m.test.head(1000);
+        Arc::new(m)
+    }
+
+    fn config(hidden: Vec<HiddenLayer>, lr: f64, epochs: usize) -> TrainConfig {
+        TrainConfig { hidden, lr, epochs, optimizer: super::super::OptimizerKind::Sgd, ..TrainConfig::default() }
+    }
+
+    fn drain(t: Trainer) -> (Vec<Event>, Event) {
+        let events: Vec<Event> = t.events.iter().collect();
+        let last = events.last().cloned().expect("a final event");
+        (events, last)
+    }
+
+    #[test]
+    fn events_arrive_in_order_with_every_epoch_and_a_final_result() {
+        let cfg = config(vec![HiddenLayer { neurons: 16, activation: Activation::Relu }], 0.1, 2);
+        let (events, last) = drain(Trainer::spawn(cfg, small_mnist(2000)));
+        assert!(matches!(events[0], Event::Started(StartInfo { batches_per_epoch: 32, train_len: 2000, .. })));
+        let epochs: Vec<usize> = events.iter().filter_map(|e| match e {
+            Event::Epoch(s) => Some(s.report.epoch),
+            _ => None,
+        }).collect();
+        assert_eq!(epochs, vec![1, 2]);
+        // The last batch of each epoch is always reported.
+        let ends = events.iter().filter(|e| matches!(e, Event::Batch(b) if b.batch == b.batches)).count();
+        assert_eq!(ends, 2);
+        let Event::Finished(r) = last else { panic!("not finished") };
+        assert_eq!((r.status.clone(), r.history.len()), (RunStatus::Completed, 2));
+        assert!(r.last.test.report.accuracy > 0.7, "{}", r.last.test.report.accuracy);
+        assert_eq!(r.last.test.predicted.len(), 1000);
+    }
+
+    #[test]
+    fn stop_is_honoured_within_a_batch_and_keeps_finished_epochs() {
+        let cfg = config(vec![HiddenLayer { neurons: 8, activation: Activation::Tanh }], 0.1, 1000);
+        let t = Trainer::spawn(cfg, small_mnist(640));
+        let mut seen_epoch = false;
+        let mut after_stop = 0;
+        let mut stopped = false;
+        let mut last = None;
+        for e in t.events.iter() {
+            if stopped && matches!(e, Event::Batch(_) | Event::Epoch(_)) {
+                after_stop += 1;
+            }
+            if let Event::Epoch(_) = e {
+                if !seen_epoch {
+                    seen_epoch = true;
+                    t.stop();
+                    stopped = true;
+                }
+            }
+            last = Some(e);
+        }
+        // At most the batch in flight (and its epoch end) can follow the stop.
+        assert!(after_stop <= 2, "{after_stop} events after stop");
+        let Some(Event::Finished(r)) = last else { panic!("not finished") };
+        assert_eq!(r.status, RunStatus::Stopped);
+        assert!(!r.history.is_empty() && r.history.len() < 1000);
+    }
+
+    #[test]
+    fn divergence_in_the_first_epoch_says_to_lower_the_learning_rate() {
+        let cfg = config(vec![HiddenLayer { neurons: 128, activation: Activation::Identity }], 10.0, 3);
+        let (_, last) = drain(Trainer::spawn(cfg, small_mnist(6400)));
+        let Event::Failed(msg) = last else { panic!("expected failure, got {last:?}") };
+        assert!(msg.contains("loss became") && msg.contains("learning rate 10 is too high") && msg.contains("try 1"), "{msg}");
+    }
+
+    #[test]
+    fn divergence_after_an_epoch_keeps_the_last_good_epoch() {
+        let cfg = config(vec![HiddenLayer { neurons: 16, activation: Activation::Relu }], 0.1, 1);
+        let (_, last) = drain(Trainer::spawn(cfg.clone(), small_mnist(1000)));
+        let Event::Finished(good) = last else { panic!() };
+        let halt = Some(Halt::Diverged("loss became NaN at epoch 2, batch 5".into()));
+        let r = conclude(&cfg, halt, good.history.clone(), Some(good.last.clone()), 1.0, 1.0).unwrap();
+        assert_eq!(r.status, RunStatus::Diverged { message: "loss became NaN at epoch 2, batch 5".into() });
+        assert_eq!(r.last.report, good.last.report);
+        assert_eq!(r.last.test.predicted, good.last.test.predicted);
+    }
 }
