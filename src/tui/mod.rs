@@ -1,10 +1,54 @@
-//! The dashboard (ratatui + crossterm).
+//! The dashboard (ratatui + crossterm): set up, train live, read results, confusion matrix and
+//! neuron weights, compare runs.
+//!
+//! `app` holds the state and its one `update`; `keys` maps keys to messages; `event` is the loop;
+//! `views` draw a screen from `&App`; `widgets` are pieces several views share; `theme` owns styles.
 
-use anyhow::{bail, Result};
+pub mod app;
+pub mod event;
+pub mod form;
+pub mod keys;
+pub mod theme;
+pub mod views;
+pub mod widgets;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
 
 use crate::cli::TuiArgs;
+use crate::data;
+use app::{App, Msg};
+use keys::Action;
+use theme::Theme;
 
 /// Opens the dashboard.
-pub fn run(_args: &TuiArgs) -> Result<()> {
-    bail!("the dashboard is not built yet; use `digitlab train`")
+pub fn run(args: &TuiArgs) -> Result<()> {
+    if !std::io::stdout().is_terminal() {
+        bail!("the dashboard needs a terminal, but stdout is not one; for scripts and pipes use `digitlab train`");
+    }
+    let (cfg, data_flag) = args.train.resolve()?;
+    let (dir, _) = data::resolve_data_dir(data_flag.as_deref())?;
+    let mnist = Arc::new(data::load_dir(&dir)?);
+    let signalled = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, Arc::clone(&signalled)).context("cannot install signal handler")?;
+    }
+    let mut app = App::new(&cfg, mnist, dir, Theme::from_env(args.ascii), PathBuf::from("runs"));
+    app.rescan_runs();
+    if args.autostart {
+        app.update(Msg::Action(Action::Start));
+    }
+    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    let input = event::spawn_input_reader();
+    let result = event::run_loop(&mut terminal, &mut app, &input, &signalled);
+    ratatui::restore();
+    result?;
+    if let Some(note) = &app.exit_note {
+        eprintln!("digitlab: {note}");
+    }
+    Ok(())
 }

@@ -101,6 +101,30 @@ pub fn tile(images: &[GrayImage], gap: usize, separator: u8) -> GrayImage {
     out
 }
 
+/// Nearest-neighbour resampling to any size (smaller or larger), so a 28x28 picture fits whatever
+/// terminal cells are available. A zero-sized target gives an empty image.
+pub fn resample(img: &GrayImage, width: usize, height: usize) -> GrayImage {
+    let mut pixels = Vec::with_capacity(width * height);
+    if img.width == 0 || img.height == 0 {
+        return GrayImage::new(width, height, 0);
+    }
+    for y in 0..height {
+        let sy = y * img.height / height;
+        for x in 0..width {
+            pixels.push(img.get(x * img.width / width, sy));
+        }
+    }
+    GrayImage { width, height, pixels }
+}
+
+/// The largest integer scale at which a `w`x`h` picture fits in `max_w`x`max_h` (at least 1).
+pub fn fit_scale(w: usize, h: usize, max_w: usize, max_h: usize) -> usize {
+    if w == 0 || h == 0 {
+        return 1;
+    }
+    (max_w / w).min(max_h / h).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +150,17 @@ mod tests {
         assert_eq!(t.get(3, 1), 0); // separator between tiles
         assert_eq!(t.get(1, 4), 255); // the third tile starts the second row
         assert_eq!(t.get(4, 4), 0); // the empty fourth slot stays separator-colored
+    }
+
+    #[test]
+    fn resample_shrinks_and_grows_by_nearest_neighbour() {
+        let img = GrayImage::from_pixels(4, 2, vec![0, 10, 20, 30, 40, 50, 60, 70]);
+        let half = resample(&img, 2, 1);
+        assert_eq!(half.pixels, vec![0, 20]);
+        let big = resample(&img, 8, 4);
+        assert_eq!(big, img.upscale(2));
+        assert_eq!(resample(&img, 0, 3).pixels.len(), 0);
+        assert_eq!(fit_scale(28, 14, 60, 30), 2);
+        assert_eq!(fit_scale(28, 14, 10, 5), 1);
     }
 }

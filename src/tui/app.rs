@@ -1,0 +1,788 @@
+//! The dashboard's state and `App::update`, the only place it changes. Rendering reads `&App`.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crossbeam_channel::Receiver;
+
+use super::form::{Editing, SetupForm};
+use super::keys::Action;
+use super::theme::Theme;
+use crate::data::{self, Mnist};
+use crate::export::{self, images, write_atomic, DataInfo, Summary};
+use crate::model::{io as model_io, Mlp};
+use crate::train::{eval, Command, Evaluation, Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
+
+/// Batch losses kept for the sparkline.
+pub const LOSS_HISTORY: usize = 600;
+/// Neurons skipped by PgUp/PgDn.
+pub const NEURON_PAGE: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Setup,
+    Train,
+    Results,
+    Weights,
+    Runs,
+}
+
+impl View {
+    pub const ALL: [View; 5] = [View::Setup, View::Train, View::Results, View::Weights, View::Runs];
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Setup => "Setup",
+            View::Train => "Train",
+            View::Results => "Results",
+            View::Weights => "Weights",
+            View::Runs => "Runs",
+        }
+    }
+    fn index(self) -> usize {
+        View::ALL.iter().position(|&v| v == self).unwrap_or(0)
+    }
+    fn step(self, forward: bool) -> View {
+        let n = View::ALL.len();
+        View::ALL[(self.index() + if forward { 1 } else { n - 1 }) % n]
+    }
+}
+
+/// A key while a form field is being edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditKey {
+    Char(char),
+    Backspace,
+    Done,
+    Cancel,
+}
+
+/// Everything that can change the state.
+#[derive(Debug)]
+pub enum Msg {
+    Action(Action),
+    Edit(EditKey),
+    Trainer(Event),
+    /// The trainer's channel closed without a final event.
+    TrainerGone,
+    /// Ctrl-C, SIGTERM, SIGHUP or a lost terminal: stop, keep finished epochs, quit.
+    Interrupt,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub kind: StatusKind,
+    pub text: String,
+}
+
+/// The run being trained (or last trained) in this session.
+pub struct Session {
+    pub progress: Progress,
+    trainer: Option<Trainer>,
+    /// Recent (coalesced) batch losses, oldest first.
+    pub losses: VecDeque<f32>,
+    pub out_dir: PathBuf,
+    /// Index in `App::session_runs` once finished.
+    entry: Option<usize>,
+}
+
+impl Session {
+    /// True while the training thread is working (or paused).
+    pub fn is_running(&self) -> bool {
+        self.trainer.is_some() && !self.progress.is_finished()
+    }
+}
+
+/// A run from this session or from a run directory, as the Runs view lists it.
+#[derive(Debug, Clone)]
+pub struct RunEntry {
+    pub summary: Summary,
+    pub dir: Option<PathBuf>,
+    /// Kept for this session's runs, so opening one needs no disk.
+    pub result: Option<Box<RunResult>>,
+}
+
+/// A finished run opened from the Runs view; Results and Weights show it instead of the current run.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub title: String,
+    pub model: Mlp,
+    pub eval: Evaluation,
+    pub dir: Option<PathBuf>,
+}
+
+/// What Results and Weights show.
+pub struct Shown<'a> {
+    pub title: String,
+    pub model: &'a Mlp,
+    pub eval: &'a Evaluation,
+    pub dir: Option<&'a Path>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ResultsState {
+    /// Selected confusion cell (predicted, actual); `None` follows the most frequent confusion.
+    pub cursor: Option<(usize, usize)>,
+    pub normalized: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shade {
+    Ramp,
+    HalfBlock,
+}
+
+#[derive(Debug, Clone)]
+pub struct WeightsState {
+    pub neuron: usize,
+    pub shade: Shade,
+    pub grid: bool,
+}
+
+/// Runs view columns, also the sort keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunColumn {
+    Name,
+    Architecture,
+    Activations,
+    Optimizer,
+    Lr,
+    Epochs,
+    TestAccuracy,
+    MacroF1,
+    Time,
+    Status,
+}
+
+impl RunColumn {
+    pub const ALL: [RunColumn; 10] = [
+        RunColumn::Name,
+        RunColumn::Architecture,
+        RunColumn::Activations,
+        RunColumn::Optimizer,
+        RunColumn::Lr,
+        RunColumn::Epochs,
+        RunColumn::TestAccuracy,
+        RunColumn::MacroF1,
+        RunColumn::Time,
+        RunColumn::Status,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            RunColumn::Name => "run",
+            RunColumn::Architecture => "hidden",
+            RunColumn::Activations => "activations",
+            RunColumn::Optimizer => "opt",
+            RunColumn::Lr => "lr",
+            RunColumn::Epochs => "epochs",
+            RunColumn::TestAccuracy => "test acc",
+            RunColumn::MacroF1 => "macro F1",
+            RunColumn::Time => "time s",
+            RunColumn::Status => "status",
+        }
+    }
+}
+
+/// A cell of the Runs table, typed so numbers sort as numbers.
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+pub enum Cell {
+    Num(f64),
+    Text(String),
+}
+
+impl RunEntry {
+    pub fn name(&self) -> String {
+        match (&self.dir, &self.result) {
+            (Some(d), _) => d.file_name().map_or_else(|| d.display().to_string(), |n| n.to_string_lossy().into_owned()),
+            (None, _) => "(this session, not exported)".into(),
+        }
+    }
+
+    pub fn cell(&self, col: RunColumn) -> Cell {
+        let s = &self.summary;
+        match col {
+            RunColumn::Name => Cell::Text(self.name()),
+            RunColumn::Architecture => Cell::Text(if s.config.hidden.is_empty() {
+                "none".into()
+            } else {
+                s.config.hidden.iter().map(|l| l.neurons.to_string()).collect::<Vec<_>>().join("-")
+            }),
+            RunColumn::Activations => {
+                let mut names: Vec<&str> = s.config.hidden.iter().map(|l| l.activation.name()).collect();
+                names.dedup();
+                Cell::Text(if names.is_empty() { "-".into() } else { names.join(",") })
+            }
+            RunColumn::Optimizer => Cell::Text(s.config.optimizer.name().into()),
+            RunColumn::Lr => Cell::Num(s.config.lr),
+            RunColumn::Epochs => Cell::Num(s.epochs.len() as f64),
+            RunColumn::TestAccuracy => Cell::Num(s.test.accuracy),
+            RunColumn::MacroF1 => Cell::Num(s.test.macro_avg.f1),
+            RunColumn::Time => Cell::Num(s.timings.train_seconds),
+            RunColumn::Status => Cell::Text(s.status.name().into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RunsState {
+    pub selected: usize,
+    pub sort: RunColumn,
+    pub descending: bool,
+    /// Run directories found under the runs root.
+    pub disk: Vec<RunEntry>,
+    /// Directories that had a summary.json which could not be read.
+    pub unreadable: usize,
+}
+
+pub struct App {
+    pub view: View,
+    pub theme: Theme,
+    pub form: SetupForm,
+    pub data: Arc<Mnist>,
+    /// Where `data` was loaded from (the form's data dir is compared against it at start).
+    pub data_dir: PathBuf,
+    /// Parent of new run directories (`runs` in the working directory).
+    pub runs_root: PathBuf,
+    pub session: Option<Session>,
+    pub session_runs: Vec<RunEntry>,
+    pub opened: Option<Opened>,
+    pub results: ResultsState,
+    pub weights: WeightsState,
+    pub runs: RunsState,
+    pub status: Option<Status>,
+    pub help: bool,
+    pub confirm_quit: bool,
+    pub should_quit: bool,
+    /// Quitting after an interrupt, once the trainer has handed back its finished epochs.
+    pub interrupting: bool,
+    /// A line to print after the terminal is restored (e.g. where an interrupted run was saved).
+    pub exit_note: Option<String>,
+}
+
+impl App {
+    pub fn new(config: &TrainConfig, data: Arc<Mnist>, data_dir: PathBuf, theme: Theme, runs_root: PathBuf) -> App {
+        App {
+            view: View::Setup,
+            theme,
+            form: SetupForm::from_config(config, &data_dir),
+            data,
+            data_dir,
+            runs_root,
+            session: None,
+            session_runs: Vec::new(),
+            opened: None,
+            results: ResultsState::default(),
+            weights: WeightsState {
+                neuron: 0,
+                shade: if theme.color && !theme.ascii { Shade::HalfBlock } else { Shade::Ramp },
+                grid: false,
+            },
+            runs: RunsState { selected: 0, sort: RunColumn::Name, descending: true, disk: Vec::new(), unreadable: 0 },
+            status: None,
+            help: false,
+            confirm_quit: false,
+            should_quit: false,
+            interrupting: false,
+            exit_note: None,
+        }
+    }
+
+    /// The trainer's event channel while one is attached.
+    pub fn trainer_events(&self) -> Option<Receiver<Event>> {
+        self.session.as_ref()?.trainer.as_ref().map(|t| t.events.clone())
+    }
+
+    pub fn is_training(&self) -> bool {
+        self.session.as_ref().is_some_and(Session::is_running)
+    }
+
+    /// The run Results and Weights show: an opened one, else the current run's last finished epoch.
+    pub fn shown(&self) -> Option<Shown<'_>> {
+        if let Some(o) = &self.opened {
+            return Some(Shown { title: o.title.clone(), model: &o.model, eval: &o.eval, dir: o.dir.as_deref() });
+        }
+        let s = self.session.as_ref()?;
+        let snap = s.progress.last.as_ref()?;
+        let state = match &s.progress.outcome {
+            Some(Ok(r)) => r.status.name(),
+            _ => "running",
+        };
+        Some(Shown {
+            title: format!("current run, epoch {} ({state})", snap.report.epoch),
+            model: &snap.model,
+            eval: &snap.test,
+            dir: Some(&s.out_dir),
+        })
+    }
+
+    /// The confusion cell Results shows examples of.
+    pub fn results_cursor(&self) -> (usize, usize) {
+        self.results.cursor.unwrap_or_else(|| {
+            self.shown()
+                .and_then(|s| s.eval.report.confusion.top_confusions(1).first().map(|c| (c.predicted, c.actual)))
+                .unwrap_or((0, 0))
+        })
+    }
+
+    /// All runs in display order (this session's first when sorted by name), sorted by the chosen column.
+    pub fn sorted_runs(&self) -> Vec<&RunEntry> {
+        let session_dirs: Vec<&Path> = self.session_runs.iter().filter_map(|r| r.dir.as_deref()).collect();
+        let mut rows: Vec<&RunEntry> = self
+            .session_runs
+            .iter()
+            .chain(self.runs.disk.iter().filter(|r| !r.dir.as_deref().is_some_and(|d| session_dirs.contains(&d))))
+            .collect();
+        let col = self.runs.sort;
+        rows.sort_by(|a, b| {
+            let o = a.cell(col).partial_cmp(&b.cell(col)).unwrap_or(std::cmp::Ordering::Equal);
+            if self.runs.descending {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+        rows
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(Status { kind: StatusKind::Info, text: text.into() });
+    }
+    fn error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status { kind: StatusKind::Error, text: text.into() });
+    }
+
+    pub fn update(&mut self, msg: Msg) {
+        match msg {
+            Msg::Action(a) => self.action(a),
+            Msg::Edit(k) => self.edit(k),
+            Msg::Trainer(ev) => self.trainer_event(ev),
+            Msg::TrainerGone => {
+                if let Some(s) = &mut self.session {
+                    s.trainer = None;
+                    if !s.progress.is_finished() {
+                        s.progress.apply(Event::Failed("the training thread ended without a word".into()));
+                    }
+                }
+                if self.interrupting {
+                    self.should_quit = true;
+                }
+            }
+            Msg::Interrupt => {
+                self.confirm_quit = false;
+                match &self.session {
+                    Some(s) if s.is_running() => {
+                        if let Some(t) = &s.trainer {
+                            let _ = t.commands.send(Command::Interrupt);
+                        }
+                        self.interrupting = true;
+                        self.info("interrupted: saving the finished epochs…");
+                    }
+                    _ => self.should_quit = true,
+                }
+            }
+        }
+    }
+
+    fn action(&mut self, a: Action) {
+        if self.help && !matches!(a, Action::Help | Action::Close | Action::Quit) {
+            self.help = false;
+        }
+        match a {
+            Action::Quit => {
+                if self.is_training() {
+                    self.confirm_quit = true;
+                } else {
+                    self.should_quit = true;
+                }
+            }
+            Action::ConfirmQuit => {
+                if let Some(t) = self.session.as_ref().and_then(|s| s.trainer.as_ref()) {
+                    let _ = t.commands.send(Command::Interrupt);
+                }
+                self.should_quit = true;
+            }
+            Action::Help => self.help = !self.help,
+            Action::Close => {
+                self.help = false;
+                self.confirm_quit = false;
+            }
+            Action::NextView => self.view = self.view.step(true),
+            Action::PrevView => self.view = self.view.step(false),
+            Action::Go(v) => self.view = v,
+            Action::Export => self.export_run(),
+            Action::Start => self.start(),
+            Action::PauseResume => self.pause_resume(),
+            Action::Stop => match self.session.as_ref().filter(|s| s.is_running()).and_then(|s| s.trainer.as_ref()) {
+                Some(t) => {
+                    let _ = t.commands.send(Command::Stop);
+                    self.info("stopping after the current batch; finished epochs are kept");
+                }
+                None => self.error("nothing is training"),
+            },
+            Action::Edit => {
+                if self.form.focus.is_text() {
+                    let before = self.form.text(self.form.focus).unwrap_or_default().to_string();
+                    self.form.editing = Some(Editing { before });
+                }
+            }
+            Action::AddLayer => {
+                if let Err(e) = self.form.add_layer() {
+                    self.error(e);
+                }
+            }
+            Action::RemoveLayer => {
+                if let Err(e) = self.form.remove_layer() {
+                    self.error(e);
+                }
+            }
+            Action::MoveLayerUp => self.form.move_layer(true),
+            Action::MoveLayerDown => self.form.move_layer(false),
+            Action::ToggleNormalized => self.results.normalized = !self.results.normalized,
+            Action::ToggleShade => {
+                self.weights.shade = match self.weights.shade {
+                    Shade::Ramp if self.theme.color && !self.theme.ascii => Shade::HalfBlock,
+                    Shade::Ramp => {
+                        self.error("half blocks need color and Unicode (NO_COLOR or --ascii is set)");
+                        Shade::Ramp
+                    }
+                    Shade::HalfBlock => Shade::Ramp,
+                }
+            }
+            Action::ToggleGrid => self.weights.grid = !self.weights.grid,
+            Action::ExportImages => self.export_images(),
+            Action::ReverseSort => self.runs.descending = !self.runs.descending,
+            Action::Rescan => self.rescan_runs(),
+            Action::Open => self.open_selected_run(),
+            Action::Up | Action::Down | Action::Left | Action::Right | Action::PageUp | Action::PageDown => self.navigate(a),
+        }
+    }
+
+    /// Arrow keys and pages, as each view means them.
+    fn navigate(&mut self, a: Action) {
+        match self.view {
+            View::Setup => match a {
+                Action::Up => self.form.move_focus(false),
+                Action::Down => self.form.move_focus(true),
+                Action::Left => self.form.cycle(false),
+                Action::Right => self.form.cycle(true),
+                _ => {}
+            },
+            View::Results => {
+                let n = self.shown().map_or(0, |s| s.eval.report.confusion.classes());
+                if n == 0 {
+                    return;
+                }
+                let (mut p, mut c) = self.results_cursor();
+                match a {
+                    Action::Up => p = (p + n - 1) % n,
+                    Action::Down => p = (p + 1) % n,
+                    Action::Left => c = (c + n - 1) % n,
+                    Action::Right => c = (c + 1) % n,
+                    _ => {}
+                }
+                self.results.cursor = Some((p, c));
+            }
+            View::Weights => {
+                let n = self.shown().map_or(0, |s| s.model.first_layer_units());
+                if n == 0 {
+                    return;
+                }
+                let j = self.weights.neuron.min(n - 1);
+                self.weights.neuron = match a {
+                    Action::Left => (j + n - 1) % n,
+                    Action::Right => (j + 1) % n,
+                    Action::PageUp => j.saturating_sub(NEURON_PAGE),
+                    Action::PageDown => (j + NEURON_PAGE).min(n - 1),
+                    _ => j,
+                };
+            }
+            View::Runs => {
+                let n = self.sorted_runs().len();
+                let cols = RunColumn::ALL.len();
+                let i = RunColumn::ALL.iter().position(|&c| c == self.runs.sort).unwrap_or(0);
+                match a {
+                    Action::Up => self.runs.selected = self.runs.selected.saturating_sub(1),
+                    Action::Down => self.runs.selected = (self.runs.selected + 1).min(n.saturating_sub(1)),
+                    Action::Left => self.runs.sort = RunColumn::ALL[(i + cols - 1) % cols],
+                    Action::Right => self.runs.sort = RunColumn::ALL[(i + 1) % cols],
+                    _ => {}
+                }
+            }
+            View::Train => {}
+        }
+    }
+
+    fn edit(&mut self, k: EditKey) {
+        let focus = self.form.focus;
+        let Some(editing) = self.form.editing.clone() else { return };
+        let Some(text) = self.form.text_mut(focus) else {
+            self.form.editing = None;
+            return;
+        };
+        match k {
+            EditKey::Char(c) => text.push(c),
+            EditKey::Backspace => {
+                text.pop();
+            }
+            EditKey::Done => self.form.editing = None,
+            EditKey::Cancel => {
+                *text = editing.before;
+                self.form.editing = None;
+            }
+        }
+    }
+
+    /// Validates the form, (re)loads the data if its directory changed, and spawns the trainer.
+    fn start(&mut self) {
+        if self.is_training() {
+            return self.error("training is running: stop it (s in Train) before starting another");
+        }
+        let dir_text = self.form.data_dir.trim().to_string();
+        if !dir_text.is_empty() && Path::new(&dir_text) != self.data_dir {
+            match data::load_dir(Path::new(&dir_text)) {
+                Ok(m) => {
+                    self.data = Arc::new(m);
+                    self.data_dir = PathBuf::from(&dir_text);
+                }
+                Err(e) => return self.error(format!("cannot start: data dir: {e:#}")),
+            }
+        }
+        let cfg = match self.form.config(self.data.train.len()) {
+            Ok(c) => c,
+            Err((focus, reason)) => {
+                self.form.focus = focus;
+                return self.error(format!("cannot start: {}: {reason}", focus.label()));
+            }
+        };
+        let arch = cfg.architecture(self.data.train.pixels(), self.data.classes);
+        let name = export::default_run_dir(&arch).file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        let mut out_dir = self.runs_root.join(&name);
+        let taken = |d: &Path| d.exists() || self.session_runs.iter().any(|r| r.dir.as_deref() == Some(d));
+        let mut k = 2;
+        while taken(&out_dir) || self.session.as_ref().is_some_and(|s| s.out_dir == out_dir) {
+            out_dir = self.runs_root.join(format!("{}-{k}", name.to_string_lossy()));
+            k += 1;
+        }
+        let trainer = Trainer::spawn(cfg.clone(), Arc::clone(&self.data));
+        self.session = Some(Session {
+            progress: Progress::new(cfg),
+            trainer: Some(trainer),
+            losses: VecDeque::with_capacity(LOSS_HISTORY),
+            out_dir,
+            entry: None,
+        });
+        self.opened = None;
+        self.results.cursor = None;
+        self.weights.neuron = 0;
+        self.view = View::Train;
+        self.info(format!("training {}", self.theme.text(&arch.to_string())));
+    }
+
+    fn pause_resume(&mut self) {
+        let Some(s) = self.session.as_ref().filter(|s| s.is_running()) else {
+            return self.error("nothing is training");
+        };
+        let cmd = if s.progress.paused { Command::Resume } else { Command::Pause };
+        if let Some(t) = &s.trainer {
+            let _ = t.commands.send(cmd);
+        }
+    }
+
+    fn trainer_event(&mut self, ev: Event) {
+        let Some(s) = &mut self.session else { return };
+        let mut note = None;
+        match &ev {
+            Event::Batch(b) => {
+                if s.losses.len() == LOSS_HISTORY {
+                    s.losses.pop_front();
+                }
+                s.losses.push_back(b.loss);
+            }
+            Event::Epoch(snap) => {
+                note = Some(format!(
+                    "epoch {} done: test accuracy {:.2}%",
+                    snap.report.epoch,
+                    snap.report.test_accuracy * 100.0
+                ))
+            }
+            _ => {}
+        }
+        let ended = matches!(ev, Event::Finished(_) | Event::Failed(_));
+        s.progress.apply(ev);
+        if let Some(n) = note {
+            self.info(n);
+        }
+        if ended {
+            self.finish();
+        }
+    }
+
+    /// The trainer has sent its last event.
+    fn finish(&mut self) {
+        let Some(s) = &mut self.session else { return };
+        if let Some(t) = s.trainer.take() {
+            t.join();
+        }
+        let outcome = s.progress.outcome.clone();
+        match outcome {
+            Some(Ok(run)) => {
+                let entry = RunEntry {
+                    summary: Summary::new(&run, DataInfo::of(&self.data)),
+                    dir: None,
+                    result: Some(run.clone()),
+                };
+                self.session_runs.push(entry);
+                if let Some(s) = &mut self.session {
+                    s.entry = Some(self.session_runs.len() - 1);
+                }
+                if self.interrupting {
+                    self.export_run();
+                    self.exit_note = Some(match &self.status {
+                        Some(Status { kind: StatusKind::Info, .. }) => format!(
+                            "interrupted: {} finished epoch(s) saved in {}",
+                            run.history.len(),
+                            self.session.as_ref().map_or(String::new(), |s| s.out_dir.display().to_string())
+                        ),
+                        Some(st) => format!("interrupted; saving failed: {}", st.text),
+                        None => "interrupted".into(),
+                    });
+                    self.should_quit = true;
+                    return;
+                }
+                let acc = run.last.test.report.accuracy * 100.0;
+                match &run.status {
+                    RunStatus::Diverged { message } => self.error(format!("diverged: {message}; showing the last good epoch")),
+                    st => self.info(format!(
+                        "training {} after {} epoch(s): test accuracy {acc:.2}% — e exports the run directory",
+                        st.name(),
+                        run.history.len()
+                    )),
+                }
+                if self.view == View::Train {
+                    self.view = View::Results;
+                }
+            }
+            Some(Err(message)) => {
+                if self.interrupting {
+                    self.exit_note = Some(format!("interrupted before the first epoch finished: {message}"));
+                    self.should_quit = true;
+                    return;
+                }
+                self.error(format!("training failed: {message}"));
+            }
+            None => {}
+        }
+    }
+
+    /// Writes the current run's directory (the same files as `digitlab train --out`).
+    fn export_run(&mut self) {
+        let Some(s) = &self.session else {
+            return self.error("nothing to export yet: train a network first (s in Setup)");
+        };
+        let Some(run) = s.progress.result() else {
+            return self.error("export is possible once the first epoch has finished");
+        };
+        let dir = s.out_dir.clone();
+        let entry = s.entry;
+        match export::write_run_dir(&dir, &run, &self.data) {
+            Ok(files) => {
+                if let Some(e) = entry.and_then(|i| self.session_runs.get_mut(i)) {
+                    e.dir = Some(dir.clone());
+                    e.summary = Summary::new(&run, DataInfo::of(&self.data));
+                }
+                self.info(format!("exported {} files to {}", files.len(), dir.display()));
+            }
+            Err(e) => self.error(format!("export failed: {e:#}")),
+        }
+    }
+
+    /// Writes the shown neuron's PNG and the weights grid PNG into the shown run's directory.
+    fn export_images(&mut self) {
+        let (rows, cols) = (self.data.train.rows, self.data.train.cols);
+        let Some(shown) = self.shown() else {
+            return self.error("no weights yet: they appear after the first epoch");
+        };
+        let Some(dir) = shown.dir.map(Path::to_path_buf) else {
+            return self.error("this run has no directory to write into");
+        };
+        let j = self.weights.neuron.min(shown.model.first_layer_units().saturating_sub(1));
+        let neuron = images::unit_image(shown.model, rows, cols, j).upscale(images::UNIT_SCALE);
+        let grid = images::weights_grid(shown.model, rows, cols);
+        let neuron_path = dir.join("weights").join(format!("neuron-{j:03}.png"));
+        let grid_path = dir.join("weights-grid.png");
+        let written = std::fs::create_dir_all(dir.join("weights"))
+            .map_err(anyhow::Error::from)
+            .and_then(|_| write_atomic(&neuron_path, &images::png_bytes(&neuron)?))
+            .and_then(|_| write_atomic(&grid_path, &images::png_bytes(&grid)?));
+        match written {
+            Ok(()) => self.info(format!("wrote {} and {}", neuron_path.display(), grid_path.display())),
+            Err(e) => self.error(format!("writing PNGs failed: {e:#}")),
+        }
+    }
+
+    /// Reads every `runs/*/summary.json`.
+    pub fn rescan_runs(&mut self) {
+        let mut disk = Vec::new();
+        let mut unreadable = 0;
+        if let Ok(entries) = std::fs::read_dir(&self.runs_root) {
+            for e in entries.flatten() {
+                let dir = e.path();
+                let Ok(text) = std::fs::read_to_string(dir.join("summary.json")) else { continue };
+                match serde_json::from_str::<Summary>(&text) {
+                    Ok(summary) => disk.push(RunEntry { summary, dir: Some(dir), result: None }),
+                    Err(_) => unreadable += 1,
+                }
+            }
+        }
+        self.runs.disk = disk;
+        self.runs.unreadable = unreadable;
+        self.runs.selected = self.runs.selected.min(self.sorted_runs().len().saturating_sub(1));
+    }
+
+    /// Opens the selected run in Results (its model re-evaluated on the loaded test set).
+    fn open_selected_run(&mut self) {
+        let Some(entry) = self.sorted_runs().get(self.runs.selected).map(|e| (*e).clone()) else {
+            return self.error("no run selected");
+        };
+        let title = format!("run {}", entry.name());
+        let opened = if let Some(r) = &entry.result {
+            Opened { title, model: r.last.model.clone(), eval: r.last.test.clone(), dir: entry.dir.clone() }
+        } else {
+            let Some(dir) = entry.dir.clone() else { return };
+            let path = dir.join(export::MODEL_FILE);
+            let model = match model_io::load(&path) {
+                Ok(m) => m,
+                Err(e) => return self.error(format!("cannot open: {e:#}")),
+            };
+            if model.arch.input != self.data.test.pixels() || model.arch.classes != self.data.classes {
+                return self.error(format!("{}: the model does not fit the loaded data", path.display()));
+            }
+            let eval = eval::evaluate(&model, &self.data.test);
+            Opened { title, model, eval, dir: Some(dir) }
+        };
+        self.opened = Some(opened);
+        self.results.cursor = None;
+        self.weights.neuron = 0;
+        self.view = View::Results;
+        self.info("opened; Results and Weights show this run until the next training starts");
+    }
+}
+
+/// Test images of `actual` class that were predicted as `predicted`, first `max` in file order.
+pub fn cell_examples(labels: &[u8], predicted: &[u8], cell: (usize, usize), max: usize) -> Vec<usize> {
+    let (p, a) = cell;
+    labels
+        .iter()
+        .zip(predicted)
+        .enumerate()
+        .filter(|(_, (&l, &q))| l as usize == a && q as usize == p)
+        .map(|(i, _)| i)
+        .take(max)
+        .collect()
+}

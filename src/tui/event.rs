@@ -1,0 +1,104 @@
+//! The one loop: key input (from a reader thread), trainer events and a redraw tick, selected over
+//! together. Trainer events only change state; the screen is redrawn on the tick and after each key,
+//! so a burst of events never delays a key and a slow frame never slows the trainer.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use crossbeam_channel::{never, select, tick, Receiver};
+use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind};
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+
+use super::app::{App, Msg};
+use super::{keys, views};
+
+/// Redraw period: 12.5 frames a second.
+pub const TICK: Duration = Duration::from_millis(80);
+/// After an interrupt, how long to wait for the trainer to hand back its finished epochs.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
+
+/// What the terminal reader passes on.
+#[derive(Debug, Clone, Copy)]
+pub enum Input {
+    Key(KeyEvent),
+    Resize,
+}
+
+/// Reads terminal events on a thread of its own; only key *presses* and resizes are passed on. The
+/// channel closes when the terminal cannot be read any more.
+pub fn spawn_input_reader() -> Receiver<Input> {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    std::thread::Builder::new()
+        .name("digitlab-keys".into())
+        .spawn(move || loop {
+            let input = match crossterm::event::read() {
+                Ok(TermEvent::Key(k)) if k.kind == KeyEventKind::Press => Input::Key(k),
+                Ok(TermEvent::Resize(..)) => Input::Resize,
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if tx.send(input).is_err() {
+                break;
+            }
+        })
+        .expect("spawn key reader");
+    rx
+}
+
+/// Runs until the app wants to quit. `signalled` is set by SIGTERM/SIGHUP/SIGINT handlers.
+pub fn run_loop<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, input: &Receiver<Input>, signalled: &AtomicBool) -> Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let ticker = tick(TICK);
+    let mut interrupted_at: Option<Instant> = None;
+    terminal.draw(|f| views::render(f, app))?;
+    while !app.should_quit {
+        let events = app.trainer_events().unwrap_or_else(never);
+        let mut redraw = false;
+        select! {
+            recv(input) -> msg => match msg {
+                Ok(Input::Key(k)) => {
+                    if let Some(m) = keys::msg_for(app, k) {
+                        app.update(m);
+                    }
+                    redraw = true;
+                }
+                Ok(Input::Resize) => {
+                    terminal.autoresize()?;
+                    redraw = true;
+                }
+                // The terminal is gone (SSH dropped): keep what was trained, then leave.
+                Err(_) => {
+                    if interrupted_at.is_none() {
+                        app.update(Msg::Interrupt);
+                        interrupted_at = Some(Instant::now());
+                    }
+                    std::thread::sleep(TICK);
+                }
+            },
+            recv(events) -> ev => match ev {
+                Ok(ev) => app.update(Msg::Trainer(ev)),
+                Err(_) => app.update(Msg::TrainerGone),
+            },
+            recv(ticker) -> _ => redraw = true,
+        }
+        if signalled.swap(false, Ordering::Relaxed) && interrupted_at.is_none() {
+            app.update(Msg::Interrupt);
+            interrupted_at = Some(Instant::now());
+        }
+        if app.interrupting && interrupted_at.is_none() {
+            interrupted_at = Some(Instant::now());
+        }
+        if interrupted_at.is_some_and(|t| t.elapsed() > INTERRUPT_GRACE) {
+            app.exit_note.get_or_insert_with(|| "interrupted: the trainer did not answer in time; nothing saved".into());
+            break;
+        }
+        if redraw && !app.should_quit {
+            terminal.draw(|f| views::render(f, app))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,363 @@
+//! The Setup form's state: every field kept as the text the user typed, so an invalid value can be
+//! shown with its reason instead of being rejected keystroke by keystroke.
+
+use std::path::Path;
+
+use crate::model::{Activation, Architecture, HiddenLayer, MAX_HIDDEN_LAYERS, MAX_NEURONS};
+use crate::train::{OptimizerKind, TrainConfig};
+
+/// One hidden layer row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerRow {
+    pub neurons: String,
+    pub activation: Activation,
+}
+
+/// The focused row of the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Layer(usize),
+    Optimizer,
+    Lr,
+    Momentum,
+    Nesterov,
+    BatchSize,
+    Epochs,
+    Seed,
+    ValSplit,
+    DataDir,
+}
+
+impl Focus {
+    /// The rows after the layers, in display order.
+    pub const SCALARS: [Focus; 9] = [
+        Focus::Optimizer,
+        Focus::Lr,
+        Focus::Momentum,
+        Focus::Nesterov,
+        Focus::BatchSize,
+        Focus::Epochs,
+        Focus::Seed,
+        Focus::ValSplit,
+        Focus::DataDir,
+    ];
+
+    pub fn label(self) -> String {
+        match self {
+            Focus::Layer(i) => format!("layer {}", i + 1),
+            Focus::Optimizer => "optimizer".into(),
+            Focus::Lr => "learning rate".into(),
+            Focus::Momentum => "momentum".into(),
+            Focus::Nesterov => "nesterov".into(),
+            Focus::BatchSize => "batch size".into(),
+            Focus::Epochs => "epochs".into(),
+            Focus::Seed => "seed".into(),
+            Focus::ValSplit => "val split".into(),
+            Focus::DataDir => "data dir".into(),
+        }
+    }
+
+    /// Whether Enter edits this row as text (the others cycle with ←/→).
+    pub fn is_text(self) -> bool {
+        !matches!(self, Focus::Optimizer | Focus::Nesterov)
+    }
+}
+
+/// An edit in progress: the text before it, restored on Esc.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Editing {
+    pub before: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetupForm {
+    pub layers: Vec<LayerRow>,
+    pub optimizer: OptimizerKind,
+    pub lr: String,
+    pub momentum: String,
+    pub nesterov: bool,
+    pub batch_size: String,
+    pub epochs: String,
+    pub seed: String,
+    pub val_split: String,
+    pub data_dir: String,
+    pub focus: Focus,
+    pub editing: Option<Editing>,
+}
+
+fn parse_num<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, String> {
+    s.trim().parse::<T>().map_err(|_| format!("{what}: '{}' is not a number", s.trim()))
+}
+
+impl SetupForm {
+    pub fn from_config(cfg: &TrainConfig, data_dir: &Path) -> SetupForm {
+        SetupForm {
+            layers: cfg
+                .hidden
+                .iter()
+                .map(|l| LayerRow { neurons: l.neurons.to_string(), activation: l.activation })
+                .collect(),
+            optimizer: cfg.optimizer,
+            lr: cfg.lr.to_string(),
+            momentum: cfg.momentum.to_string(),
+            nesterov: cfg.nesterov,
+            batch_size: cfg.batch_size.to_string(),
+            epochs: cfg.epochs.to_string(),
+            seed: cfg.seed.to_string(),
+            val_split: cfg.val_split.to_string(),
+            data_dir: data_dir.display().to_string(),
+            focus: if cfg.hidden.is_empty() { Focus::Optimizer } else { Focus::Layer(0) },
+            editing: None,
+        }
+    }
+
+    /// Rows in display order.
+    pub fn rows(&self) -> Vec<Focus> {
+        (0..self.layers.len()).map(Focus::Layer).chain(Focus::SCALARS).collect()
+    }
+
+    pub fn move_focus(&mut self, down: bool) {
+        let rows = self.rows();
+        let i = rows.iter().position(|&f| f == self.focus).unwrap_or(0);
+        let j = if down { (i + 1).min(rows.len() - 1) } else { i.saturating_sub(1) };
+        self.focus = rows[j];
+    }
+
+    /// The text of a text row.
+    pub fn text(&self, f: Focus) -> Option<&str> {
+        Some(match f {
+            Focus::Layer(i) => &self.layers.get(i)?.neurons,
+            Focus::Lr => &self.lr,
+            Focus::Momentum => &self.momentum,
+            Focus::BatchSize => &self.batch_size,
+            Focus::Epochs => &self.epochs,
+            Focus::Seed => &self.seed,
+            Focus::ValSplit => &self.val_split,
+            Focus::DataDir => &self.data_dir,
+            Focus::Optimizer | Focus::Nesterov => return None,
+        })
+    }
+
+    pub fn text_mut(&mut self, f: Focus) -> Option<&mut String> {
+        Some(match f {
+            Focus::Layer(i) => &mut self.layers.get_mut(i)?.neurons,
+            Focus::Lr => &mut self.lr,
+            Focus::Momentum => &mut self.momentum,
+            Focus::BatchSize => &mut self.batch_size,
+            Focus::Epochs => &mut self.epochs,
+            Focus::Seed => &mut self.seed,
+            Focus::ValSplit => &mut self.val_split,
+            Focus::DataDir => &mut self.data_dir,
+            Focus::Optimizer | Focus::Nesterov => return None,
+        })
+    }
+
+    /// ←/→ on the focused row: cycles activation, optimizer or nesterov. Switching optimizer also
+    /// switches a still-default learning rate to the new optimizer's default.
+    pub fn cycle(&mut self, forward: bool) {
+        match self.focus {
+            Focus::Layer(i) => {
+                if let Some(l) = self.layers.get_mut(i) {
+                    l.activation = l.activation.cycle(forward);
+                }
+            }
+            Focus::Optimizer => {
+                let old = self.optimizer;
+                self.optimizer = match old {
+                    OptimizerKind::Adam => OptimizerKind::Sgd,
+                    OptimizerKind::Sgd => OptimizerKind::Adam,
+                };
+                if self.lr.trim().parse::<f64>().ok() == Some(old.default_lr()) {
+                    self.lr = self.optimizer.default_lr().to_string();
+                }
+            }
+            Focus::Nesterov => self.nesterov = !self.nesterov,
+            _ => {}
+        }
+    }
+
+    /// Adds a layer after the focused one (or at the end), copying its neighbour's settings.
+    pub fn add_layer(&mut self) -> Result<(), String> {
+        if self.layers.len() >= MAX_HIDDEN_LAYERS {
+            return Err(format!("at most {MAX_HIDDEN_LAYERS} hidden layers"));
+        }
+        let at = match self.focus {
+            Focus::Layer(i) => i + 1,
+            _ => self.layers.len(),
+        };
+        let row = self.layers.get(at.saturating_sub(1)).cloned().unwrap_or(LayerRow {
+            neurons: "64".into(),
+            activation: Activation::Relu,
+        });
+        self.layers.insert(at, row);
+        self.focus = Focus::Layer(at);
+        Ok(())
+    }
+
+    pub fn remove_layer(&mut self) -> Result<(), String> {
+        let Focus::Layer(i) = self.focus else {
+            return Err("select a layer to remove".into());
+        };
+        self.layers.remove(i);
+        self.focus = if self.layers.is_empty() { Focus::Optimizer } else { Focus::Layer(i.min(self.layers.len() - 1)) };
+        Ok(())
+    }
+
+    pub fn move_layer(&mut self, up: bool) {
+        if let Focus::Layer(i) = self.focus {
+            let j = if up { i.checked_sub(1) } else { Some(i + 1).filter(|&j| j < self.layers.len()) };
+            if let Some(j) = j {
+                self.layers.swap(i, j);
+                self.focus = Focus::Layer(j);
+            }
+        }
+    }
+
+    /// Why this row's value is unacceptable, if it is. `train_len` bounds the batch size.
+    pub fn field_error(&self, f: Focus, train_len: usize) -> Option<String> {
+        let check = || -> Result<(), String> {
+            match f {
+                Focus::Layer(i) => {
+                    let n: usize = self.layers[i].neurons.trim().parse().map_err(|_| "neurons must be a whole number".to_string())?;
+                    if !(1..=MAX_NEURONS).contains(&n) {
+                        return Err(format!("neurons must be 1–{MAX_NEURONS}"));
+                    }
+                }
+                Focus::Lr => {
+                    let v: f64 = parse_num(&self.lr, "learning rate")?;
+                    if !(v.is_finite() && v > 0.0 && v <= 10.0) {
+                        return Err("learning rate must be in (0, 10]".into());
+                    }
+                }
+                Focus::Momentum => {
+                    let v: f64 = parse_num(&self.momentum, "momentum")?;
+                    if !(v.is_finite() && (0.0..1.0).contains(&v)) {
+                        return Err("momentum must be in [0, 1)".into());
+                    }
+                }
+                Focus::Nesterov => {
+                    if self.nesterov && self.momentum.trim().parse::<f64>().ok() == Some(0.0) {
+                        return Err("nesterov needs a momentum > 0".into());
+                    }
+                }
+                Focus::BatchSize => {
+                    let v: usize = parse_num(&self.batch_size, "batch size")?;
+                    let train = self.train_examples(train_len);
+                    if v == 0 || v > train {
+                        return Err(format!("batch size must be 1–{train} (the training examples)"));
+                    }
+                }
+                Focus::Epochs => {
+                    let v: usize = parse_num(&self.epochs, "epochs")?;
+                    if !(1..=10_000).contains(&v) {
+                        return Err("epochs must be 1–10000".into());
+                    }
+                }
+                Focus::Seed => {
+                    parse_num::<u64>(&self.seed, "seed")?;
+                }
+                Focus::ValSplit => {
+                    let v: f64 = parse_num(&self.val_split, "val split")?;
+                    if !(v.is_finite() && (0.0..1.0).contains(&v)) {
+                        return Err("val split must be in [0, 1)".into());
+                    }
+                }
+                Focus::DataDir => {
+                    if !self.data_dir.trim().is_empty() && !Path::new(self.data_dir.trim()).is_dir() {
+                        return Err("no such directory".into());
+                    }
+                }
+                Focus::Optimizer => {}
+            }
+            Ok(())
+        };
+        check().err()
+    }
+
+    /// Training examples left after the validation split (all of them while the split is invalid).
+    fn train_examples(&self, train_len: usize) -> usize {
+        let split = self.val_split.trim().parse::<f64>().ok().filter(|v| (0.0..1.0).contains(v)).unwrap_or(0.0);
+        train_len - (train_len as f64 * split).round() as usize
+    }
+
+    /// The first invalid row and its reason.
+    pub fn first_error(&self, train_len: usize) -> Option<(Focus, String)> {
+        self.rows().into_iter().find_map(|f| self.field_error(f, train_len).map(|e| (f, e)))
+    }
+
+    /// The layers that parse, for the live architecture line (invalid rows are left out).
+    pub fn architecture(&self, input: usize, classes: usize) -> Architecture {
+        let hidden = self
+            .layers
+            .iter()
+            .filter_map(|l| Some(HiddenLayer { neurons: l.neurons.trim().parse().ok()?, activation: l.activation }))
+            .collect();
+        Architecture { input, hidden, classes }
+    }
+
+    /// The configuration, or the first invalid row and why.
+    pub fn config(&self, train_len: usize) -> Result<TrainConfig, (Focus, String)> {
+        if let Some(e) = self.first_error(train_len) {
+            return Err(e);
+        }
+        let num = |s: &str| s.trim().parse::<f64>().unwrap_or_default();
+        let int = |s: &str| s.trim().parse::<usize>().unwrap_or_default();
+        let cfg = TrainConfig {
+            hidden: self.architecture(1, 2).hidden,
+            optimizer: self.optimizer,
+            lr: num(&self.lr),
+            momentum: num(&self.momentum),
+            nesterov: self.nesterov,
+            epochs: int(&self.epochs),
+            batch_size: int(&self.batch_size),
+            seed: self.seed.trim().parse().unwrap_or_default(),
+            val_split: num(&self.val_split),
+        };
+        cfg.validate(Some(train_len)).map_err(|e| (self.focus, e))?;
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> SetupForm {
+        SetupForm::from_config(&TrainConfig::default(), Path::new("."))
+    }
+
+    #[test]
+    fn reasons_name_the_field_and_range() {
+        let mut f = form();
+        f.layers[0].neurons = "5000".into();
+        assert_eq!(f.field_error(Focus::Layer(0), 60_000).unwrap(), "neurons must be 1–4096");
+        assert_eq!(f.config(60_000).unwrap_err().0, Focus::Layer(0));
+        f.layers[0].neurons = "32".into();
+        f.batch_size = "200".into();
+        assert!(f.field_error(Focus::BatchSize, 100).unwrap().contains("1–100"));
+        f.batch_size = "64".into();
+        f.lr = "abc".into();
+        assert!(f.field_error(Focus::Lr, 100).unwrap().contains("'abc' is not a number"));
+        f.lr = "0.01".into();
+        assert_eq!(f.config(100).unwrap().hidden[0].neurons, 32);
+    }
+
+    #[test]
+    fn layers_add_remove_reorder_and_optimizer_switches_default_lr() {
+        let mut f = form();
+        f.add_layer().unwrap();
+        f.layers[1].neurons = "10".into();
+        f.cycle(true);
+        assert_eq!(f.focus, Focus::Layer(1));
+        f.move_layer(true);
+        assert_eq!(f.layers[0].neurons, "10");
+        assert_ne!(f.layers[0].activation, f.layers[1].activation);
+        f.remove_layer().unwrap();
+        assert_eq!(f.layers.len(), 1);
+        f.focus = Focus::Optimizer;
+        let before = f.optimizer;
+        f.cycle(true);
+        assert_ne!(f.optimizer, before);
+        assert_eq!(f.lr, f.optimizer.default_lr().to_string());
+    }
+}

@@ -1,0 +1,143 @@
+//! Keys → messages, in one table. The footer hints and the `?` overlay are drawn from the same table,
+//! so what is shown is what works.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::{App, EditKey, Msg, View};
+
+/// What a key asks for; views interpret the generic moves (Up, Left, …) for themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    Close,
+    NextView,
+    PrevView,
+    Go(View),
+    Export,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Edit,
+    AddLayer,
+    RemoveLayer,
+    MoveLayerUp,
+    MoveLayerDown,
+    Start,
+    PauseResume,
+    Stop,
+    ToggleNormalized,
+    ToggleShade,
+    ToggleGrid,
+    ExportImages,
+    ReverseSort,
+    Rescan,
+    Open,
+    ConfirmQuit,
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    In(View),
+}
+
+pub struct Binding {
+    pub scope: Scope,
+    pub codes: &'static [KeyCode],
+    pub action: Action,
+    /// The key as written in hints.
+    pub keys: &'static str,
+    pub help: &'static str,
+    /// Short form for the footer; empty: only in the help overlay.
+    pub footer: &'static str,
+}
+
+const fn b(scope: Scope, codes: &'static [KeyCode], action: Action, keys: &'static str, help: &'static str, footer: &'static str) -> Binding {
+    Binding { scope, codes, action, keys, help, footer }
+}
+
+use KeyCode as K;
+use Scope::{Global as G, In};
+
+/// Every binding. A view's own bindings are looked up before the global ones.
+pub const BINDINGS: &[Binding] = &[
+    b(In(View::Setup), &[K::Char('s')], Action::Start, "s", "start training", "start"),
+    b(In(View::Setup), &[K::Up, K::Char('k')], Action::Up, "↑↓", "move between fields", "field"),
+    b(In(View::Setup), &[K::Down, K::Char('j')], Action::Down, "", "", ""),
+    b(In(View::Setup), &[K::Left, K::Char('h')], Action::Left, "←→", "change activation / optimizer / nesterov", "change"),
+    b(In(View::Setup), &[K::Right, K::Char('l')], Action::Right, "", "", ""),
+    b(In(View::Setup), &[K::Enter], Action::Edit, "Enter", "edit the field (Enter keeps, Esc reverts)", "edit"),
+    b(In(View::Setup), &[K::Char('a'), K::Char('+')], Action::AddLayer, "a", "add a hidden layer", "add layer"),
+    b(In(View::Setup), &[K::Char('x'), K::Delete, K::Char('-')], Action::RemoveLayer, "x", "remove the layer", "remove"),
+    b(In(View::Setup), &[K::Char('[')], Action::MoveLayerUp, "[ ]", "move the layer up / down", "move"),
+    b(In(View::Setup), &[K::Char(']')], Action::MoveLayerDown, "", "", ""),
+    b(In(View::Train), &[K::Char('p'), K::Char(' ')], Action::PauseResume, "p", "pause / resume", "pause/resume"),
+    b(In(View::Train), &[K::Char('s')], Action::Stop, "s", "stop (keeps finished epochs)", "stop"),
+    b(In(View::Results), &[K::Up, K::Char('k')], Action::Up, "arrows", "select a confusion cell", "select cell"),
+    b(In(View::Results), &[K::Down, K::Char('j')], Action::Down, "", "", ""),
+    b(In(View::Results), &[K::Left, K::Char('h')], Action::Left, "", "", ""),
+    b(In(View::Results), &[K::Right, K::Char('l')], Action::Right, "", "", ""),
+    b(In(View::Results), &[K::Char('n')], Action::ToggleNormalized, "n", "counts / normalized by column", "normalize"),
+    b(In(View::Weights), &[K::Left, K::Char('h')], Action::Left, "←→", "previous / next neuron", "neuron"),
+    b(In(View::Weights), &[K::Right, K::Char('l')], Action::Right, "", "", ""),
+    b(In(View::Weights), &[K::PageUp], Action::PageUp, "PgUp/PgDn", "jump 10 neurons", "jump"),
+    b(In(View::Weights), &[K::PageDown], Action::PageDown, "", "", ""),
+    b(In(View::Weights), &[K::Char('g')], Action::ToggleGrid, "g", "grid overview / single neuron", "grid"),
+    b(In(View::Weights), &[K::Char('m')], Action::ToggleShade, "m", "ASCII ramp / half blocks", "shading"),
+    b(In(View::Weights), &[K::Char('w')], Action::ExportImages, "w", "write neuron and grid PNGs", "PNGs"),
+    b(In(View::Runs), &[K::Up, K::Char('k')], Action::Up, "↑↓", "select a run", "select"),
+    b(In(View::Runs), &[K::Down, K::Char('j')], Action::Down, "", "", ""),
+    b(In(View::Runs), &[K::Left, K::Char('h')], Action::Left, "←→", "sort column", "sort by"),
+    b(In(View::Runs), &[K::Right, K::Char('l')], Action::Right, "", "", ""),
+    b(In(View::Runs), &[K::Char('r')], Action::ReverseSort, "r", "reverse the order", "reverse"),
+    b(In(View::Runs), &[K::Enter], Action::Open, "Enter", "open the run (results, weights)", "open"),
+    b(In(View::Runs), &[K::Char('R'), K::F(5)], Action::Rescan, "R", "rescan runs/", "rescan"),
+    b(G, &[K::Tab], Action::NextView, "Tab", "next view (1-5 jump)", "view"),
+    b(G, &[K::BackTab], Action::PrevView, "", "", ""),
+    b(G, &[K::Char('1')], Action::Go(View::Setup), "1", "Setup", ""),
+    b(G, &[K::Char('2')], Action::Go(View::Train), "2", "Train", ""),
+    b(G, &[K::Char('3')], Action::Go(View::Results), "3", "Results", ""),
+    b(G, &[K::Char('4')], Action::Go(View::Weights), "4", "Weights", ""),
+    b(G, &[K::Char('5')], Action::Go(View::Runs), "5", "Runs", ""),
+    b(G, &[K::Char('e')], Action::Export, "e", "export the run directory", "export"),
+    b(G, &[K::Char('?')], Action::Help, "?", "help", "help"),
+    b(G, &[K::Esc], Action::Close, "Esc", "close help", ""),
+    b(G, &[K::Char('q')], Action::Quit, "q", "quit (asks while training)", "quit"),
+];
+
+/// Bindings that apply in `view`, the view's own first.
+pub fn bindings_for(view: View) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| b.scope == Scope::In(view))
+        .chain(BINDINGS.iter().filter(|b| b.scope == Scope::Global))
+}
+
+/// The message a key press means in the app's current state, if any. Modal states (the quit
+/// question, a field being edited) come before the table; Ctrl-C always interrupts.
+pub fn msg_for(app: &App, key: KeyEvent) -> Option<Msg> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return matches!(key.code, K::Char('c')).then_some(Msg::Interrupt);
+    }
+    if app.confirm_quit {
+        return match key.code {
+            K::Char('y') | K::Char('Y') => Some(Msg::Action(Action::ConfirmQuit)),
+            _ => Some(Msg::Action(Action::Close)),
+        };
+    }
+    if app.form.editing.is_some() && app.view == View::Setup {
+        return Some(Msg::Edit(match key.code {
+            K::Char(c) => EditKey::Char(c),
+            K::Backspace => EditKey::Backspace,
+            K::Enter | K::Tab | K::Up | K::Down => EditKey::Done,
+            K::Esc => EditKey::Cancel,
+            _ => return None,
+        }));
+    }
+    bindings_for(app.view).find(|b| b.codes.contains(&key.code)).map(|b| Msg::Action(b.action))
+}

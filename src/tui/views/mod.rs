@@ -1,0 +1,115 @@
+//! The whole screen, drawn from `&App` alone.
+//!
+//! ```text
+//! digitlab  1 Setup  2 Train  3 Results  4 Weights  5 Runs        training 2/5 · 41%
+//! ┌ the current view ───────────────────────────────────────────────────────────┐
+//! └─────────────────────────────────────────────────────────────────────────────┘
+//! status line (last message)
+//! key hints for this view
+//! ```
+
+pub mod help;
+pub mod results;
+pub mod runs;
+pub mod setup;
+pub mod train;
+pub mod weights;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::app::{App, StatusKind, View};
+use super::keys;
+use super::widgets::{centered, panel};
+
+/// Below this size the layout is replaced by a message.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 18;
+
+/// Draws the dashboard. Pure: reads the state, never changes it.
+pub fn render(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!("terminal too small (need {MIN_WIDTH}{}{MIN_HEIGHT})", if app.theme.ascii { "x" } else { "×" });
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [tabs, body, status, footer] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    render_tabs(frame, tabs, app);
+    match app.view {
+        View::Setup => setup::render(frame, body, app),
+        View::Train => train::render(frame, body, app),
+        View::Results => results::render(frame, body, app),
+        View::Weights => weights::render(frame, body, app),
+        View::Runs => runs::render(frame, body, app),
+    }
+    if let Some(s) = &app.status {
+        let style = match s.kind {
+            StatusKind::Info => app.theme.good(),
+            StatusKind::Error => app.theme.error(),
+        };
+        frame.render_widget(Paragraph::new(Span::styled(app.theme.text(&s.text), style)), status);
+    }
+    render_footer(frame, footer, app);
+    if app.help {
+        help::render(frame, body, app);
+    }
+    if app.confirm_quit {
+        let r = centered(body, 52, 5);
+        frame.render_widget(Clear, r);
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::from("Training is running. Quit and discard it?"),
+                Line::from("(export with e first to keep finished epochs)"),
+                Line::from(vec![Span::styled("y", app.theme.key()), Span::raw(" quit   "), Span::styled("n", app.theme.key()), Span::raw(" keep training")]),
+            ])
+            .block(panel(" quit? ", &app.theme)),
+            r,
+        );
+    }
+}
+
+fn render_tabs(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mut spans = vec![Span::styled("digitlab ", t.title())];
+    for (i, v) in View::ALL.iter().enumerate() {
+        let style = if *v == app.view { t.selected() } else { t.dim() };
+        spans.push(Span::styled(format!(" {} {} ", i + 1, v.title()), style));
+    }
+    if let Some(s) = &app.session {
+        let p = &s.progress;
+        let state = if let Some(outcome) = &p.outcome {
+            match outcome {
+                Ok(r) => format!("run {}", r.status.name()),
+                Err(_) => "run failed".into(),
+            }
+        } else if p.paused {
+            "paused".into()
+        } else {
+            match (&p.last_batch, &p.start) {
+                (Some(b), Some(info)) => format!("training {}/{} · {:.0}%", b.epoch, info.epochs, b.batch as f64 / b.batches.max(1) as f64 * 100.0),
+                _ => "starting".into(),
+            }
+        };
+        spans.push(Span::styled(format!("  {}", t.text(&state)), t.focused()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn render_footer(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    let hints: Vec<(&str, &str)> = if app.form.editing.is_some() && app.view == View::Setup {
+        vec![("Enter", "keep"), ("Esc", "revert"), ("Backspace", "delete")]
+    } else {
+        keys::bindings_for(app.view).filter(|b| !b.footer.is_empty()).map(|b| (b.keys, b.footer)).collect()
+    };
+    for (k, h) in hints {
+        spans.push(Span::styled(t.text(k), t.key()));
+        spans.push(Span::styled(format!(" {h}  "), t.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,148 @@
+//! Results: the test confusion matrix, per-class report, top confusions and example images of the
+//! selected cell.
+//!
+//! ```text
+//! ┌ Results · current run, epoch 3 (completed) ───────────────────────────────────┐
+//! │ rows = predicted, columns = actual (counts)  │              precision recall … │
+//! │ pred\act   0   1 …   9  total                │           0     0.98   0.99 … │
+//! │ …  (colored table)                           │ …                              │
+//! │ top confusions: 4 → 9: 23  7 → 2: 15 …       │    macro avg …                 │
+//! │ predicted 9, actual 4: 23 images             │ weighted avg …                 │
+//! │ [28x14 shaded digits with true/pred labels]  │                                │
+//! └───────────────────────────────────────────────────────────────────────────────┘
+//! ```
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::metrics::ClassificationReport;
+use crate::tui::app::{cell_examples, App, Shade, Shown};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::confusion::{self, ConfusionTable};
+use crate::tui::widgets::panel;
+use crate::tui::widgets::shaded::ShadedImage;
+use crate::viz::GrayImage;
+
+/// Width of the per-class report.
+const REPORT_W: u16 = 50;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let Some(shown) = app.shown() else {
+        let p = Paragraph::new("No results yet: they appear after the first epoch (or open a run in Runs, 5).")
+            .wrap(Wrap { trim: true })
+            .block(panel(" Results ", t));
+        frame.render_widget(p, area);
+        return;
+    };
+    let report = &shown.eval.report;
+    let block = panel(format!(" Results{}{}{}test accuracy {:.2}% ", t.sep(), shown.title, t.sep(), report.accuracy * 100.0), t);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let n = report.confusion.classes();
+    let (w6, h) = confusion::size(n, 6);
+    let (w5, _) = confusion::size(n, 5);
+    let conf_w = if inner.width >= w6 + 1 + REPORT_W { w6 } else { w5 };
+    let cursor = app.results_cursor();
+    if inner.width >= conf_w + 1 + REPORT_W {
+        let [left, _, right] =
+            Layout::horizontal([Constraint::Length(conf_w), Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        let [axis, table, rest] = Layout::vertical([Constraint::Length(1), Constraint::Length(h), Constraint::Min(0)]).areas(left);
+        render_matrix(frame, axis, table, app, &shown, cursor);
+        render_examples(frame, rest, app, &shown, cursor);
+        frame.render_widget(Paragraph::new(report_lines(report, t)), right);
+    } else {
+        let [axis, table, rest] = Layout::vertical([Constraint::Length(1), Constraint::Length(h), Constraint::Min(0)]).areas(inner);
+        render_matrix(frame, axis, table, app, &shown, cursor);
+        let [left, _, right] =
+            Layout::horizontal([Constraint::Length(REPORT_W), Constraint::Length(2), Constraint::Min(0)]).areas(rest);
+        frame.render_widget(Paragraph::new(report_lines(report, t)), left);
+        render_examples(frame, right, app, &shown, cursor);
+    }
+}
+
+fn render_matrix(frame: &mut Frame, axis: Rect, table: Rect, app: &App, shown: &Shown, cursor: (usize, usize)) {
+    let t = &app.theme;
+    let mode = if app.results.normalized { "normalized: share of each actual class" } else { "counts" };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("rows = predicted, columns = actual", t.title()),
+            Span::styled(format!(" ({mode})"), t.dim()),
+        ])),
+        axis,
+    );
+    frame.render_widget(
+        ConfusionTable { matrix: &shown.eval.report.confusion, normalized: app.results.normalized, cursor, theme: *t },
+        table,
+    );
+}
+
+/// sklearn's `classification_report` layout.
+pub fn report_lines<'a>(r: &ClassificationReport, t: &Theme) -> Vec<Line<'a>> {
+    let mut lines = vec![
+        Line::from(Span::styled(format!("{:>12} {:>9} {:>9} {:>9} {:>7}", "", "precision", "recall", "f1-score", "support"), t.title())),
+        Line::from(""),
+    ];
+    for c in &r.per_class {
+        lines.push(Line::from(format!(
+            "{:>12} {:>9.4} {:>9.4} {:>9.4} {:>7}",
+            c.class, c.precision, c.recall, c.f1, c.support
+        )));
+    }
+    let total = r.confusion.total();
+    lines.push(Line::from(""));
+    lines.push(Line::from(format!("{:>12} {:>9} {:>9} {:>9.4} {:>7}", "accuracy", "", "", r.accuracy, total)));
+    for (name, a) in [("macro avg", &r.macro_avg), ("weighted avg", &r.weighted_avg)] {
+        lines.push(Line::from(format!("{name:>12} {:>9.4} {:>9.4} {:>9.4} {total:>7}", a.precision, a.recall, a.f1)));
+    }
+    lines.push(Line::from(Span::styled("precision of a never-predicted class is 0", t.dim())));
+    lines
+}
+
+fn render_examples(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, cursor: (usize, usize)) {
+    if area.height == 0 {
+        return;
+    }
+    let t = &app.theme;
+    let m = &shown.eval.report.confusion;
+    let arrow = t.arrow();
+    let top: Vec<String> = m.top_confusions(6).iter().map(|c| format!("{} {arrow} {}: {}", c.actual, c.predicted, c.count)).collect();
+    let (p, a) = cursor;
+    let what = if p == a { "correct" } else { "misclassified" };
+    let header = vec![
+        Line::from(vec![
+            Span::styled(format!("top confusions (actual {arrow} predicted): "), t.title()),
+            Span::raw(if top.is_empty() { "none".into() } else { top.join("  ") }),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("cell predicted {p}, actual {a}: "), t.title()),
+            Span::raw(format!("{} {what} test images", m.get(p, a))),
+        ]),
+    ];
+    let [head, pics] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
+    frame.render_widget(Paragraph::new(header).wrap(Wrap { trim: true }), head);
+    let test = &app.data.test;
+    if test.len() != shown.eval.predicted.len() || pics.height < 4 {
+        return;
+    }
+    // Full size (28x14 cells) when there is room, else half size.
+    let (iw, ih) = if pics.height >= 15 { (test.cols as u16, (test.rows as u16).div_ceil(2)) } else { ((test.cols as u16) / 2, (test.rows as u16).div_ceil(4)) };
+    let per_row = (pics.width / (iw + 2)).max(1) as usize;
+    let idx = cell_examples(&test.labels, &shown.eval.predicted, cursor, per_row);
+    let shade = if t.color && !t.ascii { app.weights.shade } else { Shade::Ramp };
+    for (k, &i) in idx.iter().enumerate() {
+        let x = pics.x + k as u16 * (iw + 2);
+        let label = Rect::new(x, pics.y, iw + 1, 1).intersection(pics);
+        let label_text = if iw >= 20 {
+            format!("#{i} true {} pred {}", test.labels[i], shown.eval.predicted[i])
+        } else {
+            format!("{}{arrow}{}", test.labels[i], shown.eval.predicted[i])
+        };
+        frame.render_widget(Paragraph::new(Span::styled(label_text, t.dim())), label);
+        let img = GrayImage::from_pixels(test.cols, test.rows, test.image(i).to_vec());
+        let r = Rect::new(x, pics.y + 1, iw, ih).intersection(pics);
+        frame.render_widget(ShadedImage { image: &img, shade }, r);
+    }
+}

@@ -1,0 +1,103 @@
+//! Setup: the experiment form.
+//!
+//! ```text
+//! ┌ Setup ───────────────────────────────────────────────────────┐
+//! │ network  784 → 128 relu → 10 softmax   101,770 parameters    │
+//! │ hidden layers                                                │
+//! │ > layer 1      128         < relu >                          │
+//! │   optimizer    < adam >                                      │
+//! │   learning rate 0.001                                        │
+//! │   …                        reason next to an invalid field   │
+//! └──────────────────────────────────────────────────────────────┘
+//! ```
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::tui::app::App;
+use crate::tui::form::Focus;
+use crate::tui::widgets::panel;
+
+/// Thousands separators: 101,770.
+pub fn grouped(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let f = &app.form;
+    let train_len = app.data.train.len();
+    let arch = f.architecture(app.data.train.pixels(), app.data.classes);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("network  ", t.title()),
+            Span::styled(t.text(&arch.to_string()), t.focused()),
+            Span::styled(format!("   {} parameters", grouped(arch.param_count())), t.dim()),
+        ]),
+        Line::from(Span::styled(
+            format!("data     {} train + {} test images", grouped(train_len), grouped(app.data.test.len())),
+            t.dim(),
+        )),
+        Line::from(""),
+        Line::from(Span::styled(
+            if f.layers.is_empty() { "hidden layers: none (softmax regression; a adds one)" } else { "hidden layers" },
+            t.title(),
+        )),
+    ];
+    let (lt, gt) = if t.ascii { ("<", ">") } else { ("◂", "▸") };
+    for row in f.rows() {
+        if row == Focus::Optimizer {
+            lines.push(Line::from(Span::styled("training", t.title())));
+        }
+        let focused = row == f.focus;
+        let editing = focused && f.editing.is_some();
+        let marker = if focused { "> " } else { "  " };
+        let label_style = if focused { t.focused() } else { ratatui::style::Style::new() };
+        let mut spans = vec![Span::styled(format!("{marker}{:<14}", row.label()), label_style)];
+        let value_style = if editing { t.selected() } else { label_style };
+        match row {
+            Focus::Layer(i) => {
+                let l = &f.layers[i];
+                spans.push(Span::styled(format!("{:<8}", l.neurons), value_style));
+                spans.push(Span::raw(format!(" neurons  {lt} {:<10} {gt}", l.activation.name())));
+            }
+            Focus::Optimizer => spans.push(Span::styled(format!("{lt} {} {gt}", f.optimizer), value_style)),
+            Focus::Nesterov => {
+                spans.push(Span::styled(format!("{lt} {} {gt}", if f.nesterov { "on" } else { "off" }), value_style))
+            }
+            _ => {
+                let text = f.text(row).unwrap_or_default();
+                let shown = if editing { format!("{text}_") } else { text.to_string() };
+                spans.push(Span::styled(format!("{shown:<8}"), value_style));
+                if row == Focus::Momentum && f.optimizer.name() == "adam" {
+                    spans.push(Span::styled("  (sgd only)", t.dim()));
+                }
+            }
+        }
+        if let Some(reason) = f.field_error(row, train_len) {
+            spans.push(Span::styled(format!("  {}", t.text(&reason)), t.error()));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::from(""));
+    let ready = match f.first_error(train_len) {
+        None => Span::styled("ready: s starts training", t.good()),
+        Some((row, _)) => Span::styled(format!("fix {} before starting", row.label()), t.error()),
+    };
+    lines.push(Line::from(ready));
+    // Keep the focused row visible on short terminals.
+    let focus_line = f.rows().iter().position(|&r| r == f.focus).unwrap_or(0) + 5;
+    let inner_h = area.height.saturating_sub(2) as usize;
+    let scroll = focus_line.saturating_sub(inner_h.saturating_sub(2)) as u16;
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(panel(" Setup ", t)), area);
+}

@@ -1,0 +1,52 @@
+//! Reusable pieces drawn by several views.
+
+pub mod confusion;
+pub mod shaded;
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
+
+use super::theme::Theme;
+
+/// A bordered panel with a title, in the theme's border glyphs.
+pub fn panel<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_set(theme.border())
+        .border_style(theme.dim())
+        .title(title.into().style(theme.title()))
+}
+
+/// `label [█████░░░░░] text` sized to `width` columns.
+pub fn gauge_line<'a>(label: &str, ratio: f64, text: String, width: u16, theme: &Theme) -> Line<'a> {
+    let (full, empty) = theme.gauge_cells();
+    let fixed = label.chars().count() + text.chars().count() + 4;
+    let bar = (width as usize).saturating_sub(fixed);
+    let filled = ((ratio.clamp(0.0, 1.0) * bar as f64).round() as usize).min(bar);
+    Line::from(vec![
+        Span::styled(format!("{label} "), theme.title()),
+        Span::raw("["),
+        Span::styled(full.repeat(filled), theme.good()),
+        Span::styled(empty.repeat(bar - filled), theme.dim()),
+        Span::raw("] "),
+        Span::raw(text),
+    ])
+}
+
+/// A `w`x`h` rectangle centred in `area` (clipped to it).
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+/// `1:23` or `1:02:03`.
+pub fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}

@@ -1,0 +1,400 @@
+//! The dashboard driven through its state machine on real MNIST slices, rendered with `TestBackend`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use digitlab::data::{self, locate, Mnist};
+use digitlab::model::{Activation, HiddenLayer};
+use digitlab::train::TrainConfig;
+use digitlab::tui::app::{cell_examples, App, Msg, View};
+use digitlab::tui::form::Focus;
+use digitlab::tui::keys::{self, Action};
+use digitlab::tui::theme::{Theme, DIAGONAL_BG};
+use digitlab::tui::views;
+use digitlab::tui::widgets::confusion;
+use digitlab::viz::min_max;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::Terminal;
+
+const COLOR: Theme = Theme { color: true, ascii: false };
+
+fn mnist() -> Arc<Mnist> {
+    static DATA: OnceLock<Arc<Mnist>> = OnceLock::new();
+    Arc::clone(DATA.get_or_init(|| {
+        let mut m = data::load_dir(&locate::bundled_dir().unwrap()).unwrap();
+        m.train = m.train.head(2000);
+        Arc::new(m)
+    }))
+}
+
+fn config(epochs: usize) -> TrainConfig {
+    TrainConfig {
+        hidden: vec![HiddenLayer { neurons: 16, activation: Activation::Relu }],
+        epochs,
+        // 100 steps an epoch on the 2,000-image slice: enough to learn something real in one epoch.
+        batch_size: 20,
+        lr: 0.003,
+        ..TrainConfig::default()
+    }
+}
+
+fn new_app(cfg: &TrainConfig, runs_root: &Path, theme: Theme) -> App {
+    App::new(cfg, mnist(), locate::bundled_dir().unwrap(), theme, runs_root.to_path_buf())
+}
+
+fn act(app: &mut App, a: Action) {
+    app.update(Msg::Action(a));
+}
+
+/// Feeds trainer events to the app until the trainer has said its last word.
+fn pump(app: &mut App) {
+    while let Some(rx) = app.trainer_events() {
+        match rx.recv() {
+            Ok(ev) => app.update(Msg::Trainer(ev)),
+            Err(_) => app.update(Msg::TrainerGone),
+        }
+    }
+}
+
+/// A one-epoch run of a 16-neuron network on 2,000 real training images.
+fn trained(runs_root: &Path, theme: Theme) -> App {
+    let mut app = new_app(&config(1), runs_root, theme);
+    act(&mut app, Action::Start);
+    assert!(app.session.is_some(), "{:?}", app.status);
+    pump(&mut app);
+    app
+}
+
+fn draw(app: &App, w: u16, h: u16) -> Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| views::render(f, app)).unwrap();
+    term.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let a = buf.area;
+    (0..a.height)
+        .map(|y| (0..a.width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// (x, y) of the first occurrence of `needle` on one line.
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let t = text(buf);
+    t.lines().enumerate().find_map(|(y, line)| {
+        let byte = line.find(needle)?;
+        Some((line[..byte].chars().count() as u16, y as u16))
+    })
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn setup_shows_architecture_reasons_and_refuses_to_start_while_invalid() {
+    let dir = tmp();
+    let mut app = new_app(&TrainConfig::default(), dir.path(), COLOR);
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains("784 → 128 relu → 10 softmax"), "{screen}");
+    assert!(screen.contains("101,770 parameters"));
+    assert!(screen.contains("ready: s starts training"));
+
+    // Type 5000 neurons into layer 1 and cycle its activation.
+    assert_eq!(app.form.focus, Focus::Layer(0));
+    act(&mut app, Action::Right);
+    act(&mut app, Action::Edit);
+    for key in "\u{8}\u{8}\u{8}5000".chars() {
+        let code = if key == '\u{8}' { crossterm::event::KeyCode::Backspace } else { crossterm::event::KeyCode::Char(key) };
+        let msg = keys::msg_for(&app, crossterm::event::KeyEvent::from(code)).unwrap();
+        app.update(msg);
+    }
+    app.update(keys::msg_for(&app, crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)).unwrap());
+    assert_eq!(app.form.layers[0].neurons, "5000");
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains("neurons must be 1–4096"), "{screen}");
+    assert!(screen.contains(&format!("< {:<10} >", Activation::Relu.cycle(true).name()).replace('<', "◂").replace('>', "▸")));
+    act(&mut app, Action::Start);
+    assert!(app.session.is_none());
+    assert!(app.status.as_ref().unwrap().text.contains("cannot start: layer 1: neurons must be 1–4096"));
+
+    // Add a second layer and remove it again; the architecture line follows.
+    app.form.layers[0].neurons = "64".into();
+    act(&mut app, Action::AddLayer);
+    app.form.layers[1].neurons = "10".into();
+    let screen = text(&draw(&app, 120, 40));
+    let act_name = Activation::Relu.cycle(true).name();
+    assert!(screen.contains(&format!("784 → 64 {act_name} → 10 {act_name} → 10 softmax")), "{screen}");
+    act(&mut app, Action::RemoveLayer);
+    assert_eq!(app.form.layers.len(), 1);
+}
+
+#[test]
+fn train_view_shows_progress_from_a_real_run() {
+    let dir = tmp();
+    let mut app = new_app(&config(2), dir.path(), COLOR);
+    act(&mut app, Action::Start);
+    assert_eq!(app.view, View::Train);
+    // Stop at the first finished epoch to see the view mid-run.
+    while app.session.as_ref().unwrap().progress.history.is_empty() {
+        let ev = app.trainer_events().unwrap().recv().unwrap();
+        app.update(Msg::Trainer(ev));
+    }
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains("Train · 784 → 16 relu → 10 softmax · 12,730 parameters"), "{screen}");
+    assert!(screen.contains("samples/s") && screen.contains("ETA"), "{screen}");
+    assert!(screen.contains("best epoch 1: test"), "{screen}");
+    assert!(screen.contains("recent batch losses"));
+    assert!(screen.contains("loss per epoch") && screen.contains("accuracy per epoch"));
+    let losses = app.session.as_ref().unwrap().losses.len();
+    assert!(losses >= 1);
+    pump(&mut app);
+    // Finishing moves from Train to Results.
+    assert_eq!(app.view, View::Results);
+    act(&mut app, Action::Go(View::Train));
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains("completed"), "{screen}");
+    assert!(screen.contains("2/2"));
+    // ASCII mode: no box drawing, an epoch table instead of charts.
+    app.theme = Theme { color: false, ascii: true };
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.is_ascii(), "{screen}");
+    assert!(screen.contains("784 -> 16 relu -> 10 softmax") && screen.contains("train loss"), "{screen}");
+}
+
+#[test]
+fn results_view_colors_the_confusion_matrix_and_lists_metrics() {
+    let dir = tmp();
+    let mut app = trained(dir.path(), COLOR);
+    assert_eq!(app.view, View::Results);
+    let shown = app.shown().unwrap();
+    let report = shown.eval.report.clone();
+    let predicted = shown.eval.predicted.clone();
+    let m = &report.confusion;
+    let buf = draw(&app, 120, 40);
+    let screen = text(&buf);
+    assert!(screen.contains("rows = predicted, columns = actual"), "{screen}");
+    assert!(screen.contains(&format!("test accuracy {:.2}%", report.accuracy * 100.0)));
+    for needle in ["precision", "recall", "f1-score", "support", "macro avg", "weighted avg"] {
+        assert!(screen.contains(needle), "{needle}");
+    }
+    let c0 = report.per_class[0];
+    assert!(screen.contains(&format!("{:>12} {:>9.4} {:>9.4} {:>9.4}", 0, c0.precision, c0.recall, c0.f1)), "{screen}");
+    let top = m.top_confusions(1)[0];
+    assert!(screen.contains(&format!("{} → {}: {}", top.actual, top.predicted, top.count)), "{screen}");
+    assert!(screen.contains(&format!("total {}", m.total())) || screen.contains(&m.total().to_string()));
+
+    // Cell styles: diagonal in its own color, errors on the heat scale, empty errors uncolored.
+    let (x0, y0) = find(&buf, "pred\\act").unwrap();
+    let n = m.classes();
+    let (w, h) = confusion::size(n, confusion::cell_width(200, n));
+    let table_w = if buf.area.width >= 2 + w + 1 + 50 { w } else { confusion::size(n, 5).0 };
+    let table = Rect::new(x0, y0, table_w, h);
+    let heat: Vec<_> = Theme::heat_colors().collect();
+    for p in 0..n {
+        for a in 0..n {
+            let r = confusion::cell_rect(table, n, p, a);
+            let cell = &buf[(r.x + r.width - 1, r.y)];
+            let shown_text: String = (r.x..r.x + r.width).map(|x| buf[(x, r.y)].symbol().to_string()).collect();
+            assert_eq!(shown_text.trim(), m.get(p, a).to_string(), "cell ({p},{a})");
+            if p == a {
+                assert_eq!(cell.bg, DIAGONAL_BG, "diagonal ({p},{a})");
+            } else if m.get(p, a) > 0 {
+                assert!(heat.contains(&cell.bg), "off-diagonal ({p},{a}) has {:?}", cell.bg);
+            } else {
+                assert!(!heat.contains(&cell.bg) && cell.bg != DIAGONAL_BG);
+            }
+        }
+    }
+    // The most frequent error gets the darkest heat.
+    let r = confusion::cell_rect(table, n, top.predicted, top.actual);
+    assert_eq!(buf[(r.x + r.width - 1, r.y)].bg, *heat.last().unwrap());
+
+    // The selected cell shows its misclassified test images with labels.
+    let first = cell_examples(&app.data.test.labels, &predicted, (top.predicted, top.actual), 1)[0];
+    assert!(screen.contains(&format!("#{first} true {} pred {}", top.actual, top.predicted)), "{screen}");
+    act(&mut app, Action::Right);
+    let (p, a) = app.results_cursor();
+    assert_eq!((p, a), (top.predicted, (top.actual + 1) % n));
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains(&format!("cell predicted {p}, actual {a}: {}", m.get(p, a))));
+
+    // Normalized by column: the diagonal shows recall.
+    act(&mut app, Action::ToggleNormalized);
+    let buf = draw(&app, 120, 40);
+    let r = confusion::cell_rect(table, n, 1, 1);
+    let t: String = (r.x..r.x + r.width).map(|x| buf[(x, r.y)].symbol().to_string()).collect();
+    assert_eq!(t.trim(), format!("{:.2}", report.per_class[1].recall));
+
+    // NO_COLOR: no colors anywhere, the diagonal still bold.
+    app.theme = Theme { color: false, ascii: false };
+    let buf = draw(&app, 120, 40);
+    assert!(buf.content().iter().all(|c| c.bg == ratatui::style::Color::Reset && c.fg == ratatui::style::Color::Reset));
+}
+
+#[test]
+fn weights_view_browses_neurons_in_both_shadings_and_a_grid() {
+    let dir = tmp();
+    let mut app = trained(dir.path(), COLOR);
+    act(&mut app, Action::Go(View::Weights));
+    let screen = text(&draw(&app, 120, 40));
+    let (lo, hi) = min_max(&app.shown().unwrap().model.first_layer_unit(0));
+    assert!(screen.contains(&format!("neuron 0 of 16")), "{screen}");
+    assert!(screen.contains(&format!("min {lo:.4}  max {hi:.4}")), "{screen}");
+    assert!(screen.contains("▀") && screen.contains("#015"), "{screen}");
+    act(&mut app, Action::Left);
+    assert!(text(&draw(&app, 120, 40)).contains("neuron 15 of 16"));
+    act(&mut app, Action::PageUp);
+    assert_eq!(app.weights.neuron, 5);
+    act(&mut app, Action::ToggleShade);
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains("ASCII ramp") && !screen.contains("▀"));
+    let ramp_chars = screen.chars().filter(|c| "@%#*+=-:.".contains(*c)).count();
+    assert!(ramp_chars > 200, "{ramp_chars} ramp characters");
+    act(&mut app, Action::ToggleGrid);
+    let screen = text(&draw(&app, 160, 48));
+    assert!(screen.contains("#000") && screen.contains("#015"), "{screen}");
+
+    // PNGs of the current neuron and the grid, the paths in the status line.
+    act(&mut app, Action::ExportImages);
+    let status = app.status.clone().unwrap().text;
+    let out = app.session.as_ref().unwrap().out_dir.clone();
+    assert!(out.join("weights/neuron-005.png").is_file(), "{status}");
+    assert!(out.join("weights-grid.png").is_file());
+    assert!(status.contains("neuron-005.png") && status.contains("weights-grid.png"));
+}
+
+#[test]
+fn setup_to_training_to_results_to_export_writes_the_run_directory() {
+    let dir = tmp();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(1), &root, COLOR);
+    assert_eq!(app.view, View::Setup);
+    act(&mut app, Action::Export);
+    assert!(app.status.as_ref().unwrap().text.contains("nothing to export"));
+    act(&mut app, Action::Start);
+    assert_eq!(app.view, View::Train);
+    assert!(app.is_training());
+    pump(&mut app);
+    assert!(!app.is_training());
+    assert_eq!(app.view, View::Results);
+    act(&mut app, Action::Export);
+    let out: PathBuf = app.session.as_ref().unwrap().out_dir.clone();
+    assert!(out.starts_with(&root));
+    assert!(app.status.as_ref().unwrap().text.contains(&out.display().to_string()));
+    for f in ["summary.json", "weights-grid.png", "epochs.csv", "confusion.csv", "predictions.csv", "report.md", "model.safetensors", "weights/neuron-015.png"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let acc = app.shown().unwrap().eval.report.accuracy;
+    assert_eq!(summary["status"], "completed");
+    assert_eq!(summary["test"]["accuracy"].as_f64().unwrap(), acc);
+    assert_eq!(summary["model"]["architecture"], "784 → 16 relu → 10 softmax");
+    assert!(acc > 0.7, "one epoch of 16 neurons on 2,000 images reaches > 70% ({acc})");
+
+    // Runs lists it once (session entry and directory merged); opening it from disk re-evaluates the model.
+    act(&mut app, Action::Go(View::Runs));
+    act(&mut app, Action::Rescan);
+    assert_eq!(app.sorted_runs().len(), 1);
+    let name = out.file_name().unwrap().to_string_lossy().to_string();
+    let screen = text(&draw(&app, 160, 48));
+    assert!(screen.contains(&name) && screen.contains(&format!("{:.2}%", acc * 100.0)), "{screen}");
+
+    // A second app (a new session) sees the directory only, and opens it from disk.
+    let mut other = new_app(&config(1), &root, COLOR);
+    other.rescan_runs();
+    act(&mut other, Action::Go(View::Runs));
+    act(&mut other, Action::Open);
+    assert_eq!(other.view, View::Results);
+    let shown = other.shown().unwrap();
+    assert_eq!(shown.eval.report.accuracy, acc);
+    assert!(text(&draw(&other, 120, 40)).contains(&format!("run {name}")));
+}
+
+#[test]
+fn runs_sort_by_any_column() {
+    let dir = tmp();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(1), &root, COLOR);
+    for neurons in ["8", "24"] {
+        app.form.layers[0].neurons = neurons.into();
+        act(&mut app, Action::Start);
+        pump(&mut app);
+        act(&mut app, Action::Export);
+    }
+    act(&mut app, Action::Go(View::Runs));
+    while app.runs.sort != digitlab::tui::app::RunColumn::Architecture {
+        act(&mut app, Action::Right);
+    }
+    let order = |app: &App| app.sorted_runs().iter().map(|r| r.summary.config.hidden[0].neurons).collect::<Vec<_>>();
+    // Text sort, descending by default: "8" > "24".
+    assert_eq!(order(&app), vec![8, 24]);
+    act(&mut app, Action::ReverseSort);
+    assert_eq!(order(&app), vec![24, 8]);
+    let screen = text(&draw(&app, 160, 48));
+    assert!(screen.contains("hidden▲"), "{screen}");
+}
+
+#[test]
+fn interrupt_keeps_finished_epochs_as_an_interrupted_run() {
+    let dir = tmp();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(500), &root, COLOR);
+    act(&mut app, Action::Start);
+    while app.session.as_ref().unwrap().progress.history.is_empty() {
+        let ev = app.trainer_events().unwrap().recv().unwrap();
+        app.update(Msg::Trainer(ev));
+    }
+    // q asks first while training; n keeps training.
+    act(&mut app, Action::Quit);
+    assert!(app.confirm_quit && !app.should_quit);
+    assert!(text(&draw(&app, 80, 24)).contains("Quit and discard it?"));
+    act(&mut app, Action::Close);
+    assert!(!app.confirm_quit);
+    // What SIGTERM and Ctrl-C do.
+    app.update(keys::msg_for(&app, crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('c'),
+        crossterm::event::KeyModifiers::CONTROL,
+    )).unwrap());
+    pump(&mut app);
+    assert!(app.should_quit);
+    let out = app.session.as_ref().unwrap().out_dir.clone();
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["status"], "interrupted");
+    assert!(summary["epochs"].as_array().unwrap().len() >= 1);
+    assert!(app.exit_note.as_ref().unwrap().contains(&out.display().to_string()));
+}
+
+#[test]
+fn every_view_renders_at_every_size_without_panic() {
+    let dir = tmp();
+    let mut app = trained(dir.path(), COLOR);
+    let sizes = [(1, 1), (2, 1), (10, 5), (40, 12), (59, 30), (60, 18), (80, 24), (100, 30), (120, 40), (160, 48), (300, 10), (20, 100)];
+    for theme in [COLOR, Theme { color: false, ascii: true }] {
+        app.theme = theme;
+        for view in View::ALL {
+            app.view = view;
+            for help in [false, true] {
+                app.help = help;
+                for &(w, h) in &sizes {
+                    let screen = text(&draw(&app, w, h));
+                    if (w, h) == (40, 12) {
+                        assert!(screen.contains("terminal too small (need 60"), "{screen}");
+                    }
+                    if (w, h) == (80, 24) {
+                        assert!(screen.contains(view.title()), "{view:?} at 80x24: {screen}");
+                    }
+                }
+            }
+        }
+    }
+    app.help = false;
+    // Readable at 80x24: the whole confusion matrix and the first per-class rows.
+    app.theme = COLOR;
+    app.view = View::Results;
+    let screen = text(&draw(&app, 80, 24));
+    assert!(screen.contains("pred\\act") && screen.contains("total") && screen.contains("precision"), "{screen}");
+}
