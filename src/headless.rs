@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::cli::{EvalCmd, TrainCmd};
+use crate::cli::{CompareCmd, EvalCmd, PredictCmd, SweepCmd, TrainCmd};
 use crate::data::{self, Mnist};
 use crate::export;
 use crate::metrics::{ClassificationReport, ORIENTATION};
 use crate::model;
-use crate::train::{eval, Event, Progress, RunResult, RunStatus, Trainer};
+use crate::train::{eval, Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
 
 /// Loads the data directory chosen by flag, environment or bundled copy, telling the user which.
 pub fn load_data(flag: Option<&Path>) -> Result<Mnist> {
@@ -44,7 +44,7 @@ fn prepare_out_dir(dir: &Path) -> Result<()> {
 }
 
 /// SIGINT, SIGTERM and SIGHUP (an SSH drop) all end the run gracefully with its finished epochs saved.
-fn interrupt_flag() -> Result<Arc<AtomicBool>> {
+pub fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     let flag = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         // A second signal while the first is being handled quits at once (exit 130), as users expect
@@ -144,16 +144,29 @@ fn print_summary(run: &RunResult, dir: &Path) {
 pub fn train(cmd: &TrainCmd) -> Result<()> {
     let (cfg, data_flag) = cmd.train.resolve()?;
     let mnist = Arc::new(load_data(data_flag.as_deref())?);
-    cfg.validate(Some(mnist.train.len())).map_err(anyhow::Error::msg)?;
     let arch = cfg.architecture(mnist.train.pixels(), mnist.classes);
     let out: PathBuf = cmd.out.clone().unwrap_or_else(|| export::default_run_dir(&arch));
-    prepare_out_dir(&out)?;
+    let interrupted = interrupt_flag()?;
+    let run = train_into(&cfg, &mnist, &out, &interrupted)?;
+    print_summary(&run, &out);
+    if run.status == RunStatus::Interrupted {
+        bail!("interrupted: {} finished epoch(s) saved in {}", run.history.len(), out.display());
+    }
+    Ok(())
+}
+
+/// Trains `cfg` on `mnist` into the run directory `out`, printing epoch lines (and a progress line on
+/// a terminal), saving each finished epoch as it comes and the whole directory at the end. When
+/// `interrupted` becomes true the run stops after its current batch and is saved as interrupted.
+pub fn train_into(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupted: &AtomicBool) -> Result<RunResult> {
+    cfg.validate(Some(mnist.train.len())).map_err(anyhow::Error::msg)?;
+    let arch = cfg.architecture(mnist.train.pixels(), mnist.classes);
+    prepare_out_dir(out)?;
     eprintln!("network: {arch} ({} parameters); {} lr {}, batch {}, {} epoch(s), seed {}",
         arch.param_count(), cfg.optimizer, cfg.lr, cfg.batch_size, cfg.epochs, cfg.seed);
 
-    let interrupted = interrupt_flag()?;
     let tty = std::io::stderr().is_terminal();
-    let trainer = Trainer::spawn(cfg.clone(), Arc::clone(&mnist));
+    let trainer = Trainer::spawn(cfg.clone(), Arc::clone(mnist));
     let mut progress = Progress::new(cfg.clone());
     let mut sent_interrupt = false;
     while !progress.is_finished() {
@@ -170,6 +183,7 @@ pub fn train(cmd: &TrainCmd) -> Result<()> {
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => bail!("training thread ended unexpectedly"),
         };
+        let epoch_done = matches!(event, Event::Epoch(_));
         match &event {
             Event::Batch(b) if tty => {
                 eprint!("{}", progress_bar(b, cfg.epochs));
@@ -184,10 +198,10 @@ pub fn train(cmd: &TrainCmd) -> Result<()> {
             _ => {}
         }
         progress.apply(event);
-        if matches!(progress.last.as_ref(), Some(s) if s.report.epoch == progress.history.len()) && !progress.is_finished() {
+        if epoch_done {
             // Keep finished epochs on disk as we go: a killed run still leaves them behind.
             if let Some(run) = progress.result() {
-                if let Err(e) = export::write_progress(&out, &run, &mnist) {
+                if let Err(e) = export::write_progress(out, &run, mnist) {
                     eprintln!("warning: could not save progress: {e:#}");
                 }
             }
@@ -197,12 +211,8 @@ pub fn train(cmd: &TrainCmd) -> Result<()> {
     match progress.outcome.take().expect("finished") {
         Err(message) => bail!("training failed: {message}"),
         Ok(run) => {
-            export::write_run_dir(&out, &run, &mnist).context("writing the run directory")?;
-            print_summary(&run, &out);
-            if run.status == RunStatus::Interrupted {
-                bail!("interrupted: {} finished epoch(s) saved in {}", run.history.len(), out.display());
-            }
-            Ok(())
+            export::write_run_dir(out, &run, mnist).context("writing the run directory")?;
+            Ok(*run)
         }
     }
 }
@@ -226,5 +236,81 @@ pub fn eval(cmd: &EvalCmd) -> Result<()> {
     let ev = eval::evaluate(&mlp, &mnist.test);
     eprintln!("evaluated {} test images in {:.3} s", mnist.test.len(), t.elapsed().as_secs_f64());
     print!("{}", format_test_report(&ev.report, ev.loss));
+    Ok(())
+}
+
+pub fn sweep(cmd: &SweepCmd) -> Result<()> {
+    use crate::experiments::{grid::Grid, sweep};
+    if let Some(dir) = &cmd.resume {
+        let spec = sweep::read_spec(dir)?;
+        return sweep::run(&spec, dir, cmd.shard);
+    }
+    let grid = Grid {
+        layers: cmd.layers.iter().map(|l| l.0.clone()).collect(),
+        activations: cmd.activation.iter().map(|a| a.0.clone()).collect(),
+        optimizers: cmd.optimizer.clone(),
+        lrs: cmd.lr.clone(),
+        momentums: cmd.momentum.clone(),
+        nesterov: cmd.nesterov,
+        epochs: cmd.epochs.iter().map(|&e| e as usize).collect(),
+        batch_sizes: cmd.batch_size.iter().map(|&b| b as usize).collect(),
+        seeds: cmd.seed.clone(),
+        val_splits: cmd.val_split.clone(),
+    };
+    let dir = cmd.out.clone().unwrap_or_else(|| {
+        PathBuf::from("runs").join(format!("sweep-{}", chrono::Local::now().format("%Y%m%d-%H%M%S")))
+    });
+    sweep::run(&sweep::SweepSpec { grid, data: cmd.data.clone() }, &dir, cmd.shard)
+}
+
+pub fn compare(cmd: &CompareCmd) -> Result<()> {
+    use crate::experiments::leaderboard;
+    let entries = leaderboard::find_runs(&cmd.dirs)?;
+    let rows = leaderboard::rows(&entries);
+    print!("{}", leaderboard::to_markdown(&rows));
+    if let Some(out) = &cmd.out {
+        std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
+        export::write_atomic(&out.join("leaderboard.csv"), leaderboard::to_csv(&rows).as_bytes())?;
+        export::write_atomic(&out.join("leaderboard.md"), format!("# Leaderboard\n\n{}", leaderboard::to_markdown(&rows)).as_bytes())?;
+        eprintln!("wrote {}", out.join("leaderboard.md").display());
+    }
+    Ok(())
+}
+
+/// Probabilities of each class, highest first.
+pub fn top_classes(logits: &[f32], k: usize) -> Vec<(usize, f64)> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exp: Vec<f64> = logits.iter().map(|&z| ((z - max) as f64).exp()).collect();
+    let sum: f64 = exp.iter().sum();
+    let mut p: Vec<(usize, f64)> = exp.iter().map(|e| e / sum).enumerate().collect();
+    p.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    p.truncate(k);
+    p
+}
+
+pub fn predict(cmd: &PredictCmd) -> Result<()> {
+    use crate::data::png_digit::{guess_ink, read_gray_png, to_mnist_polarity, Ink};
+    let mlp = model::io::load(&cmd.model)?;
+    let side = (mlp.arch.input as f64).sqrt().round() as usize;
+    if side * side != mlp.arch.input {
+        bail!("{}: model input {} is not a square picture", cmd.model.display(), mlp.arch.input);
+    }
+    let pixels = read_gray_png(&cmd.image, side, side)?;
+    let ink = match cmd.ink.as_str() {
+        "light" => Ink::Light,
+        "dark" => Ink::Dark,
+        _ => guess_ink(&pixels, side, side),
+    };
+    let pixels = to_mnist_polarity(pixels, ink);
+    let mut x = Vec::new();
+    model::pixels_to_input(&pixels, &mut x);
+    let logits = mlp.logits(x);
+    let top = top_classes(&logits, 3);
+    println!("image: {} ({side}x{side}, {})", cmd.image.display(),
+        if ink == Ink::Dark { "dark ink on light paper: inverted" } else { "light ink on dark, as MNIST" });
+    println!("prediction: {}", top[0].0);
+    for (class, p) in &top {
+        println!("  {class}  {:6.2} %", p * 100.0);
+    }
     Ok(())
 }

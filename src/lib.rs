@@ -8,6 +8,7 @@ pub mod train;
 pub mod bench;
 pub mod cli;
 pub mod viz;
+pub mod experiments;
 pub mod export;
 pub mod headless;
 pub mod tui;

@@ -12,6 +12,9 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => digitlab::headless::eval(args),
         Some(Command::Bench(args)) => digitlab::bench::run(args),
         Some(Command::Report(args)) => digitlab::report::run(args),
+        Some(Command::Sweep(args)) => digitlab::headless::sweep(args),
+        Some(Command::Compare(args)) => digitlab::headless::compare(args),
+        Some(Command::Predict(args)) => digitlab::headless::predict(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 
 pub mod idx;
 pub mod locate;
+pub mod png_digit;
 
 use std::path::{Path, PathBuf};
 
