@@ -245,6 +245,11 @@ fn weights_view_browses_neurons_in_both_shadings_and_a_grid() {
     assert!(screen.contains(&format!("neuron 0 of 16")), "{screen}");
     assert!(screen.contains(&format!("min {lo:.4}  max {hi:.4}")), "{screen}");
     assert!(screen.contains("▀") && screen.contains("#015"), "{screen}");
+    // Pictures are made once per snapshot, the same as the PNG exporter's.
+    let model = app.shown().unwrap().model.clone();
+    for j in [0, 7, 15] {
+        assert_eq!(app.pictures.images[j], digitlab::export::images::unit_image(&model, 28, 28, j));
+    }
     act(&mut app, Action::Left);
     assert!(text(&draw(&app, 120, 40)).contains("neuron 15 of 16"));
     act(&mut app, Action::PageUp);
@@ -392,9 +397,14 @@ fn every_view_renders_at_every_size_without_panic() {
         }
     }
     app.help = false;
-    // Readable at 80x24: the whole confusion matrix and the first per-class rows.
+    // Readable at 80x24: the whole confusion matrix, and with t the whole per-class report.
     app.theme = COLOR;
     app.view = View::Results;
     let screen = text(&draw(&app, 80, 24));
-    assert!(screen.contains("pred\\act") && screen.contains("total") && screen.contains("precision"), "{screen}");
+    assert!(screen.contains("pred\\act") && screen.contains("   total") && screen.contains("precision"), "{screen}");
+    act(&mut app, Action::ToggleReport);
+    let screen = text(&draw(&app, 80, 24));
+    assert!(screen.contains("weighted avg") && !screen.contains("pred\\act"), "{screen}");
+    // Where both fit, t changes nothing.
+    assert!(text(&draw(&app, 120, 40)).contains("pred\\act"));
 }

@@ -12,6 +12,7 @@ use super::theme::Theme;
 use crate::data::{self, Mnist};
 use crate::export::{self, images, write_atomic, DataInfo, Summary};
 use crate::model::{io as model_io, Mlp};
+use crate::viz::{min_max, rescale_to_gray, GrayImage};
 use crate::train::{eval, Command, Evaluation, Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
 
 /// Batch losses kept for the sparkline.
@@ -130,6 +131,8 @@ pub struct ResultsState {
     /// Selected confusion cell (predicted, actual); `None` follows the most frequent confusion.
     pub cursor: Option<(usize, usize)>,
     pub normalized: bool,
+    /// On terminals too short for both, the per-class report replaces the matrix.
+    pub report_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,6 +243,29 @@ pub struct RunsState {
     pub unreadable: usize,
 }
 
+/// The shown model's first-layer neurons as pictures, made once per snapshot rather than per frame
+/// (reading a neuron's weights copies the whole layer).
+#[derive(Debug, Clone, Default)]
+pub struct NeuronPictures {
+    pub images: Vec<GrayImage>,
+    /// (min, max) of each neuron's raw weights.
+    pub ranges: Vec<(f32, f32)>,
+}
+
+impl NeuronPictures {
+    pub fn of(model: &Mlp, rows: usize, cols: usize) -> NeuronPictures {
+        let w = model.layers[0].w.as_vec();
+        let units = model.first_layer_units();
+        let (images, ranges) = (0..units)
+            .map(|j| {
+                let unit: Vec<f32> = w.iter().skip(j).step_by(units).copied().collect();
+                (GrayImage::from_pixels(cols, rows, rescale_to_gray(&unit)), min_max(&unit))
+            })
+            .unzip();
+        NeuronPictures { images, ranges }
+    }
+}
+
 pub struct App {
     pub view: View,
     pub theme: Theme,
@@ -254,6 +280,8 @@ pub struct App {
     pub opened: Option<Opened>,
     pub results: ResultsState,
     pub weights: WeightsState,
+    /// Pictures of what `shown()` returns; kept in step by `refresh_pictures`.
+    pub pictures: NeuronPictures,
     pub runs: RunsState,
     pub status: Option<Status>,
     pub help: bool,
@@ -283,6 +311,7 @@ impl App {
                 shade: if theme.color && !theme.ascii { Shade::HalfBlock } else { Shade::Ramp },
                 grid: false,
             },
+            pictures: NeuronPictures::default(),
             runs: RunsState { selected: 0, sort: RunColumn::Name, descending: true, disk: Vec::new(), unreadable: 0 },
             status: None,
             help: false,
@@ -319,6 +348,11 @@ impl App {
             eval: &snap.test,
             dir: Some(&s.out_dir),
         })
+    }
+
+    fn refresh_pictures(&mut self) {
+        let (rows, cols) = (self.data.train.rows, self.data.train.cols);
+        self.pictures = self.shown().map(|s| NeuronPictures::of(s.model, rows, cols)).unwrap_or_default();
     }
 
     /// The confusion cell Results shows examples of.
@@ -444,6 +478,7 @@ impl App {
             Action::MoveLayerUp => self.form.move_layer(true),
             Action::MoveLayerDown => self.form.move_layer(false),
             Action::ToggleNormalized => self.results.normalized = !self.results.normalized,
+            Action::ToggleReport => self.results.report_only = !self.results.report_only,
             Action::ToggleShade => {
                 self.weights.shade = match self.weights.shade {
                     Shade::Ramp if self.theme.color && !self.theme.ascii => Shade::HalfBlock,
@@ -578,6 +613,7 @@ impl App {
             entry: None,
         });
         self.opened = None;
+        self.refresh_pictures();
         self.results.cursor = None;
         self.weights.neuron = 0;
         self.view = View::Train;
@@ -614,7 +650,11 @@ impl App {
             _ => {}
         }
         let ended = matches!(ev, Event::Finished(_) | Event::Failed(_));
+        let new_snapshot = matches!(ev, Event::Epoch(_) | Event::Finished(_));
         s.progress.apply(ev);
+        if new_snapshot {
+            self.refresh_pictures();
+        }
         if let Some(n) = note {
             self.info(n);
         }
@@ -767,6 +807,7 @@ impl App {
             Opened { title, model, eval, dir: Some(dir) }
         };
         self.opened = Some(opened);
+        self.refresh_pictures();
         self.results.cursor = None;
         self.weights.neuron = 0;
         self.view = View::Results;

@@ -27,6 +27,8 @@ use crate::viz::GrayImage;
 
 /// Width of the per-class report.
 const REPORT_W: u16 = 50;
+/// Lines of the per-class report for ten classes.
+const REPORT_H: u16 = 17;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
@@ -53,6 +55,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         render_matrix(frame, axis, table, app, &shown, cursor);
         render_examples(frame, rest, app, &shown, cursor);
         frame.render_widget(Paragraph::new(report_lines(report, t)), right);
+    } else if app.results.report_only && inner.height < 1 + h + REPORT_H {
+        let [left, _, right] =
+            Layout::horizontal([Constraint::Length(REPORT_W), Constraint::Length(2), Constraint::Min(0)]).areas(inner);
+        frame.render_widget(Paragraph::new(report_lines(report, t)), left);
+        render_examples(frame, right, app, &shown, cursor);
     } else {
         let [axis, table, rest] = Layout::vertical([Constraint::Length(1), Constraint::Length(h), Constraint::Min(0)]).areas(inner);
         render_matrix(frame, axis, table, app, &shown, cursor);

@@ -41,12 +41,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Layout::vertical([Constraint::Length(5), Constraint::Length(5), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(head_lines(s, head.width, t)), head);
     let losses: Vec<u64> = recent_losses(s, spark.width.saturating_sub(2) as usize);
+    // The first batches' losses dwarf the rest: scale to the bulk and let the outliers clip.
+    let mut sorted = losses.clone();
+    sorted.sort_unstable();
+    let bulk = sorted.get(sorted.len() * 9 / 10).copied().unwrap_or(1);
+    let spark_max = (bulk + bulk / 4).max(1);
     let spark_title = match s.losses.back() {
         Some(l) => format!(" recent batch losses (last {l:.4}) "),
         None => " recent batch losses ".into(),
     };
     frame.render_widget(
-        Sparkline::default().block(panel(spark_title, t)).data(&losses).bar_set(t.bars()).style(t.good()),
+        Sparkline::default().block(panel(spark_title, t)).data(&losses).max(spark_max).bar_set(t.bars()).style(t.good()),
         spark,
     );
     if charts.height < 3 {

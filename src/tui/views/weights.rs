@@ -15,12 +15,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::export::images::unit_image;
-use crate::model::Mlp;
 use crate::tui::app::{App, Shade};
 use crate::tui::widgets::panel;
 use crate::tui::widgets::shaded::{cells_for, ShadedImage};
-use crate::viz::{fit_scale, min_max};
+use crate::viz::fit_scale;
 
 /// Thumbnail size in the grid overview (cells), plus one label row.
 const THUMB_W: u16 = 14;
@@ -41,7 +39,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(block, area);
     let units = model.first_layer_units();
     let j = app.weights.neuron.min(units.saturating_sub(1));
-    let (lo, hi) = min_max(&model.first_layer_unit(j));
+    let (lo, hi) = app.pictures.ranges.get(j).copied().unwrap_or_default();
     let shade = if t.color && !t.ascii { app.weights.shade } else { Shade::Ramp };
     let layer = if model.arch.hidden.is_empty() { "output class (no hidden layer)" } else { "first hidden layer" };
     let info = Line::from(vec![
@@ -60,38 +58,38 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(info).wrap(Wrap { trim: true }), info_area);
     let (rows, cols) = (app.data.train.rows, app.data.train.cols);
     if app.weights.grid {
-        render_grid(frame, body, app, model, j, shade);
+        render_grid(frame, body, app, units, j, shade);
         return;
     }
     let (w1, h1) = cells_for(cols, rows, 1);
     let k = fit_scale(w1 as usize, h1 as usize, body.width as usize / 2, body.height as usize).min(2);
     let (bw, bh) = cells_for(cols, rows, k);
     let [big, _, side] = Layout::horizontal([Constraint::Length(bw), Constraint::Length(2), Constraint::Min(0)]).areas(body);
-    let img = unit_image(model, rows, cols, j);
-    frame.render_widget(ShadedImage { image: &img, shade }, Rect::new(big.x, big.y, big.width, bh.min(big.height)));
+    if let Some(img) = app.pictures.images.get(j) {
+        frame.render_widget(ShadedImage { image: img, shade }, Rect::new(big.x, big.y, big.width, bh.min(big.height)));
+    }
     if side.width >= THUMB_W {
-        render_grid(frame, side, app, model, j, shade);
+        render_grid(frame, side, app, units, j, shade);
     }
 }
 
 /// Thumbnails of the page of neurons that holds `current`, the current one's label highlighted.
-fn render_grid(frame: &mut Frame, area: Rect, app: &App, model: &Mlp, current: usize, shade: Shade) {
+fn render_grid(frame: &mut Frame, area: Rect, app: &App, units: usize, current: usize, shade: Shade) {
     let t = &app.theme;
-    let (rows, cols) = (app.data.train.rows, app.data.train.cols);
     let per_row = (area.width / (THUMB_W + 1)).max(1) as usize;
     let per_col = (area.height / (THUMB_H + 1)) as usize;
     let capacity = per_row * per_col;
     if capacity == 0 {
         return;
     }
-    let units = model.first_layer_units();
     let start = current / capacity * capacity;
     for (k, j) in (start..units.min(start + capacity)).enumerate() {
         let x = area.x + (k % per_row) as u16 * (THUMB_W + 1);
         let y = area.y + (k / per_row) as u16 * (THUMB_H + 1);
         let style = if j == current { t.selected() } else { t.dim() };
         frame.render_widget(Paragraph::new(Span::styled(format!("#{j:03}"), style)), Rect::new(x, y, THUMB_W, 1).intersection(area));
-        let img = unit_image(model, rows, cols, j);
-        frame.render_widget(ShadedImage { image: &img, shade }, Rect::new(x, y + 1, THUMB_W, THUMB_H).intersection(area));
+        if let Some(img) = app.pictures.images.get(j) {
+            frame.render_widget(ShadedImage { image: img, shade }, Rect::new(x, y + 1, THUMB_W, THUMB_H).intersection(area));
+        }
     }
 }
