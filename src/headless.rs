@@ -149,6 +149,9 @@ pub fn train(cmd: &TrainCmd) -> Result<()> {
     let interrupted = interrupt_flag()?;
     let run = train_into(&cfg, &mnist, &out, &interrupted)?;
     print_summary(&run, &out);
+    for note in eval::diagnostics(&run.last.model, &mnist.test, &run.history).notes {
+        println!("note: {note}");
+    }
     if run.status == RunStatus::Interrupted {
         bail!("interrupted: {} finished epoch(s) saved in {}", run.history.len(), out.display());
     }

@@ -40,7 +40,8 @@ pub fn write_progress(dir: &Path, run: &RunResult, data: &Mnist) -> Result<()> {
 /// each file appears complete or not at all.
 pub fn write_run_dir(dir: &Path, run: &RunResult, data: &Mnist) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir.join("weights")).with_context(|| format!("{}: cannot create run directory", dir.display()))?;
-    let summary = Summary::new(run, DataInfo::of(data));
+    let mut summary = Summary::new(run, DataInfo::of(data));
+    summary.diagnostics = Some(crate::train::eval::diagnostics(&run.last.model, &data.test, &run.history));
     let eval = &run.last.test;
     let model = &run.last.model;
     let (rows, cols) = (data.train.rows, data.train.cols);

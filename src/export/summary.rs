@@ -83,6 +83,9 @@ pub struct Summary {
     pub best_epoch: Option<usize>,
     pub test: TestMetrics,
     pub timings: Timings,
+    /// Plain-words findings (overfitting, dead/saturated units, plateau); absent in older files.
+    #[serde(default)]
+    pub diagnostics: Option<crate::metrics::diagnostics::Diagnostics>,
 }
 
 impl Summary {
@@ -124,6 +127,7 @@ impl Summary {
                 mean_epoch_seconds: run.train_seconds / run.history.len().max(1) as f64,
                 wall_seconds: run.wall_seconds,
             },
+            diagnostics: None,
         }
     }
 }

@@ -3,8 +3,7 @@
 pub mod activation;
 pub mod backprop;
 pub mod io;
-#[cfg(test)]
-mod reference;
+pub mod reference;
 
 use std::fmt;
 
@@ -187,6 +186,15 @@ impl Mlp {
 
     pub fn first_layer_units(&self) -> usize {
         self.layers[0].fan_out()
+    }
+
+    /// Outputs of the first hidden layer (after its activation) for a batch, `rows x units`;
+    /// None without hidden layers.
+    pub fn first_hidden_outputs(&self, x: Vec<f32>) -> Option<Vec<f32>> {
+        let act = self.activation(0).filter(|_| self.layers.len() > 1)?;
+        let mut z = backprop::affine(&self.input_matrix(x), &self.layers[0]);
+        act.apply(&mut z);
+        Some(z)
     }
 }
 

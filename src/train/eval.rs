@@ -43,3 +43,19 @@ pub fn evaluate(mlp: &Mlp, test: &Dataset) -> Evaluation {
     let report = ClassificationReport::new(mlp.arch.classes, &test.labels, &predicted);
     Evaluation { loss, predicted, report }
 }
+
+/// Test images probed for dead or saturated units.
+pub const PROBE_IMAGES: usize = 1000;
+
+/// Beginner diagnostics of a model after `history`, probing its first layer on the first test images.
+pub fn diagnostics(mlp: &Mlp, test: &Dataset, history: &[super::EpochReport]) -> crate::metrics::diagnostics::Diagnostics {
+    use crate::metrics::diagnostics::{diagnose, unit_health};
+    let n = PROBE_IMAGES.min(test.len());
+    let mut x = Vec::new();
+    pixels_to_input(&test.images[..n * test.pixels()], &mut x);
+    let units = mlp.first_hidden_outputs(x).and_then(|out| {
+        let act = mlp.activation(0)?;
+        unit_health(act, &out, mlp.first_layer_units())
+    });
+    diagnose(history, mlp.arch.classes, units)
+}
