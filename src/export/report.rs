@@ -9,8 +9,35 @@ fn pct(x: f64) -> String {
     format!("{:.2} %", x * 100.0)
 }
 
+/// A picture report.md embeds: a path relative to the run directory and what it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figure {
+    pub file: String,
+    pub caption: String,
+}
+
+impl Figure {
+    fn markdown(&self) -> String {
+        format!("![{}]({})\n\n*{}*\n", self.caption, self.file, self.caption)
+    }
+}
+
+/// The charts of the report bundle (`digitlab report`), each embedded in its section when present.
+/// A plain run directory has none of them; weights-grid.png is always there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub curves: Option<Figure>,
+    pub confusion: Option<Figure>,
+    pub misclassified: Option<Figure>,
+}
+
 /// The report as Markdown. `top_confusions` come from the confusion matrix (actual → predicted).
 pub fn report_md(s: &Summary, top_confusions: &[crate::metrics::Confusion]) -> String {
+    report_md_with(s, top_confusions, &Figures::default())
+}
+
+/// [`report_md`] with the bundle's charts embedded next to the tables they draw.
+pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion], figures: &Figures) -> String {
     let mut r = String::new();
     let c = &s.config;
     let _ = writeln!(r, "# digitlab run: {}\n", s.model.architecture);
@@ -43,6 +70,9 @@ pub fn report_md(s: &Summary, top_confusions: &[crate::metrics::Confusion]) -> S
         let _ = writeln!(r, "| {} | {:.4} | {} | {} | {} | {:.4} | {} | {:.2} |", e.epoch, e.train_loss, pct(e.train_accuracy),
             o(e.val_loss, &|v| format!("{v:.4}")), o(e.val_accuracy, &pct), e.test_loss, pct(e.test_accuracy), e.train_seconds);
     }
+    if let Some(f) = &figures.curves {
+        let _ = write!(r, "\n{}", f.markdown());
+    }
 
     let n = s.test.confusion_matrix.len();
     let _ = writeln!(r, "\n## Confusion matrix (test set)\n");
@@ -69,6 +99,9 @@ pub fn report_md(s: &Summary, top_confusions: &[crate::metrics::Confusion]) -> S
         let _ = write!(r, " {} |", s.test.confusion_matrix.iter().map(|row| row[a]).sum::<u64>());
     }
     let _ = writeln!(r, " {} |", s.test.confusion_matrix.iter().flatten().sum::<u64>());
+    if let Some(f) = &figures.confusion {
+        let _ = write!(r, "\n{}", f.markdown());
+    }
 
     let _ = writeln!(r, "\n## Per-class metrics\n");
     let _ = writeln!(r, "recall(i) = M[i][i] / column sum i; precision(i) = M[i][i] / row sum i; {}.\n", s.test.precision_note);
@@ -87,6 +120,9 @@ pub fn report_md(s: &Summary, top_confusions: &[crate::metrics::Confusion]) -> S
     }
     for t in top_confusions {
         let _ = writeln!(r, "- actual **{}** predicted as **{}**: {} images", t.actual, t.predicted, t.count);
+    }
+    if let Some(f) = &figures.misclassified {
+        let _ = write!(r, "\n{}", f.markdown());
     }
     let _ = writeln!(r, "\n## First-layer weights\n");
     let _ = writeln!(r, "Each tile is one first-layer unit's {}×{} incoming weights, rescaled so its own minimum is black and maximum white. Single units: `weights/neuron-NNN.png`.\n",

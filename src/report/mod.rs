@@ -1,9 +1,253 @@
-//! `digitlab report`: the report bundle of a run or sweep directory.
+//! `digitlab report`: the report bundle of a run or sweep directory. Next to a run's own files it
+//! writes `curves.png`, `confusion.png`, `misclassified.png` (and `weights-grid.png` when missing) and
+//! rewrites `report.md` to embed them; a sweep directory also gets `comparison.png` and a `report.md`
+//! with the leaderboard. Everything is read back from the run directory, so the same function serves
+//! the CLI and the dashboard.
 
-use anyhow::{bail, Result};
+pub mod canvas;
+pub mod charts;
+pub mod confusion;
+pub mod font;
+pub mod misclassified;
+pub mod style;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
 
 use crate::cli::ReportCmd;
+use crate::data::Mnist;
+use crate::export::report::{report_md_with, Figure, Figures};
+use crate::export::{images, write_atomic, Summary, MODEL_FILE};
+use crate::metrics::ConfusionMatrix;
 
-pub fn run(_cmd: &ReportCmd) -> Result<()> {
-    bail!("the report bundle is not built yet")
+pub const CURVES: &str = "curves.png";
+pub const CONFUSION: &str = "confusion.png";
+pub const MISCLASSIFIED: &str = "misclassified.png";
+pub const WEIGHTS_GRID: &str = "weights-grid.png";
+pub const COMPARISON: &str = "comparison.png";
+pub const REPORT: &str = "report.md";
+pub const SUMMARY: &str = "summary.json";
+pub const PREDICTIONS: &str = "predictions.csv";
+/// Written by `digitlab sweep`; embedded in the sweep's report when present.
+pub const LEADERBOARD_MD: &str = "leaderboard.md";
+pub const LEADERBOARD_CSV: &str = "leaderboard.csv";
+
+/// What `digitlab report` was pointed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Run,
+    /// The run directories inside, sorted by name.
+    Sweep(Vec<PathBuf>),
+}
+
+impl Target {
+    /// A run directory holds summary.json; a sweep directory holds run directories.
+    pub fn of(dir: &Path) -> Result<Target> {
+        if dir.join(SUMMARY).is_file() {
+            return Ok(Target::Run);
+        }
+        if !dir.is_dir() {
+            bail!("{}: no such directory", dir.display());
+        }
+        let runs = run_dirs(dir)?;
+        if runs.is_empty() {
+            bail!("{}: not a run directory (no {SUMMARY}) nor a sweep directory (no subdirectory with {SUMMARY})", dir.display());
+        }
+        Ok(Target::Sweep(runs))
+    }
+}
+
+/// Subdirectories of `dir` holding a summary.json, sorted by name.
+pub fn run_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut runs = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("{}: cannot list", dir.display()))? {
+        let path = entry.with_context(|| format!("{}: cannot list", dir.display()))?.path();
+        if path.join(SUMMARY).is_file() {
+            runs.push(path);
+        }
+    }
+    runs.sort();
+    Ok(runs)
+}
+
+pub fn read_summary(run_dir: &Path) -> Result<Summary> {
+    let path = run_dir.join(SUMMARY);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{}: not a digitlab summary", path.display()))
+}
+
+pub fn run(cmd: &ReportCmd) -> Result<()> {
+    let target = Target::of(&cmd.dir)?;
+    let first = match &target {
+        Target::Run => cmd.dir.clone(),
+        Target::Sweep(runs) => runs[0].clone(),
+    };
+    // The data the run recorded, unless --data says otherwise; a recorded path that no longer exists
+    // falls back to $DIGITLAB_DATA, then the bundled copy.
+    let recorded = read_summary(&first)?.data.dir;
+    let flag = cmd.data.clone().or_else(|| recorded.is_dir().then_some(recorded));
+    let data = crate::headless::load_data(flag.as_deref())?;
+    let written = match &target {
+        Target::Run => write_bundle(&cmd.dir, &data)?,
+        Target::Sweep(_) => write_sweep_bundle(&cmd.dir, &data)?,
+    };
+    for path in &written {
+        println!("{}", path.display());
+    }
+    println!("open {}", cmd.dir.join(REPORT).display());
+    Ok(())
+}
+
+/// Each test image's predicted class, from predictions.csv, checked against the data's labels so a
+/// report never pairs a run with another test set. A run directory left by a killed run has no
+/// predictions.csv: its saved model is evaluated instead.
+fn predictions(run_dir: &Path, data: &Mnist) -> Result<Vec<u8>> {
+    let path = run_dir.join(PREDICTIONS);
+    if !path.is_file() {
+        let mlp = crate::model::io::load(&run_dir.join(MODEL_FILE))?;
+        return Ok(crate::train::eval::evaluate(&mlp, &data.test).predicted);
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut predicted = Vec::with_capacity(data.test.len());
+    for (n, line) in text.lines().enumerate().skip(1) {
+        let bad = || format!("{}: line {}: expected index,label,predicted", path.display(), n + 1);
+        let fields: Vec<usize> = line.split(',').map(|f| f.trim().parse()).collect::<Result<_, _>>().with_context(bad)?;
+        let &[index, label, pred] = &fields[..] else { bail!(bad()) };
+        if index != predicted.len() || index >= data.test.len() || pred >= data.classes {
+            bail!("{}: line {}: index {index} or class {pred} does not fit the test set of {}", path.display(), n + 1, data.dir.display());
+        }
+        if data.test.labels[index] as usize != label {
+            bail!("{}: test image {index} is labelled {label} here but {} in {}: pass --data with the run's data directory",
+                path.display(), data.test.labels[index], data.dir.display());
+        }
+        predicted.push(pred as u8);
+    }
+    if predicted.len() != data.test.len() {
+        bail!("{}: {} predictions for {} test images in {}", path.display(), predicted.len(), data.test.len(), data.dir.display());
+    }
+    Ok(predicted)
+}
+
+/// Writes the report bundle of one run directory and returns the files written.
+pub fn write_bundle(run_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>> {
+    let summary = read_summary(run_dir)?;
+    if (summary.data.image_rows, summary.data.image_cols) != (data.test.rows, data.test.cols) {
+        bail!("{}: the run used {}x{} images but {} holds {}x{}", run_dir.display(), summary.data.image_rows,
+            summary.data.image_cols, data.dir.display(), data.test.rows, data.test.cols);
+    }
+    let matrix = ConfusionMatrix { counts: summary.test.confusion_matrix.clone() };
+    let misses = misclassified::misses(&data.test.labels, &predictions(run_dir, data)?);
+    let shown = misses.len().min(misclassified::MAX_SHOWN);
+
+    let mut files: Vec<(&str, Vec<u8>)> = vec![
+        (CURVES, charts::curves(&summary.epochs, &summary.model.architecture).png()?),
+        (CONFUSION, confusion::confusion_chart(&matrix).png()?),
+        (MISCLASSIFIED, misclassified::misclassified_chart(&data.test, &misses).png()?),
+    ];
+    if !run_dir.join(WEIGHTS_GRID).is_file() {
+        let mlp = crate::model::io::load(&run_dir.join(MODEL_FILE))?;
+        files.push((WEIGHTS_GRID, images::png_bytes(&images::weights_grid(&mlp, data.test.rows, data.test.cols))?));
+    }
+    let figures = Figures {
+        curves: Some(Figure { file: CURVES.into(), caption: "Loss and accuracy per epoch (train, validation when held out, test)".into() }),
+        confusion: Some(Figure { file: CONFUSION.into(), caption: format!("Confusion matrix heatmap ({})", crate::metrics::ORIENTATION) }),
+        misclassified: Some(Figure {
+            file: MISCLASSIFIED.into(),
+            caption: format!("{shown} of {} misclassified test digits, captioned true → predicted", misses.len()),
+        }),
+    };
+    let md = report_md_with(&summary, &matrix.top_confusions(10), &figures);
+    files.push((REPORT, md.into_bytes()));
+    let mut written = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let path = run_dir.join(name);
+        write_atomic(&path, &bytes)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// One run of a sweep, as its report lists it.
+struct SweepRun {
+    name: String,
+    summary: Summary,
+}
+
+/// Writes every run's bundle, then the sweep's `comparison.png` and `report.md`.
+pub fn write_sweep_bundle(sweep_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    let mut runs = Vec::new();
+    for dir in run_dirs(sweep_dir)? {
+        written.extend(write_bundle(&dir, data).with_context(|| format!("{}: report", dir.display()))?);
+        let name = dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+        runs.push(SweepRun { name, summary: read_summary(&dir)? });
+    }
+    if runs.is_empty() {
+        bail!("{}: no run directory (subdirectory with {SUMMARY}) inside", sweep_dir.display());
+    }
+    runs.sort_by(|a, b| b.summary.test.accuracy.total_cmp(&a.summary.test.accuracy).then(a.name.cmp(&b.name)));
+    let bars: Vec<charts::RunBar> = runs
+        .iter()
+        .map(|r| charts::RunBar { name: r.name.clone(), architecture: r.summary.model.architecture.clone(), accuracy: r.summary.test.accuracy })
+        .collect();
+    let leaderboard = std::fs::read_to_string(sweep_dir.join(LEADERBOARD_MD)).ok();
+    let files = [
+        (COMPARISON, charts::comparison(&bars).png()?),
+        (REPORT, sweep_md(sweep_dir, &runs, leaderboard.as_deref(), sweep_dir.join(LEADERBOARD_CSV).is_file()).into_bytes()),
+    ];
+    for (name, bytes) in files {
+        let path = sweep_dir.join(name);
+        write_atomic(&path, &bytes)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The sweep's report.md: the comparison chart, the leaderboard (the sweep's own leaderboard.md when
+/// there is one, else a table from the runs' summaries) and a link to each run's report. `runs` come
+/// best first.
+fn sweep_md(sweep_dir: &Path, runs: &[SweepRun], leaderboard: Option<&str>, has_csv: bool) -> String {
+    let pct = |x: f64| format!("{:.2} %", x * 100.0);
+    let name = sweep_dir.file_name().map_or_else(|| sweep_dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let mut r = String::new();
+    let _ = writeln!(r, "# digitlab sweep: {name}\n");
+    let best = &runs[0];
+    let _ = writeln!(r, "{} runs. Best test accuracy: **{}** by [{}]({}/{REPORT}) ({}).\n", runs.len(), pct(best.summary.test.accuracy),
+        best.name, best.name, best.summary.model.architecture);
+    let _ = writeln!(r, "## Test accuracy per run\n");
+    let _ = writeln!(r, "![test accuracy per run]({COMPARISON})\n");
+    let _ = writeln!(r, "## Leaderboard\n");
+    match leaderboard {
+        Some(text) => {
+            // Nested one level down so its own headings sit under this section.
+            for line in text.lines() {
+                let line = if line.starts_with('#') { format!("#{line}") } else { line.to_string() };
+                let _ = writeln!(r, "{line}");
+            }
+            r.push('\n');
+        }
+        None => {
+            let _ = writeln!(r, "| run | network | optimizer | lr | epochs | parameters | best test acc | final test acc | macro F1 | seconds |");
+            let _ = writeln!(r, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+            for run in runs {
+                let s = &run.summary;
+                let best_acc = s.epochs.iter().map(|e| e.test_accuracy).fold(f64::NEG_INFINITY, f64::max);
+                let _ = writeln!(r, "| [{}]({}/{REPORT}) | {} | {} | {} | {} | {} | {} | {} | {:.4} | {:.1} |", run.name, run.name,
+                    s.model.architecture, s.config.optimizer, s.config.lr, s.epochs.len(), s.model.parameters,
+                    if best_acc.is_finite() { pct(best_acc) } else { "–".into() }, pct(s.test.accuracy), s.test.macro_avg.f1,
+                    s.timings.train_seconds);
+            }
+            r.push('\n');
+        }
+    }
+    if has_csv {
+        let _ = writeln!(r, "Machine-readable: [{LEADERBOARD_CSV}]({LEADERBOARD_CSV}).\n");
+    }
+    let _ = writeln!(r, "## Runs\n");
+    for run in runs {
+        let _ = writeln!(r, "- [{}]({}/{REPORT}): {}, test accuracy {}", run.name, run.name, run.summary.model.architecture, pct(run.summary.test.accuracy));
+    }
+    r
 }
