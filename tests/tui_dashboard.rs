@@ -408,3 +408,16 @@ fn every_view_renders_at_every_size_without_panic() {
     // Where both fit, t changes nothing.
     assert!(text(&draw(&app, 120, 40)).contains("pred\\act"));
 }
+
+#[test]
+fn without_a_terminal_the_dashboard_points_to_the_headless_command() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_digitlab"))
+        .args(["--layers", "16", "--autostart"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stdout is not") && err.contains("digitlab train"), "{err}");
+}

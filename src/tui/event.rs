@@ -54,6 +54,7 @@ where
 {
     let ticker = tick(TICK);
     let mut interrupted_at: Option<Instant> = None;
+    let mut terminal_gone = false;
     terminal.draw(|f| views::render(f, app))?;
     while !app.should_quit {
         let events = app.trainer_events().unwrap_or_else(never);
@@ -66,10 +67,7 @@ where
                     }
                     redraw = true;
                 }
-                Ok(Input::Resize) => {
-                    terminal.autoresize()?;
-                    redraw = true;
-                }
+                Ok(Input::Resize) => redraw = true,
                 // The terminal is gone (SSH dropped): keep what was trained, then leave.
                 Err(_) => {
                     if interrupted_at.is_none() {
@@ -96,8 +94,15 @@ where
             app.exit_note.get_or_insert_with(|| "interrupted: the trainer did not answer in time; nothing saved".into());
             break;
         }
-        if redraw && !app.should_quit {
-            terminal.draw(|f| views::render(f, app))?;
+        if redraw && !app.should_quit && !terminal_gone {
+            // A terminal that cannot be drawn on is gone (SSH dropped): save what was trained, then leave.
+            if terminal.draw(|f| views::render(f, app)).is_err() {
+                terminal_gone = true;
+                if interrupted_at.is_none() {
+                    app.update(Msg::Interrupt);
+                    interrupted_at = Some(Instant::now());
+                }
+            }
         }
     }
     Ok(())

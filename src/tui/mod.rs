@@ -45,10 +45,17 @@ pub fn run(args: &TuiArgs) -> Result<()> {
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
     let input = event::spawn_input_reader();
     let result = event::run_loop(&mut terminal, &mut app, &input, &signalled);
-    ratatui::restore();
+    // The terminal may be gone (hang-up); there is nobody to tell then.
+    let _ = ratatui::try_restore();
     result?;
-    if let Some(note) = &app.exit_note {
-        eprintln!("digitlab: {note}");
+    match app.exit_note {
+        // Like `digitlab train`: an interrupted run ends with an error status, naming what was kept.
+        Some(note) if app.interrupting => bail!(note),
+        Some(note) => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "digitlab: {note}");
+            Ok(())
+        }
+        None => Ok(()),
     }
-    Ok(())
 }
