@@ -85,8 +85,8 @@ pub struct SetupForm {
     pub editing: Option<Editing>,
 }
 
-fn parse_num<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, String> {
-    s.trim().parse::<T>().map_err(|_| format!("{what}: '{}' is not a number", s.trim()))
+fn parse_num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
+    s.trim().parse::<T>().map_err(|_| format!("'{}' is not a number", s.trim()))
 }
 
 impl SetupForm {
@@ -224,13 +224,13 @@ impl SetupForm {
                     }
                 }
                 Focus::Lr => {
-                    let v: f64 = parse_num(&self.lr, "learning rate")?;
+                    let v: f64 = parse_num(&self.lr)?;
                     if !(v.is_finite() && v > 0.0 && v <= 10.0) {
                         return Err("learning rate must be in (0, 10]".into());
                     }
                 }
                 Focus::Momentum => {
-                    let v: f64 = parse_num(&self.momentum, "momentum")?;
+                    let v: f64 = parse_num(&self.momentum)?;
                     if !(v.is_finite() && (0.0..1.0).contains(&v)) {
                         return Err("momentum must be in [0, 1)".into());
                     }
@@ -241,23 +241,23 @@ impl SetupForm {
                     }
                 }
                 Focus::BatchSize => {
-                    let v: usize = parse_num(&self.batch_size, "batch size")?;
+                    let v: usize = parse_num(&self.batch_size)?;
                     let train = self.train_examples(train_len);
                     if v == 0 || v > train {
                         return Err(format!("batch size must be 1–{train} (the training examples)"));
                     }
                 }
                 Focus::Epochs => {
-                    let v: usize = parse_num(&self.epochs, "epochs")?;
+                    let v: usize = parse_num(&self.epochs)?;
                     if !(1..=10_000).contains(&v) {
                         return Err("epochs must be 1–10000".into());
                     }
                 }
                 Focus::Seed => {
-                    parse_num::<u64>(&self.seed, "seed")?;
+                    parse_num::<u64>(&self.seed)?;
                 }
                 Focus::ValSplit => {
-                    let v: f64 = parse_num(&self.val_split, "val split")?;
+                    let v: f64 = parse_num(&self.val_split)?;
                     if !(v.is_finite() && (0.0..1.0).contains(&v)) {
                         return Err("val split must be in [0, 1)".into());
                     }

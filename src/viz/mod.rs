@@ -101,17 +101,25 @@ pub fn tile(images: &[GrayImage], gap: usize, separator: u8) -> GrayImage {
     out
 }
 
-/// Nearest-neighbour resampling to any size (smaller or larger), so a 28x28 picture fits whatever
-/// terminal cells are available. A zero-sized target gives an empty image.
+/// Resampling to any size, so a 28x28 picture fits whatever terminal cells are available: each
+/// target pixel is the mean of the source pixels it covers (nearest neighbour when enlarging), so
+/// thumbnails keep the picture's shape instead of picking stray pixels. A zero-sized target gives an
+/// empty image.
 pub fn resample(img: &GrayImage, width: usize, height: usize) -> GrayImage {
-    let mut pixels = Vec::with_capacity(width * height);
     if img.width == 0 || img.height == 0 {
         return GrayImage::new(width, height, 0);
     }
+    let span = |i: usize, from: usize, to: usize| {
+        let a = i * from / to;
+        (a, ((i + 1) * from / to).max(a + 1).min(from))
+    };
+    let mut pixels = Vec::with_capacity(width * height);
     for y in 0..height {
-        let sy = y * img.height / height;
+        let (y0, y1) = span(y, img.height, height);
         for x in 0..width {
-            pixels.push(img.get(x * img.width / width, sy));
+            let (x0, x1) = span(x, img.width, width);
+            let sum: u32 = (y0..y1).flat_map(|sy| (x0..x1).map(move |sx| (sx, sy))).map(|(sx, sy)| img.get(sx, sy) as u32).sum();
+            pixels.push((sum as f32 / ((y1 - y0) * (x1 - x0)) as f32).round() as u8);
         }
     }
     GrayImage { width, height, pixels }
@@ -153,10 +161,11 @@ mod tests {
     }
 
     #[test]
-    fn resample_shrinks_and_grows_by_nearest_neighbour() {
+    fn resample_averages_when_shrinking_and_repeats_when_growing() {
         let img = GrayImage::from_pixels(4, 2, vec![0, 10, 20, 30, 40, 50, 60, 70]);
         let half = resample(&img, 2, 1);
-        assert_eq!(half.pixels, vec![0, 20]);
+        assert_eq!(half.pixels, vec![25, 45]);
+        assert_eq!(resample(&img, 4, 2), img);
         let big = resample(&img, 8, 4);
         assert_eq!(big, img.upscale(2));
         assert_eq!(resample(&img, 0, 3).pixels.len(), 0);

@@ -105,7 +105,10 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App) {
     let hints: Vec<(&str, &str)> = if app.form.editing.is_some() && app.view == View::Setup {
         vec![("Enter", "keep"), ("Esc", "revert"), ("Backspace", "delete")]
     } else {
-        keys::bindings_for(app.view).filter(|b| !b.footer.is_empty()).map(|b| (b.keys, b.footer)).collect()
+        // Help and quit first: they must survive a narrow footer.
+        let first = |b: &&keys::Binding| matches!(b.action, keys::Action::Help | keys::Action::Quit);
+        let all = || keys::bindings_for(app.view).filter(|b| !b.footer.is_empty());
+        all().filter(first).chain(all().filter(|b| !first(b))).map(|b| (b.keys, b.footer)).collect()
     };
     for (k, h) in hints {
         spans.push(Span::styled(t.text(k), t.key()));
