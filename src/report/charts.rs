@@ -65,15 +65,18 @@ pub fn epoch_axis(n: usize) -> Axis {
     Axis { label: "epoch".into(), lo: 0.5, hi: n.max(1) as f64 + 0.5, ticks, decimals: 0 }
 }
 
+/// Reads one figure of an epoch (absent: the run has no validation split).
+type EpochValue = fn(&EpochReport) -> Option<f64>;
+
 /// Loss and accuracy (in %) per epoch for train, validation (when the run held some out) and test.
 pub fn curve_series(epochs: &[EpochReport]) -> (Vec<Series>, Vec<Series>) {
-    let pick = |f: &dyn Fn(&EpochReport) -> Option<f64>| -> Vec<(f64, f64)> {
+    let pick = |f: EpochValue| -> Vec<(f64, f64)> {
         epochs.iter().filter_map(|e| f(e).filter(|v| v.is_finite()).map(|v| (e.epoch as f64, v))).collect()
     };
-    let splits: [(&'static str, Rgb, &dyn Fn(&EpochReport) -> Option<f64>, &dyn Fn(&EpochReport) -> Option<f64>); 3] = [
-        ("train", style::TRAIN, &|e| Some(e.train_loss), &|e| Some(e.train_accuracy * 100.0)),
-        ("validation", style::VALIDATION, &|e| e.val_loss, &|e| e.val_accuracy.map(|a| a * 100.0)),
-        ("test", style::TEST, &|e| Some(e.test_loss), &|e| Some(e.test_accuracy * 100.0)),
+    let splits: [(&'static str, Rgb, EpochValue, EpochValue); 3] = [
+        ("train", style::TRAIN, |e| Some(e.train_loss), |e| Some(e.train_accuracy * 100.0)),
+        ("validation", style::VALIDATION, |e| e.val_loss, |e| e.val_accuracy.map(|a| a * 100.0)),
+        ("test", style::TEST, |e| Some(e.test_loss), |e| Some(e.test_accuracy * 100.0)),
     ];
     let mut loss = Vec::new();
     let mut acc = Vec::new();
@@ -99,7 +102,7 @@ pub fn accuracy_axis(label: &str, lowest: f64) -> Axis {
     let lowest = if lowest.is_finite() { lowest } else { 0.0 };
     let mut axis = nice_axis(label, (lowest - 1.0).max(0.0), 100.0, 5.0);
     axis.lo = axis.lo.max(0.0);
-    axis.ticks.retain(|&t| t >= 0.0 && t <= 100.0);
+    axis.ticks.retain(|t| (0.0..=100.0).contains(t));
     axis.hi = 100.0;
     axis
 }
@@ -179,20 +182,26 @@ pub struct RunBar {
 }
 
 const BAR_ROW: usize = 40;
+/// Run labels longer than this are shortened with `…`.
+const MAX_LABEL_W: usize = 420;
+
+fn label_width(runs: &[RunBar]) -> usize {
+    let w = |r: &RunBar| super::font::text_width(&r.name, style::LABEL_PX).max(super::font::text_width(&r.architecture, style::TICK_PX));
+    runs.iter().map(w).max().unwrap_or(0).min(MAX_LABEL_W)
+}
+
+/// The comparison picture's (width, height).
+pub fn comparison_size(runs: &[RunBar]) -> (usize, usize) {
+    ((label_width(runs) + 620).max(900), 60 + runs.len().max(1) * BAR_ROW + 64)
+}
 
 /// `comparison.png`: test accuracy of each run as horizontal bars, best first, each labelled with its
 /// directory name and architecture and its value written at the end of the bar.
 pub fn comparison(runs: &[RunBar]) -> Canvas {
+    let label_w = label_width(runs);
+    let (w, h) = comparison_size(runs);
     let mut runs: Vec<&RunBar> = runs.iter().collect();
     runs.sort_by(|a, b| b.accuracy.total_cmp(&a.accuracy).then(a.name.cmp(&b.name)));
-    let label_w = runs
-        .iter()
-        .map(|r| super::font::text_width(&r.name, style::LABEL_PX).max(super::font::text_width(&r.architecture, style::TICK_PX)))
-        .max()
-        .unwrap_or(0)
-        .min(460);
-    let w = (label_w + 620).max(900);
-    let h = 70 + runs.len().max(1) * BAR_ROW + 70;
     let mut c = Canvas::new(w, h, PAPER);
     c.text(&format!("Test accuracy per run ({} runs)", runs.len()), style::TITLE_PX, (w / 2, 12), (Align::Center, Align::Start), INK);
     let lowest = runs.iter().map(|r| r.accuracy * 100.0).fold(f64::INFINITY, f64::min);
@@ -207,7 +216,7 @@ pub fn comparison(runs: &[RunBar]) -> Canvas {
         c.fill_rect(Rect::new(xx, plot.y, 1, plot.h), style::GRID);
         c.text(&axis.tick_label(t), style::TICK_PX, (xx, plot.bottom() + 6), (Align::Center, Align::Start), MUTED);
     }
-    c.text(&axis.label, style::LABEL_PX, (plot.x + plot.w / 2, h - 12), (Align::Center, Align::End), INK);
+    c.text(&axis.label, style::LABEL_PX, (plot.x + plot.w / 2, plot.bottom() + 30), (Align::Center, Align::Start), INK);
     for (i, r) in runs.iter().enumerate() {
         let top = plot.y + i * BAR_ROW;
         let value = (r.accuracy * 100.0).clamp(axis.lo, 100.0);
@@ -215,8 +224,9 @@ pub fn comparison(runs: &[RunBar]) -> Canvas {
         let color = if i == 0 { style::TEST } else { style::TRAIN };
         c.fill_rect(Rect::new(plot.x, top + 8, end.saturating_sub(plot.x).max(1), BAR_ROW - 16), color);
         c.text(&format!("{:.2} %", r.accuracy * 100.0), style::TICK_PX, (end + 6, top + BAR_ROW / 2), (Align::Start, Align::Center), INK);
-        c.text(&r.name, style::LABEL_PX, (label_w + 16, top + 4), (Align::End, Align::Start), INK);
-        c.text(&r.architecture, style::TICK_PX, (label_w + 16, top + BAR_ROW - 3), (Align::End, Align::End), MUTED);
+        let fit = |t: &str, px| super::font::fit(t, px, MAX_LABEL_W);
+        c.text(&fit(&r.name, style::LABEL_PX), style::LABEL_PX, (label_w + 16, top + 4), (Align::End, Align::Start), INK);
+        c.text(&fit(&r.architecture, style::TICK_PX), style::TICK_PX, (label_w + 16, top + BAR_ROW - 3), (Align::End, Align::End), MUTED);
     }
     c.fill_rect(Rect::new(plot.x, plot.y, 1, plot.h), style::AXIS);
     c

@@ -85,6 +85,19 @@ pub fn text_width(text: &str, px: f32) -> usize {
     text_mask(text, px).width
 }
 
+/// `text` shortened with a trailing `…` until it fits in `max_width` pixels at `px`.
+pub fn fit(text: &str, px: f32, max_width: usize) -> String {
+    if text_width(text, px) <= max_width {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    (0..chars.len())
+        .rev()
+        .map(|n| format!("{}…", chars[..n].iter().collect::<String>()))
+        .find(|t| text_width(t, px) <= max_width)
+        .unwrap_or_else(|| "…".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,7 +106,7 @@ mod tests {
     fn text_has_ink_and_grows_with_its_length() {
         let one = text_mask("8", 20.0);
         let three = text_mask("888", 20.0);
-        assert!(one.coverage.iter().any(|&c| c == 255), "a digit has solid ink");
+        assert!(one.coverage.contains(&255), "a digit has solid ink");
         assert_eq!(one.height, three.height);
         assert!(three.width >= 3 * one.width - 2);
         assert_ne!(text_mask("17", 20.0), text_mask("71", 20.0));
@@ -103,6 +116,14 @@ mod tests {
     fn arrows_are_in_the_subset_and_unknown_characters_fall_back() {
         assert_ne!(text_mask("→", 20.0), text_mask("?", 20.0));
         assert_eq!(text_mask("字", 20.0), text_mask("?", 20.0));
+    }
+
+    #[test]
+    fn long_text_is_shortened_to_fit() {
+        assert_eq!(fit("short", 14.0, 500), "short");
+        let long = "a-very-long-run-directory-name-for-a-sweep";
+        let f = fit(long, 14.0, 120);
+        assert!(f.ends_with('…') && text_width(&f, 14.0) <= 120 && long.starts_with(f.trim_end_matches('…')), "{f}");
     }
 
     #[test]

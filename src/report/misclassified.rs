@@ -31,6 +31,11 @@ pub fn misses(labels: &[u8], predicted: &[u8]) -> Vec<Miss> {
         .collect()
 }
 
+/// MNIST stores ink as 255 on a 0 background; the report shows it dark on white.
+pub fn ink_on_paper(v: u8) -> Rgb {
+    Rgb(255 - v, 255 - v, 255 - v)
+}
+
 /// At most this many digits are shown (ten rows of ten).
 pub const MAX_SHOWN: usize = 100;
 const COLUMNS: usize = 10;
@@ -49,12 +54,23 @@ pub fn tile_rect(test: &Dataset, k: usize) -> Rect {
     Rect::new(MARGIN + (k % COLUMNS) * tw, HEADER + (k / COLUMNS) * th, tw, th)
 }
 
+/// Where the `k`-th shown digit itself is drawn (enlarged, centred at the top of its tile).
+pub fn digit_rect(test: &Dataset, k: usize) -> Rect {
+    let r = tile_rect(test, k);
+    let (w, h) = (test.cols * SCALE, test.rows * SCALE);
+    Rect::new(r.x + (r.w - w) / 2, r.y, w, h)
+}
+
+/// The picture's (width, height) when it shows `shown` digits.
+pub fn size(test: &Dataset, shown: usize) -> (usize, usize) {
+    let (tw, th) = tile_size(test);
+    (2 * MARGIN + COLUMNS * tw, HEADER + shown.div_ceil(COLUMNS).max(1) * th + MARGIN)
+}
+
 /// The grid of the first [`MAX_SHOWN`] misses; `misses` must index into `test`.
 pub fn misclassified_chart(test: &Dataset, misses: &[Miss]) -> Canvas {
     let shown = &misses[..misses.len().min(MAX_SHOWN)];
-    let (tw, th) = tile_size(test);
-    let rows = shown.len().div_ceil(COLUMNS).max(1);
-    let (w, h) = (2 * MARGIN + COLUMNS * tw, HEADER + rows * th + MARGIN);
+    let (w, h) = size(test, shown.len());
     let mut c = Canvas::new(w, h, PAPER);
     let title = if misses.is_empty() {
         "No test digit was misclassified".to_string()
@@ -67,12 +83,11 @@ pub fn misclassified_chart(test: &Dataset, misses: &[Miss]) -> Canvas {
     c.text("Caption: true class → predicted class; below it, the image's index in the test set (test-file order).",
         style::TICK_PX, (w / 2, 46), (Align::Center, Align::Start), MUTED);
     for (k, m) in shown.iter().enumerate() {
-        let r = tile_rect(test, k);
+        let (r, d) = (tile_rect(test, k), digit_rect(test, k));
         let digit = crate::viz::GrayImage::from_pixels(test.cols, test.rows, test.image(m.index).to_vec()).upscale(SCALE);
-        let x = r.x + (r.w - digit.width) / 2;
         // Dark ink on white paper, as a digit is written.
-        c.blit_gray(&digit, x, r.y, |v| Rgb(255 - v, 255 - v, 255 - v));
-        c.stroke_rect(Rect::new(x - 1, r.y - 1, digit.width + 2, digit.height + 2), 1, style::GRID);
+        c.blit_gray(&digit, d.x, d.y, ink_on_paper);
+        c.stroke_rect(Rect::new(d.x - 1, d.y - 1, d.w + 2, d.h + 2), 1, style::GRID);
         c.text(&m.caption(), style::LABEL_PX + 1.0, (r.x + r.w / 2, r.y + digit.height + 4), (Align::Center, Align::Start), style::HEAT_HIGH);
         c.text(&format!("#{}", m.index), style::TICK_PX - 2.0, (r.x + r.w / 2, r.y + digit.height + 26), (Align::Center, Align::Start), MUTED);
     }

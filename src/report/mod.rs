@@ -87,8 +87,16 @@ pub fn run(cmd: &ReportCmd) -> Result<()> {
     // The data the run recorded, unless --data says otherwise; a recorded path that no longer exists
     // falls back to $DIGITLAB_DATA, then the bundled copy.
     let recorded = read_summary(&first)?.data.dir;
-    let flag = cmd.data.clone().or_else(|| recorded.is_dir().then_some(recorded));
-    let data = crate::headless::load_data(flag.as_deref())?;
+    let (dir, source) = match (&cmd.data, recorded.is_dir()) {
+        (Some(flag), _) => (flag.clone(), "--data"),
+        (None, true) => (recorded, "recorded by the run"),
+        (None, false) => match crate::data::resolve_data_dir(None)? {
+            (dir, crate::data::DataDirSource::Env) => (dir, "$DIGITLAB_DATA"),
+            (dir, _) => (dir, "bundled copy"),
+        },
+    };
+    let data = crate::data::load_dir(&dir)?;
+    eprintln!("data: {} ({source}) for the misclassified digits", dir.display());
     let written = match &target {
         Target::Run => write_bundle(&cmd.dir, &data)?,
         Target::Sweep(_) => write_sweep_bundle(&cmd.dir, &data)?,
@@ -215,15 +223,15 @@ fn sweep_md(sweep_dir: &Path, runs: &[SweepRun], leaderboard: Option<&str>, has_
     let _ = writeln!(r, "# digitlab sweep: {name}\n");
     let best = &runs[0];
     let _ = writeln!(r, "{} runs. Best test accuracy: **{}** by [{}]({}/{REPORT}) ({}).\n", runs.len(), pct(best.summary.test.accuracy),
-        best.name, best.name, best.summary.model.architecture);
+        best.name, link_target(&best.name), best.summary.model.architecture);
     let _ = writeln!(r, "## Test accuracy per run\n");
     let _ = writeln!(r, "![test accuracy per run]({COMPARISON})\n");
     let _ = writeln!(r, "## Leaderboard\n");
     match leaderboard {
         Some(text) => {
-            // Nested one level down so its own headings sit under this section.
+            // Headings moved two levels down so the file's own title (`#`) sits under this `##` section.
             for line in text.lines() {
-                let line = if line.starts_with('#') { format!("#{line}") } else { line.to_string() };
+                let line = if line.starts_with('#') { format!("##{line}") } else { line.to_string() };
                 let _ = writeln!(r, "{line}");
             }
             r.push('\n');
@@ -234,7 +242,7 @@ fn sweep_md(sweep_dir: &Path, runs: &[SweepRun], leaderboard: Option<&str>, has_
             for run in runs {
                 let s = &run.summary;
                 let best_acc = s.epochs.iter().map(|e| e.test_accuracy).fold(f64::NEG_INFINITY, f64::max);
-                let _ = writeln!(r, "| [{}]({}/{REPORT}) | {} | {} | {} | {} | {} | {} | {} | {:.4} | {:.1} |", run.name, run.name,
+                let _ = writeln!(r, "| [{}]({}/{REPORT}) | {} | {} | {} | {} | {} | {} | {} | {:.4} | {:.1} |", run.name, link_target(&run.name),
                     s.model.architecture, s.config.optimizer, s.config.lr, s.epochs.len(), s.model.parameters,
                     if best_acc.is_finite() { pct(best_acc) } else { "–".into() }, pct(s.test.accuracy), s.test.macro_avg.f1,
                     s.timings.train_seconds);
@@ -247,7 +255,48 @@ fn sweep_md(sweep_dir: &Path, runs: &[SweepRun], leaderboard: Option<&str>, has_
     }
     let _ = writeln!(r, "## Runs\n");
     for run in runs {
-        let _ = writeln!(r, "- [{}]({}/{REPORT}): {}, test accuracy {}", run.name, run.name, run.summary.model.architecture, pct(run.summary.test.accuracy));
+        let _ = writeln!(r, "- [{}]({}/{REPORT}): {}, test accuracy {}", run.name, link_target(&run.name), run.summary.model.architecture,
+            pct(run.summary.test.accuracy));
     }
     r
+}
+
+/// A relative path as a Markdown link target: the characters that would end or break the link are
+/// percent-encoded (a run directory may be called `lr 0.1 (sgd)`).
+fn link_target(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '%' => out.push_str("%25"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_targets_survive_spaces_and_parentheses() {
+        assert_eq!(link_target("lr 0.1 (sgd)"), "lr%200.1%20%28sgd%29");
+        assert_eq!(link_target("784-128-relu"), "784-128-relu");
+    }
+
+    #[test]
+    fn a_directory_without_runs_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Target::of(dir.path()).unwrap_err().to_string();
+        assert!(err.contains(&dir.path().display().to_string()) && err.contains("not a run directory"), "{err}");
+        std::fs::create_dir(dir.path().join("run-a")).unwrap();
+        std::fs::write(dir.path().join("run-a").join(SUMMARY), "{}").unwrap();
+        assert_eq!(Target::of(dir.path()).unwrap(), Target::Sweep(vec![dir.path().join("run-a")]));
+        assert_eq!(Target::of(&dir.path().join("run-a")).unwrap(), Target::Run);
+    }
 }
