@@ -156,25 +156,39 @@ fn confusion_png_numbers_equal_confusion_csv() {
     }
 }
 
-/// The first and last digits shown are the test images predictions.csv says were misclassified.
+/// The first and last digits shown are the test images predictions.csv says were misclassified, and
+/// every tile (digit, caption true → predicted, index) is the one drawn from predictions.csv.
 #[test]
-fn misclassified_png_shows_the_misclassified_test_images() {
+fn misclassified_png_shows_the_misclassified_test_images_captioned() {
     let f = fixture();
     let dir = run_dir("misclassified");
     report::write_bundle(&dir, &f.data).unwrap();
     let png = decode(&dir.join(report::MISCLASSIFIED));
-    let misses = misclassified::misses(&f.data.test.labels, &predictions(&dir));
+    let test = &f.data.test;
+    let misses = misclassified::misses(&test.labels, &predictions(&dir));
     let shown = misses.len().min(misclassified::MAX_SHOWN);
     for k in [0, shown - 1] {
-        let r = misclassified::digit_rect(&f.data.test, k);
-        let img = f.data.test.image(misses[k].index);
-        let scale = r.w / f.data.test.cols;
+        let r = misclassified::digit_rect(test, k);
+        let img = test.image(misses[k].index);
+        let scale = r.w / test.cols;
         for y in 0..r.h {
             for x in 0..r.w {
-                let want = misclassified::ink_on_paper(img[(y / scale) * f.data.test.cols + x / scale]);
+                let want = misclassified::ink_on_paper(img[(y / scale) * test.cols + x / scale]);
                 assert_eq!(png.get(r.x + x, r.y + y), want, "tile {k} (test image {}) pixel ({x}, {y})", misses[k].index);
             }
         }
+    }
+    for (k, miss) in misses[..shown].iter().enumerate() {
+        let r = misclassified::tile_rect(test, k);
+        let draw = |m: &misclassified::Miss| {
+            let mut reference = Canvas::new(r.w, r.h, digitlab::report::style::PAPER);
+            misclassified::draw_tile(&mut reference, Rect::new(0, 0, r.w, r.h), test, m);
+            reference
+        };
+        let tile = png.crop(r);
+        assert!(tile == draw(miss), "tile {k} is not test image {} captioned {}", miss.index, miss.caption());
+        let other = misclassified::Miss { predicted: (miss.predicted + 1) % 10, ..*miss };
+        assert!(tile != draw(&other), "tile {k} would also pass captioned {}", other.caption());
     }
 }
 

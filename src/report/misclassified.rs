@@ -45,7 +45,7 @@ const HEADER: usize = 84;
 
 /// Size of one tile: the enlarged digit, then its caption and index.
 fn tile_size(test: &Dataset) -> (usize, usize) {
-    ((test.cols * SCALE).max(84) + 16, test.rows * SCALE + 52)
+    ((test.cols * SCALE).max(84) + 16, test.rows * SCALE + 54)
 }
 
 /// Where the `k`-th shown digit's tile is.
@@ -54,11 +54,25 @@ pub fn tile_rect(test: &Dataset, k: usize) -> Rect {
     Rect::new(MARGIN + (k % COLUMNS) * tw, HEADER + (k / COLUMNS) * th, tw, th)
 }
 
-/// Where the `k`-th shown digit itself is drawn (enlarged, centred at the top of its tile).
-pub fn digit_rect(test: &Dataset, k: usize) -> Rect {
-    let r = tile_rect(test, k);
+/// Where a digit is drawn inside its tile `r`: enlarged, centred at the top, room for a frame around it.
+fn digit_in(test: &Dataset, r: Rect) -> Rect {
     let (w, h) = (test.cols * SCALE, test.rows * SCALE);
-    Rect::new(r.x + (r.w - w) / 2, r.y, w, h)
+    Rect::new(r.x + (r.w - w) / 2, r.y + 2, w, h)
+}
+
+/// Where the `k`-th shown digit itself is drawn.
+pub fn digit_rect(test: &Dataset, k: usize) -> Rect {
+    digit_in(test, tile_rect(test, k))
+}
+
+/// Draws one tile in `r`: the digit, dark on white in a thin frame, its caption and its test index.
+pub fn draw_tile(c: &mut Canvas, r: Rect, test: &Dataset, m: &Miss) {
+    let d = digit_in(test, r);
+    let digit = crate::viz::GrayImage::from_pixels(test.cols, test.rows, test.image(m.index).to_vec()).upscale(SCALE);
+    c.blit_gray(&digit, d.x, d.y, ink_on_paper);
+    c.stroke_rect(Rect::new(d.x - 1, d.y - 1, d.w + 2, d.h + 2), 1, style::GRID);
+    c.text(&m.caption(), style::LABEL_PX + 1.0, (r.x + r.w / 2, d.bottom() + 4), (Align::Center, Align::Start), style::HEAT_HIGH);
+    c.text(&format!("#{}", m.index), style::TICK_PX - 2.0, (r.x + r.w / 2, d.bottom() + 26), (Align::Center, Align::Start), MUTED);
 }
 
 /// The picture's (width, height) when it shows `shown` digits.
@@ -83,13 +97,7 @@ pub fn misclassified_chart(test: &Dataset, misses: &[Miss]) -> Canvas {
     c.text("Caption: true class → predicted class; below it, the image's index in the test set (test-file order).",
         style::TICK_PX, (w / 2, 46), (Align::Center, Align::Start), MUTED);
     for (k, m) in shown.iter().enumerate() {
-        let (r, d) = (tile_rect(test, k), digit_rect(test, k));
-        let digit = crate::viz::GrayImage::from_pixels(test.cols, test.rows, test.image(m.index).to_vec()).upscale(SCALE);
-        // Dark ink on white paper, as a digit is written.
-        c.blit_gray(&digit, d.x, d.y, ink_on_paper);
-        c.stroke_rect(Rect::new(d.x - 1, d.y - 1, d.w + 2, d.h + 2), 1, style::GRID);
-        c.text(&m.caption(), style::LABEL_PX + 1.0, (r.x + r.w / 2, r.y + digit.height + 4), (Align::Center, Align::Start), style::HEAT_HIGH);
-        c.text(&format!("#{}", m.index), style::TICK_PX - 2.0, (r.x + r.w / 2, r.y + digit.height + 26), (Align::Center, Align::Start), MUTED);
+        draw_tile(&mut c, tile_rect(test, k), test, m);
     }
     c
 }
