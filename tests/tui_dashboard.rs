@@ -421,3 +421,70 @@ fn without_a_terminal_the_dashboard_points_to_the_headless_command() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("stdout is not") && err.contains("digitlab train"), "{err}");
 }
+
+fn key(c: crossterm::event::KeyCode) -> digitlab::tui::event::Input {
+    digitlab::tui::event::Input::Key(crossterm::event::KeyEvent::from(c))
+}
+
+#[test]
+fn the_event_loop_answers_keys_while_training_and_quits_after_asking() {
+    use crossterm::event::KeyCode as K;
+    let dir = tmp();
+    let mut app = new_app(&config(500), dir.path(), COLOR);
+    act(&mut app, Action::Start);
+    let (tx, rx) = crossbeam_channel::unbounded();
+    for k in [K::Char('4'), K::Char('?'), K::Esc, K::Char('3'), K::Char('q'), K::Char('y')] {
+        tx.send(key(k)).unwrap();
+    }
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let signalled = std::sync::atomic::AtomicBool::new(false);
+    digitlab::tui::event::run_loop(&mut term, &mut app, &rx, &signalled).unwrap();
+    assert!(app.should_quit && !app.help);
+    assert_eq!(app.view, View::Results);
+    assert!(app.is_training(), "quitting from the question leaves the trainer to stop on its own");
+}
+
+#[test]
+fn a_signal_in_the_event_loop_saves_the_finished_epochs_and_quits() {
+    let dir = tmp();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(500), &root, COLOR);
+    act(&mut app, Action::Start);
+    while app.session.as_ref().unwrap().progress.history.is_empty() {
+        let ev = app.trainer_events().unwrap().recv().unwrap();
+        app.update(Msg::Trainer(ev));
+    }
+    let (_tx, rx) = crossbeam_channel::unbounded();
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let signalled = std::sync::atomic::AtomicBool::new(true);
+    digitlab::tui::event::run_loop(&mut term, &mut app, &rx, &signalled).unwrap();
+    assert!(app.should_quit && app.interrupting);
+    let out = app.session.as_ref().unwrap().out_dir.clone();
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["status"], "interrupted");
+    assert!(out.join("weights-grid.png").is_file());
+}
+
+#[test]
+fn a_directory_exported_mid_run_is_brought_up_to_the_final_result() {
+    let dir = tmp();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(2), &root, COLOR);
+    act(&mut app, Action::Start);
+    while app.session.as_ref().unwrap().progress.history.is_empty() {
+        let ev = app.trainer_events().unwrap().recv().unwrap();
+        app.update(Msg::Trainer(ev));
+    }
+    act(&mut app, Action::Export);
+    let out = app.session.as_ref().unwrap().out_dir.clone();
+    let read = || -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap() };
+    if app.is_training() {
+        assert_eq!(read()["status"], "running");
+    }
+    pump(&mut app);
+    let s = read();
+    assert_eq!((s["status"].as_str(), s["epochs"].as_array().unwrap().len()), (Some("completed"), 2));
+    assert!(app.status.as_ref().unwrap().text.contains(&format!("saved in {}", out.display())));
+    app.rescan_runs();
+    assert_eq!(app.sorted_runs().len(), 1, "the session's run and its directory are one row");
+}

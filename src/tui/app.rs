@@ -91,6 +91,8 @@ pub struct Session {
     pub out_dir: PathBuf,
     /// Index in `App::session_runs` once finished.
     entry: Option<usize>,
+    /// The run directory has been written (so it is rewritten with the final result at the end).
+    pub exported: bool,
 }
 
 impl Session {
@@ -449,7 +451,9 @@ impl App {
             Action::NextView => self.view = self.view.step(true),
             Action::PrevView => self.view = self.view.step(false),
             Action::Go(v) => self.view = v,
-            Action::Export => self.export_run(),
+            Action::Export => {
+                self.export_run();
+            }
             Action::Start => self.start(),
             Action::PauseResume => self.pause_resume(),
             Action::Stop => match self.session.as_ref().filter(|s| s.is_running()).and_then(|s| s.trainer.as_ref()) {
@@ -611,6 +615,7 @@ impl App {
             losses: VecDeque::with_capacity(LOSS_HISTORY),
             out_dir,
             entry: None,
+            exported: false,
         });
         self.opened = None;
         self.refresh_pictures();
@@ -681,16 +686,15 @@ impl App {
                 if let Some(s) = &mut self.session {
                     s.entry = Some(self.session_runs.len() - 1);
                 }
+                let exported_before = self.session.as_ref().is_some_and(|s| s.exported);
+                // Exported mid-run, or about to quit: bring the directory up to the final result.
+                let saved = (self.interrupting || exported_before) && self.export_run();
+                let out_dir = self.session.as_ref().map_or(String::new(), |s| s.out_dir.display().to_string());
                 if self.interrupting {
-                    self.export_run();
-                    self.exit_note = Some(match &self.status {
-                        Some(Status { kind: StatusKind::Info, .. }) => format!(
-                            "interrupted: {} finished epoch(s) saved in {}",
-                            run.history.len(),
-                            self.session.as_ref().map_or(String::new(), |s| s.out_dir.display().to_string())
-                        ),
-                        Some(st) => format!("interrupted; saving failed: {}", st.text),
-                        None => "interrupted".into(),
+                    self.exit_note = Some(if saved {
+                        format!("interrupted: {} finished epoch(s) saved in {out_dir}", run.history.len())
+                    } else {
+                        format!("interrupted; saving failed: {}", self.status.as_ref().map_or("", |s| s.text.as_str()))
                     });
                     self.should_quit = true;
                     return;
@@ -698,11 +702,10 @@ impl App {
                 let acc = run.last.test.report.accuracy * 100.0;
                 match &run.status {
                     RunStatus::Diverged { message } => self.error(format!("diverged: {message}; showing the last good epoch")),
-                    st => self.info(format!(
-                        "training {} after {} epoch(s): test accuracy {acc:.2}% — e exports the run directory",
-                        st.name(),
-                        run.history.len()
-                    )),
+                    st => {
+                        let next = if saved { format!("saved in {out_dir}") } else { "e exports the run directory".into() };
+                        self.info(format!("training {} after {} epoch(s): test accuracy {acc:.2}% — {next}", st.name(), run.history.len()))
+                    }
                 }
                 if self.view == View::Train {
                     self.view = View::Results;
@@ -721,24 +724,33 @@ impl App {
     }
 
     /// Writes the current run's directory (the same files as `digitlab train --out`).
-    fn export_run(&mut self) {
+    fn export_run(&mut self) -> bool {
         let Some(s) = &self.session else {
-            return self.error("nothing to export yet: train a network first (s in Setup)");
+            self.error("nothing to export yet: train a network first (s in Setup)");
+            return false;
         };
         let Some(run) = s.progress.result() else {
-            return self.error("export is possible once the first epoch has finished");
+            self.error("export is possible once the first epoch has finished");
+            return false;
         };
         let dir = s.out_dir.clone();
         let entry = s.entry;
         match export::write_run_dir(&dir, &run, &self.data) {
             Ok(files) => {
+                if let Some(s) = &mut self.session {
+                    s.exported = true;
+                }
                 if let Some(e) = entry.and_then(|i| self.session_runs.get_mut(i)) {
                     e.dir = Some(dir.clone());
                     e.summary = Summary::new(&run, DataInfo::of(&self.data));
                 }
                 self.info(format!("exported {} files to {}", files.len(), dir.display()));
+                true
             }
-            Err(e) => self.error(format!("export failed: {e:#}")),
+            Err(e) => {
+                self.error(format!("export failed: {e:#}"));
+                false
+            }
         }
     }
 
