@@ -254,6 +254,19 @@ fn weights_view_browses_neurons_in_both_shadings_and_a_grid() {
     assert!(text(&draw(&app, 120, 40)).contains("neuron 15 of 16"));
     act(&mut app, Action::PageUp);
     assert_eq!(app.weights.neuron, 5);
+    // m cycles gray half blocks → diverging (blue < 0 < red) → ASCII ramp.
+    act(&mut app, Action::ToggleShade);
+    let buf = draw(&app, 120, 40);
+    assert!(text(&buf).contains("diverging: blue < 0 < red"));
+    let (mut reds, mut blues) = (0, 0);
+    for c in buf.content().iter().filter(|c| c.symbol() == "▀") {
+        match c.fg {
+            ratatui::style::Color::Rgb(255, g, b) if g == b && g < 200 => reds += 1,
+            ratatui::style::Color::Rgb(r, g, 255) if r == g && r < 200 => blues += 1,
+            _ => {}
+        }
+    }
+    assert!(reds > 50 && blues > 50, "{reds} red and {blues} blue cells");
     act(&mut app, Action::ToggleShade);
     let screen = text(&draw(&app, 120, 40));
     assert!(screen.contains("ASCII ramp") && !screen.contains("▀"));

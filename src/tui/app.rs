@@ -12,7 +12,7 @@ use super::theme::Theme;
 use crate::data::{self, Mnist};
 use crate::export::{self, images, write_atomic, DataInfo, Summary};
 use crate::model::{io as model_io, Mlp};
-use crate::viz::{min_max, rescale_to_gray, GrayImage};
+use crate::viz::{min_max, rescale_to_gray, signed_gray, GrayImage};
 use crate::train::{eval, Command, Evaluation, Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
 
 /// Batch losses kept for the sparkline.
@@ -140,7 +140,10 @@ pub struct ResultsState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shade {
     Ramp,
+    /// Gray half blocks, each picture's min → black, max → white.
     HalfBlock,
+    /// Half blocks on a blue–white–red map centred on 0, so the sign of each weight shows.
+    Diverging,
 }
 
 #[derive(Debug, Clone)]
@@ -250,6 +253,8 @@ pub struct RunsState {
 #[derive(Debug, Clone, Default)]
 pub struct NeuronPictures {
     pub images: Vec<GrayImage>,
+    /// The same weights with 0 → 128 and the largest magnitude → 0 or 255, for the diverging map.
+    pub signed: Vec<GrayImage>,
     /// (min, max) of each neuron's raw weights.
     pub ranges: Vec<(f32, f32)>,
 }
@@ -258,13 +263,14 @@ impl NeuronPictures {
     pub fn of(model: &Mlp, rows: usize, cols: usize) -> NeuronPictures {
         let w = model.layers[0].w.as_vec();
         let units = model.first_layer_units();
-        let (images, ranges) = (0..units)
-            .map(|j| {
-                let unit: Vec<f32> = w.iter().skip(j).step_by(units).copied().collect();
-                (GrayImage::from_pixels(cols, rows, rescale_to_gray(&unit)), min_max(&unit))
-            })
-            .unzip();
-        NeuronPictures { images, ranges }
+        let mut out = NeuronPictures::default();
+        for j in 0..units {
+            let unit: Vec<f32> = w.iter().skip(j).step_by(units).copied().collect();
+            out.images.push(GrayImage::from_pixels(cols, rows, rescale_to_gray(&unit)));
+            out.signed.push(GrayImage::from_pixels(cols, rows, signed_gray(&unit)));
+            out.ranges.push(min_max(&unit));
+        }
+        out
     }
 }
 
@@ -490,7 +496,8 @@ impl App {
                         self.error("half blocks need color and Unicode (NO_COLOR or --ascii is set)");
                         Shade::Ramp
                     }
-                    Shade::HalfBlock => Shade::Ramp,
+                    Shade::HalfBlock => Shade::Diverging,
+                    Shade::Diverging => Shade::Ramp,
                 }
             }
             Action::ToggleGrid => self.weights.grid = !self.weights.grid,

@@ -14,6 +14,23 @@ pub fn rescale_to_gray(values: &[f32]) -> Vec<u8> {
     values.iter().map(|&v| (((v - min) / span) * 255.0).round().clamp(0.0, 255.0) as u8).collect()
 }
 
+/// Rescales values symmetrically around zero: 0 → 128, the largest magnitude → 0 (negative) or 255
+/// (positive), so a diverging color map shows each weight's sign. All zeros map to 128.
+pub fn signed_gray(values: &[f32]) -> Vec<u8> {
+    let (min, max) = min_max(values);
+    let m = min.abs().max(max.abs());
+    if !(m > 0.0) {
+        return vec![128; values.len()];
+    }
+    values
+        .iter()
+        .map(|&v| {
+            let reach = if v < 0.0 { 128.0 } else { 127.0 };
+            (128.0 + v / m * reach).round().clamp(0.0, 255.0) as u8
+        })
+        .collect()
+}
+
 /// Smallest and largest value (0, 0 for an empty slice). NaNs are ignored.
 pub fn min_max(values: &[f32]) -> (f32, f32) {
     let mut it = values.iter().copied().filter(|v| !v.is_nan());
@@ -141,6 +158,12 @@ mod tests {
     fn rescale_maps_min_to_0_and_max_to_255() {
         assert_eq!(rescale_to_gray(&[-0.5, 0.0, 1.5]), vec![0, 64, 255]);
         assert_eq!(rescale_to_gray(&[0.3, 0.3]), vec![128, 128]);
+    }
+
+    #[test]
+    fn signed_gray_centres_zero() {
+        assert_eq!(signed_gray(&[-2.0, 0.0, 1.0, 2.0]), vec![0, 128, 192, 255]);
+        assert_eq!(signed_gray(&[0.0, 0.0]), vec![128, 128]);
     }
 
     #[test]

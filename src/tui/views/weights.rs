@@ -47,12 +47,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Span::raw(format!(" ({layer}){}min {lo:.4}  max {hi:.4}{}", t.sep(), t.sep())),
         Span::styled(
             match shade {
-                Shade::HalfBlock => "half blocks",
-                Shade::Ramp => "ASCII ramp",
+                Shade::HalfBlock => "half blocks: dark = most negative, bright = most positive",
+                Shade::Diverging => "diverging: blue < 0 < red, white = 0",
+                Shade::Ramp => "ASCII ramp: ' ' = most negative, '@' = most positive",
             },
             t.dim(),
         ),
-        Span::styled(format!("{}dark = most negative, bright = most positive", t.sep()), t.dim()),
     ]);
     let [info_area, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(info).wrap(Wrap { trim: true }), info_area);
@@ -65,11 +65,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let k = fit_scale(w1 as usize, h1 as usize, body.width as usize / 2, body.height as usize).min(2);
     let (bw, bh) = cells_for(cols, rows, k);
     let [big, _, side] = Layout::horizontal([Constraint::Length(bw), Constraint::Length(2), Constraint::Min(0)]).areas(body);
-    if let Some(img) = app.pictures.images.get(j) {
+    if let Some(img) = pictures(app, shade).get(j) {
         frame.render_widget(ShadedImage { image: img, shade }, Rect::new(big.x, big.y, big.width, bh.min(big.height)));
     }
     if side.width >= THUMB_W {
         render_grid(frame, side, app, units, j, shade);
+    }
+}
+
+/// The pictures for a shading: symmetric around 0 for the diverging map, min-to-max otherwise.
+fn pictures(app: &App, shade: Shade) -> &[crate::viz::GrayImage] {
+    match shade {
+        Shade::Diverging => &app.pictures.signed,
+        _ => &app.pictures.images,
     }
 }
 
@@ -88,7 +96,7 @@ fn render_grid(frame: &mut Frame, area: Rect, app: &App, units: usize, current: 
         let y = area.y + (k / per_row) as u16 * (THUMB_H + 1);
         let style = if j == current { t.selected() } else { t.dim() };
         frame.render_widget(Paragraph::new(Span::styled(format!("#{j:03}"), style)), Rect::new(x, y, THUMB_W, 1).intersection(area));
-        if let Some(img) = app.pictures.images.get(j) {
+        if let Some(img) = pictures(app, shade).get(j) {
             frame.render_widget(ShadedImage { image: img, shade }, Rect::new(x, y + 1, THUMB_W, THUMB_H).intersection(area));
         }
     }

@@ -24,6 +24,17 @@ fn gray(v: u8) -> Color {
     Color::Rgb(v, v, v)
 }
 
+/// Blue (0) through white (128) to red (255).
+pub fn diverging(v: u8) -> Color {
+    let t = (v as f32 - 128.0) / 127.0;
+    let fade = (255.0 * (1.0 - t.abs().min(1.0))).round() as u8;
+    if t < 0.0 {
+        Color::Rgb(fade, fade, 255)
+    } else {
+        Color::Rgb(255, fade, fade)
+    }
+}
+
 impl Widget for ShadedImage<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let area = area.intersection(buf.area);
@@ -39,6 +50,9 @@ impl Widget for ShadedImage<'_> {
                 match self.shade {
                     Shade::HalfBlock => {
                         cell.set_symbol("▀").set_style(Style::new().fg(gray(top)).bg(gray(bottom)));
+                    }
+                    Shade::Diverging => {
+                        cell.set_symbol("▀").set_style(Style::new().fg(diverging(top)).bg(diverging(bottom)));
                     }
                     Shade::Ramp => {
                         let mean = ((top as u16 + bottom as u16) / 2) as u8;
@@ -66,5 +80,6 @@ mod tests {
         assert_eq!((buf[(1, 0)].fg, buf[(1, 0)].bg), (gray(255), gray(255)));
         assert_eq!(buf[(0, 0)].fg, gray(0));
         assert_eq!(cells_for(28, 28, 1), (28, 14));
+        assert_eq!((diverging(0), diverging(128), diverging(255)), (Color::Rgb(0, 0, 255), Color::Rgb(255, 255, 255), Color::Rgb(255, 0, 0)));
     }
 }
