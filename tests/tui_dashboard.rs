@@ -58,6 +58,14 @@ fn pump(app: &mut App) {
     }
 }
 
+/// Feeds trainer events until the first epoch has finished (the run goes on).
+fn until_first_epoch(app: &mut App) {
+    while app.session.as_ref().unwrap().progress.history.is_empty() {
+        let ev = app.trainer_events().unwrap().recv().unwrap();
+        app.update(Msg::Trainer(ev));
+    }
+}
+
 /// A one-epoch run of a 16-neuron network on 2,000 real training images.
 fn trained(runs_root: &Path, theme: Theme) -> App {
     let mut app = new_app(&config(1), runs_root, theme);
@@ -88,6 +96,10 @@ fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
         let byte = line.find(needle)?;
         Some((line[..byte].chars().count() as u16, y as u16))
     })
+}
+
+fn summary_of(run_dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(run_dir.join("summary.json")).unwrap()).unwrap()
 }
 
 fn tmp() -> tempfile::TempDir {
@@ -139,10 +151,7 @@ fn train_view_shows_progress_from_a_real_run() {
     act(&mut app, Action::Start);
     assert_eq!(app.view, View::Train);
     // Stop at the first finished epoch to see the view mid-run.
-    while app.session.as_ref().unwrap().progress.history.is_empty() {
-        let ev = app.trainer_events().unwrap().recv().unwrap();
-        app.update(Msg::Trainer(ev));
-    }
+    until_first_epoch(&mut app);
     let screen = text(&draw(&app, 120, 40));
     assert!(screen.contains("Train · 784 → 16 relu → 10 softmax · 12,730 parameters"), "{screen}");
     assert!(screen.contains("samples/s") && screen.contains("ETA"), "{screen}");
@@ -306,7 +315,7 @@ fn setup_to_training_to_results_to_export_writes_the_run_directory() {
     for f in ["summary.json", "weights-grid.png", "epochs.csv", "confusion.csv", "predictions.csv", "report.md", "model.safetensors", "weights/neuron-015.png"] {
         assert!(out.join(f).is_file(), "{f}");
     }
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary = summary_of(&out);
     let acc = app.shown().unwrap().eval.report.accuracy;
     assert_eq!(summary["status"], "completed");
     assert_eq!(summary["test"]["accuracy"].as_f64().unwrap(), acc);
@@ -362,10 +371,7 @@ fn interrupt_keeps_finished_epochs_as_an_interrupted_run() {
     let root = dir.path().join("runs");
     let mut app = new_app(&config(500), &root, COLOR);
     act(&mut app, Action::Start);
-    while app.session.as_ref().unwrap().progress.history.is_empty() {
-        let ev = app.trainer_events().unwrap().recv().unwrap();
-        app.update(Msg::Trainer(ev));
-    }
+    until_first_epoch(&mut app);
     // q asks first while training; n keeps training.
     act(&mut app, Action::Quit);
     assert!(app.confirm_quit && !app.should_quit);
@@ -380,7 +386,7 @@ fn interrupt_keeps_finished_epochs_as_an_interrupted_run() {
     pump(&mut app);
     assert!(app.should_quit);
     let out = app.session.as_ref().unwrap().out_dir.clone();
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary = summary_of(&out);
     assert_eq!(summary["status"], "interrupted");
     assert!(summary["epochs"].as_array().unwrap().len() >= 1);
     assert!(app.exit_note.as_ref().unwrap().contains(&out.display().to_string()));
@@ -463,17 +469,14 @@ fn a_signal_in_the_event_loop_saves_the_finished_epochs_and_quits() {
     let root = dir.path().join("runs");
     let mut app = new_app(&config(500), &root, COLOR);
     act(&mut app, Action::Start);
-    while app.session.as_ref().unwrap().progress.history.is_empty() {
-        let ev = app.trainer_events().unwrap().recv().unwrap();
-        app.update(Msg::Trainer(ev));
-    }
+    until_first_epoch(&mut app);
     let (_tx, rx) = crossbeam_channel::unbounded();
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let signalled = std::sync::atomic::AtomicBool::new(true);
     digitlab::tui::event::run_loop(&mut term, &mut app, &rx, &signalled).unwrap();
     assert!(app.should_quit && app.interrupting);
     let out = app.session.as_ref().unwrap().out_dir.clone();
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary = summary_of(&out);
     assert_eq!(summary["status"], "interrupted");
     assert!(out.join("weights-grid.png").is_file());
 }
@@ -484,13 +487,10 @@ fn a_directory_exported_mid_run_is_brought_up_to_the_final_result() {
     let root = dir.path().join("runs");
     let mut app = new_app(&config(2), &root, COLOR);
     act(&mut app, Action::Start);
-    while app.session.as_ref().unwrap().progress.history.is_empty() {
-        let ev = app.trainer_events().unwrap().recv().unwrap();
-        app.update(Msg::Trainer(ev));
-    }
+    until_first_epoch(&mut app);
     act(&mut app, Action::Export);
     let out = app.session.as_ref().unwrap().out_dir.clone();
-    let read = || -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap() };
+    let read = || summary_of(&out);
     if app.is_training() {
         assert_eq!(read()["status"], "running");
     }

@@ -21,7 +21,7 @@ use crate::metrics::ClassificationReport;
 use crate::tui::app::{cell_examples, App, Shade, Shown};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::confusion::{self, ConfusionTable};
-use crate::tui::widgets::panel;
+use crate::tui::widgets::{notice, panel};
 use crate::tui::widgets::shaded::ShadedImage;
 use crate::viz::GrayImage;
 
@@ -33,10 +33,7 @@ const REPORT_H: u16 = 17;
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let Some(shown) = app.shown() else {
-        let p = Paragraph::new("No results yet: they appear after the first epoch (or open a run in Runs, 5).")
-            .wrap(Wrap { trim: true })
-            .block(panel(" Results ", t));
-        frame.render_widget(p, area);
+        frame.render_widget(notice(" Results ", "No results yet: they appear after the first epoch (or open a run in Runs, 5).", t), area);
         return;
     };
     let report = &shown.eval.report;

@@ -12,7 +12,7 @@
 //! ```
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Color;
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Sparkline};
 use ratatui::Frame;
@@ -21,13 +21,12 @@ use super::setup::grouped;
 use crate::train::{best_epoch, EpochReport};
 use crate::tui::app::{App, Session};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clock, gauge_line, panel};
+use crate::tui::widgets::{clock, gauge_line, notice, panel};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let Some(s) = &app.session else {
-        let p = Paragraph::new("No training yet: set up a network in Setup (1) and press s.").block(panel(" Train ", t));
-        frame.render_widget(p, area);
+        frame.render_widget(notice(" Train ", "No training yet: set up a network in Setup (1) and press s.", t), area);
         return;
     };
     let title = match &s.progress.start {
@@ -151,50 +150,58 @@ fn epoch_table<'a>(history: &[EpochReport]) -> Vec<Line<'a>> {
     lines
 }
 
-fn series(history: &[EpochReport], f: impl Fn(&EpochReport) -> Option<f64>) -> Vec<(f64, f64)> {
-    history.iter().filter_map(|e| Some((e.epoch as f64, f(e)?))).collect()
+/// One curve per split: (epoch, value) points of train, test and (when there is one) validation.
+struct Curves {
+    train: Vec<(f64, f64)>,
+    test: Vec<(f64, f64)>,
+    val: Vec<(f64, f64)>,
+}
+
+impl Curves {
+    fn of(history: &[EpochReport], pick: impl Fn(&EpochReport) -> (f64, f64, Option<f64>)) -> Curves {
+        let mut c = Curves { train: Vec::new(), test: Vec::new(), val: Vec::new() };
+        for e in history {
+            let (train, test, val) = pick(e);
+            let x = e.epoch as f64;
+            c.train.push((x, train));
+            c.test.push((x, test));
+            if let Some(v) = val {
+                c.val.push((x, v));
+            }
+        }
+        c
+    }
+
+    fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.train.iter().chain(&self.test).chain(&self.val).map(|p| p.1)
+    }
+
+    /// A chart of the curves with the x axis over all planned epochs and the given y axis.
+    fn chart<'a>(&'a self, title: &'a str, epochs: usize, y: Axis<'a>, t: &Theme) -> Chart<'a> {
+        let graph = if self.train.len() < 2 { GraphType::Scatter } else { GraphType::Line };
+        let style = |c: Color| if t.color { Style::new().fg(c) } else { Style::new() };
+        let sets = [("train", &self.train, Color::Cyan), ("test", &self.test, Color::Magenta), ("val", &self.val, Color::Yellow)]
+            .into_iter()
+            .filter(|(name, data, _)| *name != "val" || !data.is_empty())
+            .map(|(name, data, color)| Dataset::default().name(name).marker(t.marker()).graph_type(graph).style(style(color)).data(data))
+            .collect();
+        let x_max = epochs.max(2);
+        Chart::new(sets)
+            .block(panel(title, t))
+            .x_axis(Axis::default().bounds([1.0, x_max as f64]).style(t.dim()).labels(vec!["1".to_string(), x_max.to_string()]))
+            .y_axis(y.style(t.dim()))
+    }
 }
 
 fn render_charts(frame: &mut Frame, left: Rect, right: Rect, history: &[EpochReport], epochs: usize, t: &Theme) {
-    let x_max = epochs.max(2) as f64;
-    let x_axis = |t: &Theme| {
-        Axis::default().bounds([1.0, x_max]).style(t.dim()).labels(vec!["1".to_string(), format!("{}", epochs.max(2))])
-    };
-    let graph = if history.len() < 2 { GraphType::Scatter } else { GraphType::Line };
-    let color = |c: Color| if t.color { ratatui::style::Style::new().fg(c) } else { ratatui::style::Style::new() };
+    let loss = Curves::of(history, |e| (e.train_loss, e.test_loss, e.val_loss));
+    let loss_max = loss.values().fold(0.0f64, f64::max).max(0.1) * 1.1;
+    let y = Axis::default().bounds([0.0, loss_max]).labels(vec!["0".to_string(), format!("{loss_max:.2}")]);
+    frame.render_widget(loss.chart(" loss per epoch ", epochs, y, t), left);
 
-    let train_loss = series(history, |e| Some(e.train_loss));
-    let test_loss = series(history, |e| Some(e.test_loss));
-    let val_loss = series(history, |e| e.val_loss);
-    let loss_max = train_loss.iter().chain(&test_loss).chain(&val_loss).map(|p| p.1).fold(0.0f64, f64::max).max(0.1) * 1.1;
-    let mut sets = vec![
-        Dataset::default().name("train").marker(t.marker()).graph_type(graph).style(color(Color::Cyan)).data(&train_loss),
-        Dataset::default().name("test").marker(t.marker()).graph_type(graph).style(color(Color::Magenta)).data(&test_loss),
-    ];
-    if !val_loss.is_empty() {
-        sets.push(Dataset::default().name("val").marker(t.marker()).graph_type(graph).style(color(Color::Yellow)).data(&val_loss));
-    }
-    let chart = Chart::new(sets)
-        .block(panel(" loss per epoch ", t))
-        .x_axis(x_axis(t))
-        .y_axis(Axis::default().bounds([0.0, loss_max]).style(t.dim()).labels(vec!["0".to_string(), format!("{loss_max:.2}")]));
-    frame.render_widget(chart, left);
-
-    let train_acc = series(history, |e| Some(e.train_accuracy));
-    let test_acc = series(history, |e| Some(e.test_accuracy));
-    let val_acc = series(history, |e| e.val_accuracy);
-    let lowest = train_acc.iter().chain(&test_acc).chain(&val_acc).map(|p| p.1).fold(1.0f64, f64::min);
+    let acc = Curves::of(history, |e| (e.train_accuracy, e.test_accuracy, e.val_accuracy));
+    let lowest = acc.values().fold(1.0f64, f64::min);
     let y_min = ((lowest * 10.0).floor() / 10.0).clamp(0.0, 0.9);
-    let mut sets = vec![
-        Dataset::default().name("train").marker(t.marker()).graph_type(graph).style(color(Color::Cyan)).data(&train_acc),
-        Dataset::default().name("test").marker(t.marker()).graph_type(graph).style(color(Color::Magenta)).data(&test_acc),
-    ];
-    if !val_acc.is_empty() {
-        sets.push(Dataset::default().name("val").marker(t.marker()).graph_type(graph).style(color(Color::Yellow)).data(&val_acc));
-    }
-    let chart = Chart::new(sets)
-        .block(panel(" accuracy per epoch ", t))
-        .x_axis(x_axis(t))
-        .y_axis(Axis::default().bounds([y_min, 1.0]).style(t.dim()).labels(vec![format!("{:.0}%", y_min * 100.0), "100%".to_string()]));
-    frame.render_widget(chart, right);
+    let y = Axis::default().bounds([y_min, 1.0]).labels(vec![format!("{:.0}%", y_min * 100.0), "100%".to_string()]);
+    frame.render_widget(acc.chart(" accuracy per epoch ", epochs, y, t), right);
 }

@@ -16,7 +16,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::tui::app::{App, Shade};
-use crate::tui::widgets::panel;
+use crate::tui::widgets::{notice, panel};
 use crate::tui::widgets::shaded::{cells_for, ShadedImage};
 use crate::viz::fit_scale;
 
@@ -27,10 +27,7 @@ const THUMB_H: u16 = 7;
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let Some(shown) = app.shown() else {
-        let p = Paragraph::new("No weights yet: they appear after the first epoch (or open a run in Runs, 5).")
-            .wrap(Wrap { trim: true })
-            .block(panel(" Weights ", t));
-        frame.render_widget(p, area);
+        frame.render_widget(notice(" Weights ", "No weights yet: they appear after the first epoch (or open a run in Runs, 5).", t), area);
         return;
     };
     let model = shown.model;

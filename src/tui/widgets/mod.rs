@@ -5,7 +5,7 @@ pub mod shaded;
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::theme::Theme;
 
@@ -16,6 +16,11 @@ pub fn panel<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
         .border_set(theme.border())
         .border_style(theme.dim())
         .title(title.into().style(theme.title()))
+}
+
+/// A panel holding only a sentence: what a view says before it has anything to show.
+pub fn notice<'a>(title: &'a str, text: &'a str, theme: &Theme) -> Paragraph<'a> {
+    Paragraph::new(text).wrap(Wrap { trim: true }).block(panel(title, theme))
 }
 
 /// `label [█████░░░░░] text` sized to `width` columns.
