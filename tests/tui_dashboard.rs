@@ -251,7 +251,7 @@ fn weights_view_browses_neurons_in_both_shadings_and_a_grid() {
     act(&mut app, Action::Go(View::Weights));
     let screen = text(&draw(&app, 120, 40));
     let (lo, hi) = min_max(&app.shown().unwrap().model.first_layer_unit(0));
-    assert!(screen.contains(&format!("neuron 0 of 16")), "{screen}");
+    assert!(screen.contains("neuron 0 of 16"), "{screen}");
     assert!(screen.contains(&format!("min {lo:.4}  max {hi:.4}")), "{screen}");
     assert!(screen.contains("▀") && screen.contains("#015"), "{screen}");
     // Pictures are made once per snapshot, the same as the PNG exporter's.
@@ -388,7 +388,7 @@ fn interrupt_keeps_finished_epochs_as_an_interrupted_run() {
     let out = app.session.as_ref().unwrap().out_dir.clone();
     let summary = summary_of(&out);
     assert_eq!(summary["status"], "interrupted");
-    assert!(summary["epochs"].as_array().unwrap().len() >= 1);
+    assert!(!summary["epochs"].as_array().unwrap().is_empty());
     assert!(app.exit_note.as_ref().unwrap().contains(&out.display().to_string()));
 }
 

@@ -19,7 +19,7 @@ pub fn rescale_to_gray(values: &[f32]) -> Vec<u8> {
 pub fn signed_gray(values: &[f32]) -> Vec<u8> {
     let (min, max) = min_max(values);
     let m = min.abs().max(max.abs());
-    if !(m > 0.0) {
+    if m.is_nan() || m <= 0.0 {
         return vec![128; values.len()];
     }
     values
