@@ -5,10 +5,10 @@
 //! ┌ Results · current run, epoch 3 (completed) ───────────────────────────────────┐
 //! │ rows = predicted, columns = actual (counts)  │              precision recall … │
 //! │ pred\act   0   1 …   9  total                │           0     0.98   0.99 … │
-//! │ …  (colored table)                           │ …                              │
-//! │ top confusions: 4 → 9: 23  7 → 2: 15 …       │    macro avg …                 │
-//! │ predicted 9, actual 4: 23 images             │ weighted avg …                 │
-//! │ [28x14 shaded digits with true/pred labels]  │                                │
+//! │ …  (colored table)                           │ …   macro avg, weighted avg    │
+//! │ top confusions: 4 → 9: 23  7 → 2: 15 …                                        │
+//! │ cell predicted 9, actual 4: 23 misclassified test images                      │
+//! │ [28x14 shaded digits with true/pred labels, as many as fit the width]         │
 //! └───────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
@@ -46,12 +46,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let conf_w = if inner.width >= w6 + 1 + REPORT_W { w6 } else { w5 };
     let cursor = app.results_cursor();
     if inner.width >= conf_w + 1 + REPORT_W {
+        let [top, rest] = Layout::vertical([Constraint::Length((1 + h).max(REPORT_H)), Constraint::Min(0)]).areas(inner);
         let [left, _, right] =
-            Layout::horizontal([Constraint::Length(conf_w), Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-        let [axis, table, rest] = Layout::vertical([Constraint::Length(1), Constraint::Length(h), Constraint::Min(0)]).areas(left);
+            Layout::horizontal([Constraint::Length(conf_w), Constraint::Length(1), Constraint::Min(0)]).areas(top);
+        let [axis, table] = Layout::vertical([Constraint::Length(1), Constraint::Length(h)]).areas(left);
         render_matrix(frame, axis, table, app, &shown, cursor);
-        render_examples(frame, rest, app, &shown, cursor);
         frame.render_widget(Paragraph::new(report_lines(report, t)), right);
+        render_examples(frame, rest, app, &shown, cursor);
     } else if app.results.report_only && inner.height < 1 + h + REPORT_H {
         let [left, _, right] =
             Layout::horizontal([Constraint::Length(REPORT_W), Constraint::Length(2), Constraint::Min(0)]).areas(inner);
