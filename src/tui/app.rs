@@ -365,11 +365,13 @@ impl App {
 
     /// The confusion cell Results shows examples of.
     pub fn results_cursor(&self) -> (usize, usize) {
-        self.results.cursor.unwrap_or_else(|| {
-            self.shown()
-                .and_then(|s| s.eval.report.confusion.top_confusions(1).first().map(|c| (c.predicted, c.actual)))
-                .unwrap_or((0, 0))
-        })
+        let Some(m) = self.shown().map(|s| &s.eval.report.confusion) else { return (0, 0) };
+        let n = m.classes();
+        self.results
+            .cursor
+            .filter(|&(p, a)| p < n && a < n)
+            .or_else(|| m.top_confusions(1).first().map(|c| (c.predicted, c.actual)))
+            .unwrap_or((0, 0))
     }
 
     /// All runs in display order (this session's first when sorted by name), sorted by the chosen column.

@@ -218,7 +218,8 @@ impl SetupForm {
         let check = || -> Result<(), String> {
             match f {
                 Focus::Layer(i) => {
-                    let n: usize = self.layers[i].neurons.trim().parse().map_err(|_| "neurons must be a whole number".to_string())?;
+                    let row = self.layers.get(i).ok_or("no such layer")?;
+                    let n: usize = row.neurons.trim().parse().map_err(|_| "neurons must be a whole number".to_string())?;
                     if !(1..=MAX_NEURONS).contains(&n) {
                         return Err(format!("neurons must be 1–{MAX_NEURONS}"));
                     }

@@ -143,3 +143,33 @@ pub fn msg_for(app: &App, key: KeyEvent) -> Option<Msg> {
     }
     bindings_for(app.view).find(|b| b.codes.contains(&key.code)).map(|b| Msg::Action(b.action))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_means_two_things_in_one_view() {
+        for view in View::ALL {
+            let mut seen: Vec<(KeyCode, Scope)> = Vec::new();
+            for b in bindings_for(view) {
+                for &code in b.codes {
+                    assert!(
+                        !seen.iter().any(|&(c, s)| c == code && s == b.scope),
+                        "{code:?} bound twice in {:?}",
+                        b.scope
+                    );
+                    seen.push((code, b.scope));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_view_has_footer_hints_for_help_and_quit() {
+        for view in View::ALL {
+            let hints: Vec<&str> = bindings_for(view).filter(|b| !b.footer.is_empty()).map(|b| b.keys).collect();
+            assert!(hints.contains(&"?") && hints.contains(&"q"), "{view:?}: {hints:?}");
+        }
+    }
+}
