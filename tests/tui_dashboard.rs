@@ -329,6 +329,8 @@ fn setup_to_training_to_results_to_export_writes_the_run_directory() {
     let name = out.file_name().unwrap().to_string_lossy().to_string();
     let screen = text(&draw(&app, 160, 48));
     assert!(screen.contains(&name) && screen.contains(&format!("{:.2}%", acc * 100.0)), "{screen}");
+    let narrow = text(&draw(&app, 80, 24));
+    assert!(narrow.contains(&name) && narrow.contains(&format!("{:.2}%", acc * 100.0)), "{narrow}");
 
     // A second app (a new session) sees the directory only, and opens it from disk.
     let mut other = new_app(&config(1), &root, COLOR);

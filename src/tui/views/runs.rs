@@ -27,18 +27,27 @@ fn text(entry: &RunEntry, col: RunColumn) -> String {
 }
 
 fn width(col: RunColumn) -> Constraint {
-    Constraint::Length(match col {
-        RunColumn::Name => 30,
-        RunColumn::Architecture => 10,
-        RunColumn::Activations => 12,
-        RunColumn::Optimizer => 5,
-        RunColumn::Lr => 7,
-        RunColumn::Epochs => 6,
-        RunColumn::TestAccuracy => 8,
-        RunColumn::MacroF1 => 8,
-        RunColumn::Time => 7,
-        RunColumn::Status => 11,
-    })
+    match col {
+        RunColumn::Name => Constraint::Min(22),
+        RunColumn::Architecture => Constraint::Length(9),
+        RunColumn::Activations => Constraint::Length(12),
+        RunColumn::Optimizer => Constraint::Length(4),
+        RunColumn::Lr => Constraint::Length(7),
+        RunColumn::Epochs => Constraint::Length(6),
+        RunColumn::TestAccuracy => Constraint::Length(8),
+        RunColumn::MacroF1 => Constraint::Length(8),
+        RunColumn::Time => Constraint::Length(7),
+        RunColumn::Status => Constraint::Length(11),
+    }
+}
+
+/// Columns that fit: below 120 columns the activations and status give way to the run's name
+/// (the name ends with the architecture slug, which names the activations anyway).
+fn visible(width: u16) -> Vec<RunColumn> {
+    RunColumn::ALL
+        .into_iter()
+        .filter(|&c| width >= 120 || !matches!(c, RunColumn::Activations | RunColumn::Status))
+        .collect()
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
@@ -61,12 +70,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(p, area);
         return;
     }
-    let header = Row::new(RunColumn::ALL.iter().map(|&c| {
+    let cols = visible(area.width);
+    let header = Row::new(cols.iter().map(|&c| {
         let name = if c == app.runs.sort { format!("{}{dir}", c.title()) } else { c.title().to_string() };
         Span::styled(name, if c == app.runs.sort { t.focused() } else { t.title() })
     }));
-    let rows = runs.iter().map(|e| Row::new(RunColumn::ALL.iter().map(|&c| text(e, c))));
-    let table = Table::new(rows, RunColumn::ALL.iter().map(|&c| width(c)))
+    let rows = runs.iter().map(|e| Row::new(cols.iter().map(|&c| text(e, c))));
+    let table = Table::new(rows, cols.iter().map(|&c| width(c)))
         .header(header)
         .row_highlight_style(t.selected())
         .column_spacing(1)
