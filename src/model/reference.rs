@@ -1,4 +1,5 @@
-//! The plain dfdx autodiff path (tape on the input batch), kept as the yardstick for `backprop.rs`.
+//! The plain dfdx autodiff path (tape on the input batch, as a naive dfdx loop would do): the yardstick
+//! that `backprop.rs` is tested against, and the "naive dfdx" baseline of `digitlab bench`.
 
 use dfdx::prelude::*;
 

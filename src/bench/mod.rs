@@ -1,0 +1,247 @@
+//! `digitlab bench`: speed figures for the standard workloads of issue 4, beside PyTorch's.
+//!
+//! Per workload: seconds per training epoch (the real training thread, [`Trainer::spawn`], whose
+//! `train_seconds` exclude data loading and evaluation; median of `--epochs` epochs after one warm-up
+//! epoch), the naive dfdx autodiff loop (one epoch), test-set evaluation time, peak RSS, and the same
+//! workload in PyTorch via `bench/pytorch_mlp.py` when a Python with torch is found.
+
+mod measure;
+mod naive;
+mod pytorch;
+mod table;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Result};
+
+use crate::cli::BenchCmd;
+use crate::data::{self, Mnist};
+use crate::model::{Activation, HiddenLayer, Mlp};
+use crate::train::eval::evaluate;
+use crate::train::{Event, OptimizerKind, TrainConfig, Trainer};
+use measure::{median, time_median};
+use pytorch::TorchResult;
+use table::Table;
+
+/// One standard workload: ReLU hidden layers, Adam, softmax output.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub name: &'static str,
+    pub hidden: Vec<usize>,
+    pub batch_size: usize,
+    pub lr: f64,
+    /// Issue 4's target for digitlab's epoch time as a share of PyTorch's.
+    pub target_ratio: f64,
+}
+
+impl Workload {
+    pub fn standard() -> Vec<Workload> {
+        vec![
+            Workload { name: "W1", hidden: vec![128], batch_size: 128, lr: 1e-3, target_ratio: 0.65 },
+            Workload { name: "W2", hidden: vec![512, 256], batch_size: 64, lr: 1e-3, target_ratio: 0.8 },
+        ]
+    }
+
+    /// `784-128 relu-10, Adam 1e-3, batch 128`
+    pub fn describe(&self) -> String {
+        let hidden: String = self.hidden.iter().map(|h| format!("{h} relu-")).collect();
+        format!("784-{hidden}10, Adam {:e}, batch {}", self.lr, self.batch_size)
+    }
+
+    /// The training recipe, running `epochs` epochs in all.
+    pub fn config(&self, epochs: usize) -> TrainConfig {
+        TrainConfig {
+            hidden: self.hidden.iter().map(|&neurons| HiddenLayer { neurons, activation: Activation::Relu }).collect(),
+            optimizer: OptimizerKind::Adam,
+            lr: self.lr,
+            momentum: 0.0,
+            nesterov: false,
+            epochs,
+            batch_size: self.batch_size,
+            seed: 1,
+            val_split: 0.0,
+        }
+    }
+}
+
+/// Accuracy is compared after this epoch (counting the warm-up epoch), as the issue asks.
+const ACCURACY_EPOCH: usize = 3;
+/// Test-set evaluations timed per workload (median reported).
+const EVAL_REPEATS: usize = 7;
+/// Loads of the data directory timed (median reported).
+const LOAD_REPEATS: usize = 3;
+/// Untimed batches before the naive loop's timed epoch.
+const NAIVE_WARMUP_BATCHES: usize = 50;
+
+/// digitlab's figures for one workload.
+struct Measured {
+    epoch_seconds: Vec<f64>,
+    accuracy_after_3: f64,
+    eval_seconds: f64,
+    peak_rss: Option<u64>,
+    naive_epoch_seconds: f64,
+}
+
+pub fn run(cmd: &BenchCmd) -> Result<()> {
+    let workloads = selected(cmd.only.as_deref())?;
+    let (dir, _) = data::resolve_data_dir(cmd.data.as_deref())?;
+    if cfg!(debug_assertions) {
+        eprintln!("warning: debug build; run `cargo run --release -- bench` for representative figures");
+    }
+    let threads = measure::cores();
+    let python = if cmd.no_pytorch { Err("skipped (--no-pytorch)".to_string()) } else { pytorch::find_python() };
+
+    let (load_seconds, mnist) = {
+        let mut loads = Vec::new();
+        let mut last = None;
+        for _ in 0..LOAD_REPEATS {
+            let t = std::time::Instant::now();
+            last = Some(data::load_dir(&dir)?);
+            loads.push(t.elapsed().as_secs_f64());
+        }
+        (median(&loads), Arc::new(last.expect("loaded at least once")))
+    };
+    eprintln!("loaded {} in {:.3} s (median of {LOAD_REPEATS})", dir.display(), load_seconds);
+    let peak_reset = measure::reset_peak_rss();
+
+    let mut results = Vec::new();
+    for w in &workloads {
+        let ours = measure_digitlab(w, &mnist, cmd.epochs as usize)?;
+        let theirs = match &python {
+            Ok(py) => Some(pytorch::run(py, w, &dir, cmd.epochs, threads)),
+            Err(_) => None,
+        };
+        results.push((w, ours, theirs));
+    }
+
+    print_report(&results, cmd.epochs, load_seconds, peak_reset, &python, threads);
+    Ok(())
+}
+
+fn selected(only: Option<&str>) -> Result<Vec<Workload>> {
+    let all = Workload::standard();
+    let Some(list) = only else { return Ok(all) };
+    let mut out = Vec::new();
+    for name in list.split(',').map(str::trim) {
+        match all.iter().find(|w| w.name.eq_ignore_ascii_case(name)) {
+            Some(w) => out.push(w.clone()),
+            None => bail!("--only: unknown workload '{name}' (expected {})", names(&all)),
+        }
+    }
+    Ok(out)
+}
+
+fn names(ws: &[Workload]) -> String {
+    ws.iter().map(|w| w.name).collect::<Vec<_>>().join(", ")
+}
+
+fn measure_digitlab(w: &Workload, mnist: &Arc<Mnist>, timed: usize) -> Result<Measured> {
+    measure::reset_peak_rss();
+    let total = (timed + 1).max(ACCURACY_EPOCH);
+    let cfg = w.config(total);
+    let trainer = Trainer::spawn(cfg.clone(), Arc::clone(mnist));
+    let mut epoch_seconds = Vec::new();
+    let mut accuracy_after_3 = f64::NAN;
+    let mut model: Option<Mlp> = None;
+    for event in trainer.events.iter() {
+        match event {
+            Event::Epoch(snap) => {
+                let r = &snap.report;
+                eprintln!("digitlab {} epoch {}: {:.3} s", w.name, r.epoch, r.train_seconds);
+                if (2..=timed + 1).contains(&r.epoch) {
+                    epoch_seconds.push(r.train_seconds);
+                }
+                if r.epoch == ACCURACY_EPOCH {
+                    accuracy_after_3 = r.test_accuracy;
+                }
+            }
+            Event::Finished(result) => {
+                model = Some(result.last.model);
+                break;
+            }
+            Event::Failed(message) => bail!("{}: training failed: {message}", w.name),
+            _ => {}
+        }
+    }
+    trainer.join();
+    let peak_rss = measure::peak_rss_bytes();
+    let Some(model) = model else { bail!("{}: the trainer ended without a result", w.name) };
+    let (eval_seconds, _) = time_median(EVAL_REPEATS, || evaluate(&model, &mnist.test));
+    eprintln!("digitlab {} naive dfdx autodiff epoch…", w.name);
+    let naive_epoch_seconds = naive::epoch_seconds(&cfg, mnist, NAIVE_WARMUP_BATCHES);
+    Ok(Measured { epoch_seconds, accuracy_after_3, eval_seconds, peak_rss, naive_epoch_seconds })
+}
+
+fn print_report(
+    results: &[(&Workload, Measured, Option<Result<TorchResult>>)],
+    epochs: u32,
+    load_seconds: f64,
+    peak_reset: bool,
+    python: &Result<PathBuf, String>,
+    threads: usize,
+) {
+    let torch = results.iter().find_map(|(_, _, t)| t.as_ref()?.as_ref().ok());
+    println!("digitlab bench — {}", measure::machine());
+    println!(
+        "build: {}; dfdx 0.13 CPU, rayon threads {}",
+        if cfg!(debug_assertions) { "DEBUG (not representative)" } else { "release" },
+        threads
+    );
+    match (python, torch) {
+        (Ok(py), Some(t)) => println!("PyTorch {} CPU via {}, torch threads {} (set to the core count)", t.torch, py.display(), t.threads),
+        (Ok(py), None) => println!("PyTorch: {} found but the script failed (see below)", py.display()),
+        (Err(why), _) => println!("PyTorch: not run: {why}"),
+    }
+    println!();
+
+    let mut t = Table::new(["", "target"].into_iter().chain(results.iter().map(|(w, _, _)| w.name)));
+    let cols = |f: &dyn Fn(&Workload, &Measured, Option<&TorchResult>) -> String| -> Vec<String> {
+        results.iter().map(|(w, m, r)| f(w, m, r.as_ref().and_then(|r| r.as_ref().ok()))).collect()
+    };
+    let row = |t: &mut Table, label: &str, target: &str, cells: Vec<String>| {
+        t.row([label.to_string(), target.to_string()].into_iter().chain(cells));
+    };
+    let secs = |s: f64| if s.is_finite() { format!("{s:.3} s") } else { "–".into() };
+    let pct = |a: f64| if a.is_finite() { format!("{:.2} %", 100.0 * a) } else { "–".into() };
+    let mb = |b: u64| format!("{:.0} MB", b as f64 / 1e6);
+    let none = || "–".to_string();
+
+    row(&mut t, "workload", "", cols(&|w, _, _| w.describe()));
+    row(&mut t, &format!("digitlab s/epoch (median of {epochs})"), "", cols(&|_, m, _| secs(median(&m.epoch_seconds))));
+    row(&mut t, "  each timed epoch", "", cols(&|_, m, _| join_secs(&m.epoch_seconds)));
+    row(&mut t, &format!("PyTorch s/epoch (median of {epochs})"), "", cols(&|_, _, p| p.map_or_else(none, |p| secs(p.median_epoch_seconds))));
+    row(&mut t, "  each timed epoch", "", cols(&|_, _, p| p.map_or_else(none, |p| join_secs(&p.epoch_seconds))));
+    row(&mut t, "digitlab / PyTorch", "W1 ≤ 0.65, W2 ≤ 0.80", cols(&|w, m, p| {
+        p.map_or_else(none, |p| {
+            let r = median(&m.epoch_seconds) / p.median_epoch_seconds;
+            format!("{r:.2}× {}", if r <= w.target_ratio { "(met)" } else { "(not met)" })
+        })
+    }));
+    row(&mut t, "naive dfdx autodiff s/epoch (1 epoch)", "", cols(&|_, m, _| secs(m.naive_epoch_seconds)));
+    row(&mut t, &format!("test accuracy after epoch {ACCURACY_EPOCH}: digitlab"), "", cols(&|_, m, _| pct(m.accuracy_after_3)));
+    row(&mut t, &format!("test accuracy after epoch {ACCURACY_EPOCH}: PyTorch"), "W1 within 0.5 pt", cols(&|_, _, p| p.map_or_else(none, |p| pct(p.test_accuracy_after_3))));
+    row(&mut t, &format!("10k test evaluation (median of {EVAL_REPEATS})"), "W1 ≤ 25 ms", cols(&|_, m, _| format!("{:.1} ms", m.eval_seconds * 1e3)));
+    row(&mut t, "  PyTorch, same", "", cols(&|_, _, p| p.map_or_else(none, |p| format!("{:.1} ms", p.eval_seconds * 1e3))));
+    row(&mut t, if peak_reset { "peak RSS while training" } else { "peak RSS (process so far)" }, "W2 ≤ 350 MB", cols(&|_, m, _| m.peak_rss.map_or_else(none, mb)));
+    row(&mut t, "  PyTorch process peak RSS", "", cols(&|_, _, p| p.map_or_else(none, |p| mb(p.peak_rss_bytes))));
+    print!("{}", t.render());
+    println!();
+    println!("bundled MNIST load (gzip, median of {LOAD_REPEATS}): {:.3} s   target ≤ 0.4 s", load_seconds);
+    println!("TUI frame render at 160×48: not measured (digitlab::tui exposes no renderer to time yet)");
+    println!(
+        "notes: epoch times exclude data loading and evaluation; one warm-up epoch is not timed; the naive \
+         dfdx loop is timed over one epoch after {NAIVE_WARMUP_BATCHES} warm-up batches; peak RSS includes the \
+         loaded dataset."
+    );
+    for (w, _, r) in results {
+        if let Some(Err(e)) = r {
+            println!("PyTorch {} failed: {e:#}", w.name);
+        }
+    }
+}
+
+fn join_secs(xs: &[f64]) -> String {
+    xs.iter().map(|s| format!("{s:.3}")).collect::<Vec<_>>().join(" ")
+}
+
