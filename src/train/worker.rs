@@ -40,7 +40,7 @@ impl Trainer {
             .name("digitlab-trainer".into())
             .spawn(move || {
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run(&config, &data, &ev_tx, &cmd_rx)
+                    in_compute_pool(|| run(&config, &data, &ev_tx, &cmd_rx))
                 }));
                 let last = match outcome {
                     Ok(Ok(result)) => Event::Finished(Box::new(result)),
@@ -74,6 +74,23 @@ impl Trainer {
 
     pub fn is_finished(&self) -> bool {
         self.handle.as_ref().is_none_or(|h| h.is_finished())
+    }
+}
+
+/// Runs `f` on a thread of a rayon pool of its own, one thread per core. dfdx splits each matmul over
+/// the current rayon pool; called from a thread outside it, every matmul would inject a job, wake the
+/// pool and put the caller to sleep until it is done, and a training step makes a handful of matmuls each
+/// not much longer than those wake-ups. From a pool thread the caller takes part in the work. The pool
+/// is per trainer so that concurrent or paused trainers never run inside each other's waits.
+fn in_compute_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("digitlab-compute-{i}"))
+        .build()
+    {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
     }
 }
 
