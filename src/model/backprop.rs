@@ -36,9 +36,18 @@ pub struct BatchStats {
     pub correct: usize,
 }
 
+/// The elements of a freshly computed (hence contiguous) matrix. `as_vec` would walk them one index at
+/// a time; this is one `memcpy`.
+fn into_vec(m: Matrix) -> Vec<f32> {
+    let (rows, cols) = *m.shape();
+    let mut out = vec![0.0; rows * cols];
+    m.copy_into(&mut out);
+    out
+}
+
 /// `a · w + b` as a row-major vector.
 pub fn affine(a: &Matrix, layer: &Dense) -> Vec<f32> {
-    let mut z = a.clone().matmul(layer.w.clone()).as_vec();
+    let mut z = into_vec(a.clone().matmul(layer.w.clone()));
     let b = layer.b.as_vec();
     for row in z.chunks_exact_mut(b.len()) {
         row.iter_mut().zip(&b).for_each(|(v, bias)| *v += bias);
@@ -140,7 +149,7 @@ pub fn loss_and_grads(mlp: &Mlp, x: Matrix, labels: &[u8], grads: &mut Gradients
         if l == 0 {
             break; // the input batch needs no gradient
         }
-        let mut da = dz_t.matmul(layer.w.clone().permute::<(usize, usize), Axes2<1, 0>>()).as_vec();
+        let mut da = into_vec(dz_t.matmul(layer.w.clone().permute::<(usize, usize), Axes2<1, 0>>()));
         let act = mlp.activation(l - 1).expect("hidden layers have activations");
         act.backprop(&mut da, &outputs[l - 1], pre[l - 1].as_deref());
         dz = da;
