@@ -2,7 +2,8 @@
 //!
 //! Per workload: seconds per training epoch (the real training thread, [`Trainer::spawn`], whose
 //! `train_seconds` exclude data loading and evaluation; median of `--epochs` epochs after one warm-up
-//! epoch), the naive dfdx autodiff loop (one epoch), test-set evaluation time, peak RSS, and the same
+//! epoch), the naive dfdx autodiff loop (one epoch, from a plain thread as a naive loop would run),
+//! test-set evaluation time (in a compute pool, as the trainer evaluates), peak RSS, and the same
 //! workload in PyTorch via `bench/pytorch_mlp.py` when a Python with torch is found.
 
 mod measure;
@@ -19,6 +20,7 @@ use crate::cli::BenchCmd;
 use crate::data::{self, Mnist};
 use crate::model::{Activation, HiddenLayer, Mlp};
 use crate::train::eval::evaluate;
+use crate::train::worker::compute_pool;
 use crate::train::{Event, OptimizerKind, TrainConfig, Trainer};
 use measure::{median, time_median};
 use pytorch::TorchResult;
@@ -167,7 +169,12 @@ fn measure_digitlab(w: &Workload, mnist: &Arc<Mnist>, timed: usize) -> Result<Me
     trainer.join();
     let peak_rss = measure::peak_rss_bytes();
     let Some(model) = model else { bail!("{}: the trainer ended without a result", w.name) };
-    let (eval_seconds, _) = time_median(EVAL_REPEATS, || evaluate(&model, &mnist.test));
+    // Inside a compute pool, as the training thread evaluates.
+    let eval = || time_median(EVAL_REPEATS, || evaluate(&model, &mnist.test));
+    let (eval_seconds, _) = match compute_pool() {
+        Some(pool) => pool.install(eval),
+        None => eval(),
+    };
     eprintln!("digitlab {} naive dfdx autodiff epoch…", w.name);
     let naive_epoch_seconds = naive::epoch_seconds(&cfg, mnist, NAIVE_WARMUP_BATCHES);
     Ok(Measured { epoch_seconds, accuracy_after_3, eval_seconds, peak_rss, naive_epoch_seconds })

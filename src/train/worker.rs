@@ -83,15 +83,20 @@ impl Trainer {
 /// not much longer than those wake-ups. From a pool thread the caller takes part in the work. The pool
 /// is per trainer so that concurrent or paused trainers never run inside each other's waits.
 fn in_compute_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    match compute_pool() {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
+}
+
+/// A rayon pool with one thread per core, for model work to run *inside* (see [`in_compute_pool`]).
+pub fn compute_pool() -> Option<rayon::ThreadPool> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    match rayon::ThreadPoolBuilder::new()
+    rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("digitlab-compute-{i}"))
         .build()
-    {
-        Ok(pool) => pool.install(f),
-        Err(_) => f(),
-    }
+        .ok()
 }
 
 /// Why the batch loop ended early.
