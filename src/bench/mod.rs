@@ -10,6 +10,7 @@ mod measure;
 mod naive;
 mod pytorch;
 mod table;
+mod tui;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use crate::data::{self, Mnist};
 use crate::model::{Activation, HiddenLayer, Mlp};
 use crate::train::eval::evaluate;
 use crate::train::worker::compute_pool;
+use crate::tui::app::View;
 use crate::train::{Event, OptimizerKind, TrainConfig, Trainer};
 use measure::{median, time_median};
 use pytorch::TorchResult;
@@ -83,6 +85,8 @@ struct Measured {
     eval_seconds: f64,
     peak_rss: Option<u64>,
     naive_epoch_seconds: f64,
+    /// Epoch times with the dashboard drawing, and frame render times; `Err` says why not measured.
+    tui: Result<tui::TuiFigures, String>,
 }
 
 pub fn run(cmd: &BenchCmd) -> Result<()> {
@@ -109,7 +113,9 @@ pub fn run(cmd: &BenchCmd) -> Result<()> {
 
     let mut results = Vec::new();
     for w in &workloads {
-        let ours = measure_digitlab(w, &mnist, cmd.epochs as usize)?;
+        let mut ours = measure_digitlab(w, &mnist, cmd.epochs as usize)?;
+        eprintln!("digitlab {} with the dashboard drawing…", w.name);
+        ours.tui = tui::measure(w, &mnist, &dir, cmd.epochs as usize).map_err(|e| format!("{e:#}"));
         let theirs = match &python {
             Ok(py) => Some(pytorch::run(py, w, &dir, cmd.epochs, threads)),
             Err(_) => None,
@@ -177,7 +183,8 @@ fn measure_digitlab(w: &Workload, mnist: &Arc<Mnist>, timed: usize) -> Result<Me
     };
     eprintln!("digitlab {} naive dfdx autodiff epoch…", w.name);
     let naive_epoch_seconds = naive::epoch_seconds(&cfg, mnist, NAIVE_WARMUP_BATCHES);
-    Ok(Measured { epoch_seconds, accuracy_after_3, eval_seconds, peak_rss, naive_epoch_seconds })
+    let tui = Err("not run".into());
+    Ok(Measured { epoch_seconds, accuracy_after_3, eval_seconds, peak_rss, naive_epoch_seconds, tui })
 }
 
 fn print_report(
@@ -225,6 +232,12 @@ fn print_report(
             format!("{r:.2}× {}", if r <= w.target_ratio { "(met)" } else { "(not met)" })
         })
     }));
+    row(&mut t, &format!("with the dashboard drawing, s/epoch (median of {epochs})"), "", cols(&|_, m, _| {
+        m.tui.as_ref().map_or_else(|e| e.clone(), |f| secs(median(&f.epoch_seconds)))
+    }));
+    row(&mut t, "  dashboard / headless", "≤ 1.03", cols(&|_, m, _| {
+        m.tui.as_ref().map_or_else(|_| none(), |f| format!("{:.3}", median(&f.epoch_seconds) / median(&m.epoch_seconds)))
+    }));
     row(&mut t, "naive dfdx autodiff s/epoch (1 epoch)", "", cols(&|_, m, _| secs(m.naive_epoch_seconds)));
     row(&mut t, &format!("test accuracy after epoch {ACCURACY_EPOCH}: digitlab"), "", cols(&|_, m, _| pct(m.accuracy_after_3)));
     row(&mut t, &format!("test accuracy after epoch {ACCURACY_EPOCH}: PyTorch"), "W1 within 0.5 pt", cols(&|_, _, p| p.map_or_else(none, |p| pct(p.test_accuracy_after_3))));
@@ -234,12 +247,26 @@ fn print_report(
     row(&mut t, "  PyTorch process peak RSS", "", cols(&|_, _, p| p.map_or_else(none, |p| mb(p.peak_rss_bytes))));
     print!("{}", t.render());
     println!();
+    let mut frames = Table::new(
+        [format!("frame render at {}×{} (median of 30), model of", tui::SIZE.0, tui::SIZE.1)]
+            .into_iter()
+            .chain(results.iter().map(|(w, _, _)| w.name.to_string())),
+    );
+    for view in View::ALL {
+        frames.row([format!("{} view", view.title())].into_iter().chain(results.iter().map(|(_, m, _)| {
+            let f = m.tui.as_ref().ok().and_then(|f| f.frame_seconds.iter().find(|(v, _)| *v == view));
+            f.map_or_else(none, |(_, s)| format!("{:.2} ms", s * 1e3))
+        })));
+    }
+    print!("{}", frames.render());
+    println!();
     println!("bundled MNIST load (gzip, median of {LOAD_REPEATS}): {:.3} s   target ≤ 0.4 s", load_seconds);
-    println!("TUI frame render at 160×48: not measured (digitlab::tui exposes no renderer to time yet)");
     println!(
         "notes: epoch times exclude data loading and evaluation; one warm-up epoch is not timed; the naive \
          dfdx loop is timed over one epoch after {NAIVE_WARMUP_BATCHES} warm-up batches; peak RSS includes the \
-         loaded dataset."
+         loaded dataset; \
+         \"dashboard drawing\" is the dashboard's loop (trainer events applied as they come, a frame every tick) \
+         without key input, drawn to ratatui's TestBackend, so terminal output is not counted."
     );
     for (w, _, r) in results {
         if let Some(Err(e)) = r {
