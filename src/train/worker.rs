@@ -341,31 +341,38 @@ mod tests {
     }
 
     #[test]
-    fn stop_is_honoured_within_a_batch_and_keeps_finished_epochs() {
+    fn pause_then_stop_runs_no_further_batch_and_keeps_finished_epochs() {
         let cfg = config(vec![HiddenLayer { neurons: 8, activation: Activation::Tanh }], 0.1, 1000);
         let t = Trainer::spawn(cfg, small_mnist(640));
-        let mut seen_epoch = false;
-        let mut after_stop = 0;
-        let mut stopped = false;
+        // Pause after the first epoch; the trainer may have run ahead, so count what arrives until
+        // it confirms the pause, then stop it while paused: nothing may follow.
+        let mut epochs_before_pause = 0;
+        let mut paused = false;
+        let mut after_pause = 0;
         let mut last = None;
         for e in t.events.iter() {
-            if stopped && matches!(e, Event::Batch(_) | Event::Epoch(_)) {
-                after_stop += 1;
-            }
-            if let Event::Epoch(_) = e {
-                if !seen_epoch {
-                    seen_epoch = true;
-                    t.stop();
-                    stopped = true;
+            match &e {
+                Event::Epoch(_) if !paused => {
+                    if epochs_before_pause == 0 {
+                        t.commands.send(Command::Pause).unwrap();
+                    }
+                    epochs_before_pause += 1;
                 }
+                Event::Paused => {
+                    paused = true;
+                    t.stop();
+                }
+                Event::Batch(_) | Event::Epoch(_) if paused => after_pause += 1,
+                _ => {}
             }
             last = Some(e);
         }
-        // At most the batch in flight (and its epoch end) can follow the stop.
-        assert!(after_stop <= 2, "{after_stop} events after stop");
+        assert!(paused, "the trainer confirmed the pause");
+        assert_eq!(after_pause, 0, "no batch ran after the pause");
         let Some(Event::Finished(r)) = last else { panic!("not finished") };
         assert_eq!(r.status, RunStatus::Stopped);
-        assert!(!r.history.is_empty() && r.history.len() < 1000);
+        assert_eq!(r.history.len(), epochs_before_pause, "every finished epoch is kept");
+        assert!(r.history.len() < 1000);
     }
 
     #[test]
