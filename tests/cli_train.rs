@@ -85,6 +85,8 @@ fn relu_adam_reaches_97_percent_and_the_run_directory_is_complete_and_consistent
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("rows = predicted class, columns = actual class"));
     assert!(report.contains("![first-layer weights](weights-grid.png)"));
+    assert!(report.contains("## Diagnostics") && report.contains("First-layer units dead on 1000 test images"));
+    assert!(s["diagnostics"]["units"]["total"] == 128);
     let neurons = std::fs::read_dir(out.join("weights")).unwrap().count();
     assert_eq!(neurons, 128);
     let png = std::fs::read(out.join("weights/neuron-000.png")).unwrap();

@@ -124,6 +124,19 @@ pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion],
     if let Some(f) = &figures.misclassified {
         let _ = write!(r, "\n{}", f.markdown());
     }
+    if let Some(d) = &s.diagnostics {
+        let _ = writeln!(r, "\n## Diagnostics\n");
+        let _ = writeln!(r, "Train–test accuracy gap after the last epoch: {:.1} points.", d.train_test_gap_points);
+        if let Some(u) = &d.units {
+            let _ = writeln!(r, "First-layer units {} on {} test images: {} of {}.", u.kind, u.probed_images, u.count, u.total);
+        }
+        if d.notes.is_empty() {
+            let _ = writeln!(r, "\nNothing unusual: no overfitting, dead or saturated units, plateau or divergence found.");
+        }
+        for n in &d.notes {
+            let _ = writeln!(r, "\n- {n}");
+        }
+    }
     let _ = writeln!(r, "\n## First-layer weights\n");
     let _ = writeln!(r, "Each tile is one first-layer unit's {}×{} incoming weights, rescaled so its own minimum is black and maximum white. Single units: `weights/neuron-NNN.png`.\n",
         s.data.image_rows, s.data.image_cols);
