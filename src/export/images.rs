@@ -5,17 +5,22 @@ use anyhow::Result;
 use crate::model::Mlp;
 use crate::viz::{rescale_to_gray, tile, GrayImage};
 
-/// Encodes an 8-bit grayscale PNG.
-pub fn png_bytes(img: &GrayImage) -> Result<Vec<u8>> {
+/// Encodes 8-bit pixels (`color` says how many samples each has) as a PNG.
+pub fn encode_png(width: usize, height: usize, color: png::ColorType, pixels: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     {
-        let mut enc = png::Encoder::new(&mut out, img.width as u32, img.height as u32);
-        enc.set_color(png::ColorType::Grayscale);
+        let mut enc = png::Encoder::new(&mut out, width as u32, height as u32);
+        enc.set_color(color);
         enc.set_depth(png::BitDepth::Eight);
         let mut w = enc.write_header()?;
-        w.write_image_data(&img.pixels)?;
+        w.write_image_data(pixels)?;
     }
     Ok(out)
+}
+
+/// Encodes an 8-bit grayscale PNG.
+pub fn png_bytes(img: &GrayImage) -> Result<Vec<u8>> {
+    encode_png(img.width, img.height, png::ColorType::Grayscale, &img.pixels)
 }
 
 /// Unit `j` of the first layer as a `rows x cols` picture, its own min → 0 and max → 255.

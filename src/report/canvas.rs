@@ -184,15 +184,7 @@ impl Canvas {
 
     /// Encodes an 8-bit RGB PNG.
     pub fn png(&self) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        {
-            let mut enc = png::Encoder::new(&mut out, self.width as u32, self.height as u32);
-            enc.set_color(png::ColorType::Rgb);
-            enc.set_depth(png::BitDepth::Eight);
-            let mut w = enc.write_header()?;
-            w.write_image_data(&self.pixels)?;
-        }
-        Ok(out)
+        crate::export::images::encode_png(self.width, self.height, png::ColorType::Rgb, &self.pixels)
     }
 
     /// Decodes an 8-bit RGB PNG (what [`Canvas::png`] writes), for tests and for reading a bundle back.
