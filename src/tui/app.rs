@@ -1,19 +1,20 @@
 //! The dashboard's state and `App::update`, the only place it changes. Rendering reads `&App`.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, Sender};
 
 use super::form::{Editing, SetupForm};
 use super::keys::Action;
 use super::theme::Theme;
 use crate::data::{self, Mnist};
 use crate::export::{self, images, write_atomic, DataInfo, Summary};
+use crate::metrics::diagnostics::Diagnostics;
 use crate::model::{io as model_io, Mlp};
 use crate::viz::{min_max, rescale_to_gray, signed_gray, GrayImage};
-use crate::train::{eval, Command, Evaluation, Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
+use crate::train::{eval, Command, EpochReport, Evaluation, Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
 
 /// Batch losses kept for the sparkline.
 pub const LOSS_HISTORY: usize = 600;
@@ -68,6 +69,22 @@ pub enum Msg {
     TrainerGone,
     /// Ctrl-C, SIGTERM, SIGHUP or a lost terminal: stop, keep finished epochs, quit.
     Interrupt,
+    /// Work done off the UI thread has ended.
+    Background(Background),
+}
+
+/// The result of work done on a thread of its own so that the dashboard stays responsive.
+#[derive(Debug)]
+pub enum Background {
+    /// A report bundle was written into `dir` (the number of files), or why not.
+    Report { dir: PathBuf, result: Result<usize, String> },
+}
+
+/// A setup waiting in the run queue: the form as it was when added.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub config: TrainConfig,
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +110,8 @@ pub struct Session {
     entry: Option<usize>,
     /// The run directory has been written (so it is rewritten with the final result at the end).
     pub exported: bool,
+    /// Started from the queue: saved when it ends, and the next queued setup follows.
+    pub queued: bool,
 }
 
 impl Session {
@@ -105,6 +124,8 @@ impl Session {
 /// A run from this session or from a run directory, as the Runs view lists it.
 #[derive(Debug, Clone)]
 pub struct RunEntry {
+    /// Stable for the session (a directory keeps its id across rescans); marks refer to it.
+    pub id: u64,
     pub summary: Summary,
     pub dir: Option<PathBuf>,
     /// Kept for this session's runs, so opening one needs no disk.
@@ -118,6 +139,7 @@ pub struct Opened {
     pub model: Mlp,
     pub eval: Evaluation,
     pub dir: Option<PathBuf>,
+    pub history: Vec<EpochReport>,
 }
 
 /// What Results and Weights show.
@@ -126,6 +148,7 @@ pub struct Shown<'a> {
     pub model: &'a Mlp,
     pub eval: &'a Evaluation,
     pub dir: Option<&'a Path>,
+    pub history: &'a [EpochReport],
 }
 
 #[derive(Debug, Clone, Default)]
@@ -216,23 +239,80 @@ impl RunEntry {
         let s = &self.summary;
         match col {
             RunColumn::Name => Cell::Text(self.name()),
-            RunColumn::Architecture => Cell::Text(if s.config.hidden.is_empty() {
-                "none".into()
-            } else {
-                s.config.hidden.iter().map(|l| l.neurons.to_string()).collect::<Vec<_>>().join("-")
-            }),
-            RunColumn::Activations => {
-                let mut names: Vec<&str> = s.config.hidden.iter().map(|l| l.activation.name()).collect();
-                names.dedup();
-                Cell::Text(if names.is_empty() { "-".into() } else { names.join(",") })
-            }
-            RunColumn::Optimizer => Cell::Text(s.config.optimizer.name().into()),
-            RunColumn::Lr => Cell::Num(s.config.lr),
             RunColumn::Epochs => Cell::Num(s.epochs.len() as f64),
             RunColumn::TestAccuracy => Cell::Num(s.test.accuracy),
             RunColumn::MacroF1 => Cell::Num(s.test.macro_avg.f1),
             RunColumn::Time => Cell::Num(s.timings.train_seconds),
             RunColumn::Status => Cell::Text(s.status.name().into()),
+            c => config_cell(&s.config, c),
+        }
+    }
+}
+
+/// The columns a setup alone decides (architecture, activations, optimizer, learning rate, planned epochs).
+fn config_cell(cfg: &TrainConfig, col: RunColumn) -> Cell {
+    match col {
+        RunColumn::Architecture => Cell::Text(if cfg.hidden.is_empty() {
+            "none".into()
+        } else {
+            cfg.hidden.iter().map(|l| l.neurons.to_string()).collect::<Vec<_>>().join("-")
+        }),
+        RunColumn::Activations => {
+            let mut names: Vec<&str> = cfg.hidden.iter().map(|l| l.activation.name()).collect();
+            names.dedup();
+            Cell::Text(if names.is_empty() { "-".into() } else { names.join(",") })
+        }
+        RunColumn::Optimizer => Cell::Text(cfg.optimizer.name().into()),
+        RunColumn::Lr => Cell::Num(cfg.lr),
+        RunColumn::Epochs => Cell::Num(cfg.epochs as f64),
+        _ => Cell::Text("-".into()),
+    }
+}
+
+fn dir_name(dir: &Path) -> String {
+    dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// What the Runs selection points at, without borrowing the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selected {
+    Done(u64),
+    Training,
+    Queued(usize),
+    Nothing,
+}
+
+/// A row of the Runs view: finished runs (sorted), then the run in training, then the queue in order.
+#[derive(Clone, Copy)]
+pub enum RunRow<'a> {
+    Done(&'a RunEntry),
+    Training(&'a Session),
+    Queued(usize, &'a Queued),
+}
+
+impl RunRow<'_> {
+    pub fn cell(&self, col: RunColumn) -> Cell {
+        match self {
+            RunRow::Done(e) => e.cell(col),
+            RunRow::Training(s) => {
+                let p = &s.progress;
+                match col {
+                    RunColumn::Name => Cell::Text(format!("{} (training)", dir_name(&s.out_dir))),
+                    RunColumn::Epochs => Cell::Text(format!("{}/{}", p.history.len(), p.config.epochs)),
+                    RunColumn::TestAccuracy => p.history.last().map_or(Cell::Text("-".into()), |e| Cell::Num(e.test_accuracy)),
+                    RunColumn::MacroF1 => p.last.as_ref().map_or(Cell::Text("-".into()), |l| Cell::Num(l.test.report.macro_avg.f1)),
+                    // fold, not sum: an empty f64 sum is -0.0, which would print as "-0.0".
+                    RunColumn::Time => Cell::Num(p.history.iter().fold(0.0, |t, e| t + e.train_seconds)),
+                    RunColumn::Status => Cell::Text(if p.paused { "paused" } else { "training" }.into()),
+                    c => config_cell(&p.config, c),
+                }
+            }
+            RunRow::Queued(i, q) => match col {
+                RunColumn::Name => Cell::Text(format!("queued #{}", i + 1)),
+                RunColumn::Epochs => Cell::Text(format!("0/{}", q.config.epochs)),
+                RunColumn::Status => Cell::Text("queued".into()),
+                c => config_cell(&q.config, c),
+            },
         }
     }
 }
@@ -246,6 +326,10 @@ pub struct RunsState {
     pub disk: Vec<RunEntry>,
     /// Directories that had a summary.json which could not be read.
     pub unreadable: usize,
+    /// Ids of the runs marked for comparison, in marking order (A, then B).
+    pub marked: Vec<u64>,
+    /// The two marked runs are shown side by side instead of the table.
+    pub comparing: bool,
 }
 
 /// The shown model's first-layer neurons as pictures, made once per snapshot rather than per frame
@@ -291,6 +375,19 @@ pub struct App {
     /// Pictures of what `shown()` returns; kept in step by `refresh_pictures`.
     pub pictures: NeuronPictures,
     pub runs: RunsState,
+    /// Setups waiting to be trained, first first.
+    pub queue: Vec<Queued>,
+    /// The queue advances on its own when a run ends.
+    pub queue_running: bool,
+    /// Runs finished since the queue was last started.
+    pub queue_done: usize,
+    /// Beginner diagnostics of what `shown()` returns; kept in step with `pictures`.
+    pub diagnostics: Option<Diagnostics>,
+    /// Report bundles being written on their own threads.
+    pub reports_in_flight: usize,
+    background: (Sender<Background>, Receiver<Background>),
+    next_id: u64,
+    dir_ids: HashMap<PathBuf, u64>,
     pub status: Option<Status>,
     pub help: bool,
     pub confirm_quit: bool,
@@ -320,7 +417,23 @@ impl App {
                 grid: false,
             },
             pictures: NeuronPictures::default(),
-            runs: RunsState { selected: 0, sort: RunColumn::Name, descending: true, disk: Vec::new(), unreadable: 0 },
+            runs: RunsState {
+                selected: 0,
+                sort: RunColumn::Name,
+                descending: true,
+                disk: Vec::new(),
+                unreadable: 0,
+                marked: Vec::new(),
+                comparing: false,
+            },
+            queue: Vec::new(),
+            queue_running: false,
+            queue_done: 0,
+            diagnostics: None,
+            reports_in_flight: 0,
+            background: crossbeam_channel::unbounded(),
+            next_id: 0,
+            dir_ids: HashMap::new(),
             status: None,
             help: false,
             confirm_quit: false,
@@ -335,6 +448,11 @@ impl App {
         self.session.as_ref()?.trainer.as_ref().map(|t| t.events.clone())
     }
 
+    /// Results of work done off the UI thread (report bundles); the loop turns them into `Msg::Background`.
+    pub fn background_events(&self) -> Receiver<Background> {
+        self.background.1.clone()
+    }
+
     pub fn is_training(&self) -> bool {
         self.session.as_ref().is_some_and(Session::is_running)
     }
@@ -342,7 +460,13 @@ impl App {
     /// The run Results and Weights show: an opened one, else the current run's last finished epoch.
     pub fn shown(&self) -> Option<Shown<'_>> {
         if let Some(o) = &self.opened {
-            return Some(Shown { title: o.title.clone(), model: &o.model, eval: &o.eval, dir: o.dir.as_deref() });
+            return Some(Shown {
+                title: o.title.clone(),
+                model: &o.model,
+                eval: &o.eval,
+                dir: o.dir.as_deref(),
+                history: &o.history,
+            });
         }
         let s = self.session.as_ref()?;
         let snap = s.progress.last.as_ref()?;
@@ -355,12 +479,15 @@ impl App {
             model: &snap.model,
             eval: &snap.test,
             dir: Some(&s.out_dir),
+            history: &s.progress.history,
         })
     }
 
+    /// Remakes what is derived from the shown model: neuron pictures and diagnostics.
     fn refresh_pictures(&mut self) {
         let (rows, cols) = (self.data.train.rows, self.data.train.cols);
         self.pictures = self.shown().map(|s| NeuronPictures::of(s.model, rows, cols)).unwrap_or_default();
+        self.diagnostics = self.shown().map(|s| eval::diagnostics(s.model, &self.data.test, s.history));
     }
 
     /// The confusion cell Results shows examples of.
@@ -394,6 +521,41 @@ impl App {
         rows
     }
 
+    /// Every row of the Runs view, in display order.
+    pub fn run_rows(&self) -> Vec<RunRow<'_>> {
+        let mut rows: Vec<RunRow> = self.sorted_runs().into_iter().map(RunRow::Done).collect();
+        if let Some(s) = self.session.as_ref().filter(|s| s.is_running()) {
+            rows.push(RunRow::Training(s));
+        }
+        rows.extend(self.queue.iter().enumerate().map(|(i, q)| RunRow::Queued(i, q)));
+        rows
+    }
+
+    /// What the Runs view's selection points at.
+    fn selected_row(&self) -> Selected {
+        match self.run_rows().get(self.runs.selected) {
+            Some(RunRow::Done(e)) => Selected::Done(e.id),
+            Some(RunRow::Training(_)) => Selected::Training,
+            Some(RunRow::Queued(i, _)) => Selected::Queued(*i),
+            None => Selected::Nothing,
+        }
+    }
+
+    fn entry(&self, id: u64) -> Option<&RunEntry> {
+        self.sorted_runs().into_iter().find(|e| e.id == id)
+    }
+
+    /// The marked runs that still exist, A first.
+    pub fn marked_runs(&self) -> Vec<&RunEntry> {
+        let all = self.sorted_runs();
+        self.runs.marked.iter().filter_map(|id| all.iter().find(|e| e.id == *id).copied()).collect()
+    }
+
+    fn new_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
     fn info(&mut self, text: impl Into<String>) {
         self.status = Some(Status { kind: StatusKind::Info, text: text.into() });
     }
@@ -415,6 +577,13 @@ impl App {
                 }
                 if self.interrupting {
                     self.should_quit = true;
+                }
+            }
+            Msg::Background(Background::Report { dir, result }) => {
+                self.reports_in_flight = self.reports_in_flight.saturating_sub(1);
+                match result {
+                    Ok(n) => self.info(format!("report: {n} files written; open {}", dir.join("report.md").display())),
+                    Err(e) => self.error(format!("report failed: {e}")),
                 }
             }
             Msg::Interrupt => {
@@ -453,6 +622,9 @@ impl App {
             }
             Action::Help => self.help = !self.help,
             Action::Close => {
+                if !self.help && !self.confirm_quit && self.view == View::Runs {
+                    self.runs.comparing = false;
+                }
                 self.help = false;
                 self.confirm_quit = false;
             }
@@ -467,7 +639,8 @@ impl App {
             Action::Stop => match self.session.as_ref().filter(|s| s.is_running()).and_then(|s| s.trainer.as_ref()) {
                 Some(t) => {
                     let _ = t.commands.send(Command::Stop);
-                    self.info("stopping after the current batch; finished epochs are kept");
+                    let queue = if self.queue_running { "; the queue pauses (S resumes it)" } else { "" };
+                    self.info(format!("stopping after the current batch; finished epochs are kept{queue}"));
                 }
                 None => self.error("nothing is training"),
             },
@@ -507,6 +680,24 @@ impl App {
             Action::ReverseSort => self.runs.descending = !self.runs.descending,
             Action::Rescan => self.rescan_runs(),
             Action::Open => self.open_selected_run(),
+            Action::Enqueue => self.enqueue(),
+            Action::RunQueue => self.run_queue(),
+            Action::ClearQueue => {
+                let n = self.queue.len();
+                self.queue.clear();
+                self.info(format!("queue cleared ({n} setup(s) removed)"));
+            }
+            Action::RemoveQueued => match self.selected_row() {
+                Selected::Queued(i) => {
+                    self.queue.remove(i);
+                    self.runs.selected = self.runs.selected.min(self.run_rows().len().saturating_sub(1));
+                    self.info(format!("removed queued #{} ({} left)", i + 1, self.queue.len()));
+                }
+                _ => self.error("only a queued setup can be removed (x on a \"queued\" row)"),
+            },
+            Action::Mark => self.toggle_mark(),
+            Action::Compare => self.toggle_compare(),
+            Action::Report => self.write_report(),
             Action::Up | Action::Down | Action::Left | Action::Right | Action::PageUp | Action::PageDown => self.navigate(a),
         }
     }
@@ -551,7 +742,7 @@ impl App {
                 };
             }
             View::Runs => {
-                let n = self.sorted_runs().len();
+                let n = self.run_rows().len();
                 let cols = RunColumn::ALL.len();
                 let i = RunColumn::ALL.iter().position(|&c| c == self.runs.sort).unwrap_or(0);
                 match a {
@@ -591,23 +782,52 @@ impl App {
         if self.is_training() {
             return self.error("training is running: stop it (s in Train) before starting another");
         }
-        let dir_text = self.form.data_dir.trim().to_string();
-        if !dir_text.is_empty() && Path::new(&dir_text) != self.data_dir {
-            match data::load_dir(Path::new(&dir_text)) {
-                Ok(m) => {
-                    self.data = Arc::new(m);
-                    self.data_dir = PathBuf::from(&dir_text);
-                }
-                Err(e) => return self.error(format!("cannot start: data dir: {e:#}")),
-            }
+        let Some(q) = self.form_setup("start") else { return };
+        if self.launch(q, false) {
+            self.view = View::Train;
         }
-        let cfg = match self.form.config(self.data.train.len()) {
-            Ok(c) => c,
+    }
+
+    /// The form as a setup to train, or `None` with the reason on the status line (and the focus on the
+    /// offending field).
+    fn form_setup(&mut self, verb: &str) -> Option<Queued> {
+        let dir_text = self.form.data_dir.trim();
+        let data_dir = if dir_text.is_empty() { self.data_dir.clone() } else { PathBuf::from(dir_text) };
+        if data_dir != self.data_dir && !data_dir.is_dir() {
+            self.error(format!("cannot {verb}: data dir {}: not a directory", data_dir.display()));
+            return None;
+        }
+        match self.form.config(self.data.train.len()) {
+            Ok(config) => Some(Queued { config, data_dir }),
             Err((focus, reason)) => {
                 self.form.focus = focus;
-                return self.error(format!("cannot start: {}: {reason}", focus.label()));
+                self.error(format!("cannot {verb}: {}: {reason}", focus.label()));
+                None
             }
-        };
+        }
+    }
+
+    /// Spawns the trainer on a setup, loading its data first if that is not the loaded data. False (with
+    /// the reason on the status line) when it cannot start.
+    fn launch(&mut self, setup: Queued, queued: bool) -> bool {
+        let Queued { config: cfg, data_dir } = setup;
+        if data_dir != self.data_dir {
+            match data::load_dir(&data_dir) {
+                Ok(m) => {
+                    self.data = Arc::new(m);
+                    self.data_dir = data_dir;
+                }
+                Err(e) => {
+                    self.error(format!("cannot start: data dir: {e:#}"));
+                    return false;
+                }
+            }
+        }
+        // A queued setup was checked against the data loaded when it was queued.
+        if let Err(reason) = cfg.validate(Some(self.data.train.len())) {
+            self.error(format!("cannot start: {reason}"));
+            return false;
+        }
         let arch = cfg.architecture(self.data.train.pixels(), self.data.classes);
         let name = export::default_run_dir(&arch).file_name().map(|n| n.to_os_string()).unwrap_or_default();
         let mut out_dir = self.runs_root.join(&name);
@@ -625,13 +845,151 @@ impl App {
             out_dir,
             entry: None,
             exported: false,
+            queued,
         });
         self.opened = None;
         self.refresh_pictures();
         self.results.cursor = None;
         self.weights.neuron = 0;
-        self.view = View::Train;
-        self.info(format!("training {}", self.theme.text(&arch.to_string())));
+        let waiting = if queued { format!(" (queue: {} more waiting)", self.queue.len()) } else { String::new() };
+        self.info(format!("training {}{waiting}", self.theme.text(&arch.to_string())));
+        true
+    }
+
+    /// Adds the form's setup to the end of the queue.
+    fn enqueue(&mut self) {
+        let Some(q) = self.form_setup("queue") else { return };
+        let arch = q.config.architecture(self.data.train.pixels(), self.data.classes);
+        self.queue.push(q);
+        let hint = if self.queue_running { "it runs after the others" } else { "S runs the queue" };
+        self.info(format!("queued #{}: {}, {} epoch(s) — {hint}", self.queue.len(), self.theme.text(&arch.to_string()), self.queue.last().map_or(0, |q| q.config.epochs)));
+    }
+
+    /// Trains the queued setups one after another, each saved in its own run directory; the Runs view
+    /// shows them fill in.
+    fn run_queue(&mut self) {
+        if self.queue.is_empty() {
+            return self.error("the queue is empty: change the setup in Setup (1) and press Q to add it");
+        }
+        if !self.queue_running {
+            self.queue_done = 0;
+        }
+        self.queue_running = true;
+        self.runs.sort = RunColumn::TestAccuracy;
+        self.runs.descending = true;
+        self.runs.comparing = false;
+        self.view = View::Runs;
+        if self.is_training() {
+            self.info(format!("the queue ({} setup(s)) starts when the current run ends", self.queue.len()));
+        } else {
+            self.next_queued();
+        }
+    }
+
+    /// Starts the next queued setup that can start; ends the queue when none is left.
+    fn next_queued(&mut self) {
+        while !self.queue.is_empty() {
+            let q = self.queue.remove(0);
+            if self.launch(q, true) {
+                return;
+            }
+        }
+        self.queue_running = false;
+        // Keep a launch error in view; otherwise say the queue is done.
+        if self.status.as_ref().is_none_or(|s| s.kind != StatusKind::Error) {
+            let best = self.sorted_runs().into_iter().max_by(|a, b| a.summary.test.accuracy.total_cmp(&b.summary.test.accuracy)).map(|e| (e.name(), e.summary.test.accuracy));
+            let best = best.map_or(String::new(), |(n, a)| format!("; best so far: {n} at {:.2}%", a * 100.0));
+            self.info(format!("queue finished: {} run(s) trained and saved{best}", self.queue_done));
+        }
+    }
+
+    /// Marks (or unmarks) the selected finished run for comparison; a third mark replaces the oldest.
+    fn toggle_mark(&mut self) {
+        let Selected::Done(id) = self.selected_row() else {
+            return self.error("only finished runs can be marked for comparison");
+        };
+        let name = self.entry(id).map(RunEntry::name).unwrap_or_default();
+        if let Some(i) = self.runs.marked.iter().position(|&m| m == id) {
+            self.runs.marked.remove(i);
+            return self.info(format!("unmarked {name}"));
+        }
+        self.runs.marked.push(id);
+        if self.runs.marked.len() > 2 {
+            self.runs.marked.remove(0);
+        }
+        match self.marked_runs().len() {
+            2 => self.info(format!("marked {name} as B: c compares A and B")),
+            _ => self.info(format!("marked {name} as A: mark one more run (m), then c compares")),
+        }
+    }
+
+    fn toggle_compare(&mut self) {
+        if self.runs.comparing {
+            self.runs.comparing = false;
+            return;
+        }
+        let marked = self.marked_runs();
+        if marked.len() < 2 {
+            return self.error(format!("mark two runs with m first ({} marked)", marked.len()));
+        }
+        if marked[0].summary.test.confusion_matrix.len() != marked[1].summary.test.confusion_matrix.len() {
+            return self.error("the two runs have different numbers of classes");
+        }
+        self.runs.comparing = true;
+    }
+
+    /// Writes the report bundle (report.md with charts) of the selected run (Runs) or of the shown run,
+    /// exporting the current run first. The writing happens on a thread; `Msg::Background` reports back.
+    fn write_report(&mut self) {
+        let current_id = self.session.as_ref().and_then(|s| s.entry).and_then(|i| self.session_runs.get(i)).map(|e| e.id);
+        let target = if self.view == View::Runs {
+            let id = match self.selected_row() {
+                Selected::Done(id) => id,
+                Selected::Nothing => return self.error("no run selected"),
+                _ => return self.error("a report needs a finished run: select one"),
+            };
+            match self.entry(id).and_then(|e| e.dir.clone()) {
+                Some(d) => Some(d),
+                None if Some(id) == current_id => None,
+                None => return self.error("this run was not exported, and only the latest run can be (e)"),
+            }
+        } else {
+            match &self.opened {
+                Some(o) => match &o.dir {
+                    Some(d) => Some(d.clone()),
+                    None => return self.error("this run was not exported, and only the latest run can be (e)"),
+                },
+                None if self.shown().is_some() => None,
+                None => return self.error("no results yet: a report needs a finished epoch"),
+            }
+        };
+        // None: the current run, written out first so the report reads its latest epochs.
+        let dir = match target {
+            Some(d) => d,
+            None => {
+                if !self.export_run() {
+                    return;
+                }
+                match &self.session {
+                    Some(s) => s.out_dir.clone(),
+                    None => return,
+                }
+            }
+        };
+        let data = Arc::clone(&self.data);
+        let tx = self.background.0.clone();
+        let job_dir = dir.clone();
+        let spawned = std::thread::Builder::new().name("digitlab-report".into()).spawn(move || {
+            let result = crate::report::write_bundle(&job_dir, &data).map(|files| files.len()).map_err(|e| format!("{e:#}"));
+            let _ = tx.send(Background::Report { dir: job_dir, result });
+        });
+        match spawned {
+            Ok(_) => {
+                self.reports_in_flight += 1;
+                self.info(format!("writing the report bundle in {}…", dir.display()));
+            }
+            Err(e) => self.error(format!("report failed: cannot start a thread: {e}")),
+        }
     }
 
     fn pause_resume(&mut self) {
@@ -687,6 +1045,7 @@ impl App {
         match outcome {
             Some(Ok(run)) => {
                 let entry = RunEntry {
+                    id: self.new_id(),
                     summary: Summary::new(&run, DataInfo::of(&self.data)),
                     dir: None,
                     result: Some(run.clone()),
@@ -696,14 +1055,20 @@ impl App {
                     s.entry = Some(self.session_runs.len() - 1);
                 }
                 let exported_before = self.session.as_ref().is_some_and(|s| s.exported);
-                // Exported mid-run, or about to quit: bring the directory up to the final result.
-                let saved = (self.interrupting || exported_before) && self.export_run();
+                let queued = self.session.as_ref().is_some_and(|s| s.queued);
+                // Exported mid-run, queued (queue runs are always saved) or about to quit: bring the
+                // directory up to the final result.
+                let saved = (self.interrupting || exported_before || queued) && self.export_run();
                 let out_dir = self.session.as_ref().map_or(String::new(), |s| s.out_dir.display().to_string());
                 if self.interrupting {
+                    let left = match self.queue.len() {
+                        0 => String::new(),
+                        n => format!(" ({n} queued setup(s) not run)"),
+                    };
                     self.exit_note = Some(if saved {
-                        format!("interrupted: {} finished epoch(s) saved in {out_dir}", run.history.len())
+                        format!("interrupted: {} finished epoch(s) saved in {out_dir}{left}", run.history.len())
                     } else {
-                        format!("interrupted; saving failed: {}", self.status.as_ref().map_or("", |s| s.text.as_str()))
+                        format!("interrupted; saving failed: {}{left}", self.status.as_ref().map_or("", |s| s.text.as_str()))
                     });
                     self.should_quit = true;
                     return;
@@ -716,6 +1081,10 @@ impl App {
                         self.info(format!("training {} after {} epoch(s): test accuracy {acc:.2}% — {next}", st.name(), run.history.len()))
                     }
                 }
+                if queued {
+                    self.queue_done += 1;
+                    return self.advance_queue(matches!(run.status, RunStatus::Stopped));
+                }
                 if self.view == View::Train {
                     self.view = View::Results;
                 }
@@ -727,8 +1096,31 @@ impl App {
                     return;
                 }
                 self.error(format!("training failed: {message}"));
+                if self.session.as_ref().is_some_and(|s| s.queued) {
+                    self.advance_queue(false);
+                }
             }
             None => {}
+        }
+    }
+
+    /// After a queued run ended: start the next setup, unless the user stopped the run (that pauses the
+    /// queue) or the queue was emptied.
+    fn advance_queue(&mut self, stopped: bool) {
+        if !self.queue_running {
+            return;
+        }
+        if stopped {
+            self.queue_running = false;
+            return self.info(format!("queue paused after the stop: {} setup(s) wait; S resumes", self.queue.len()));
+        }
+        let before = self.status.clone();
+        self.next_queued();
+        // Say how the previous run ended next to what started.
+        if let (Some(prev), Some(now)) = (before, self.status.clone()) {
+            if now.kind == StatusKind::Info && self.queue_running {
+                self.info(format!("{} · next: {}", prev.text, now.text));
+            }
         }
     }
 
@@ -796,24 +1188,41 @@ impl App {
                 let dir = e.path();
                 let Ok(text) = std::fs::read_to_string(dir.join("summary.json")) else { continue };
                 match serde_json::from_str::<Summary>(&text) {
-                    Ok(summary) => disk.push(RunEntry { summary, dir: Some(dir), result: None }),
+                    Ok(summary) => {
+                        let id = match self.dir_ids.get(&dir) {
+                            Some(&id) => id,
+                            None => {
+                                let id = self.new_id();
+                                self.dir_ids.insert(dir.clone(), id);
+                                id
+                            }
+                        };
+                        disk.push(RunEntry { id, summary, dir: Some(dir), result: None })
+                    }
                     Err(_) => unreadable += 1,
                 }
             }
         }
         self.runs.disk = disk;
         self.runs.unreadable = unreadable;
-        self.runs.selected = self.runs.selected.min(self.sorted_runs().len().saturating_sub(1));
+        self.runs.selected = self.runs.selected.min(self.run_rows().len().saturating_sub(1));
     }
 
     /// Opens the selected run in Results (its model re-evaluated on the loaded test set).
     fn open_selected_run(&mut self) {
-        let Some(entry) = self.sorted_runs().get(self.runs.selected).map(|e| (*e).clone()) else {
-            return self.error("no run selected");
+        let entry = match self.selected_row() {
+            Selected::Done(id) => match self.entry(id) {
+                Some(e) => e.clone(),
+                None => return,
+            },
+            Selected::Training => return self.error("this run is still training: Results (3) shows its last epoch"),
+            Selected::Queued(_) => return self.error("this setup is queued, not trained yet"),
+            Selected::Nothing => return self.error("no run selected"),
         };
         let title = format!("run {}", entry.name());
+        let history = entry.summary.epochs.clone();
         let opened = if let Some(r) = &entry.result {
-            Opened { title, model: r.last.model.clone(), eval: r.last.test.clone(), dir: entry.dir.clone() }
+            Opened { title, model: r.last.model.clone(), eval: r.last.test.clone(), dir: entry.dir.clone(), history }
         } else {
             let Some(dir) = entry.dir.clone() else { return };
             let path = dir.join(export::MODEL_FILE);
@@ -825,7 +1234,7 @@ impl App {
                 return self.error(format!("{}: the model does not fit the loaded data", path.display()));
             }
             let eval = eval::evaluate(&model, &self.data.test);
-            Opened { title, model, eval, dir: Some(dir) }
+            Opened { title, model, eval, dir: Some(dir), history }
         };
         self.opened = Some(opened);
         self.refresh_pictures();

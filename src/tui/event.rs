@@ -58,6 +58,7 @@ where
     terminal.draw(|f| views::render(f, app))?;
     while !app.should_quit {
         let events = app.trainer_events().unwrap_or_else(never);
+        let background = app.background_events();
         let mut redraw = false;
         select! {
             recv(input) -> msg => match msg {
@@ -81,6 +82,12 @@ where
                 Ok(ev) => app.update(Msg::Trainer(ev)),
                 Err(_) => app.update(Msg::TrainerGone),
             },
+            recv(background) -> done => {
+                if let Ok(done) = done {
+                    app.update(Msg::Background(done));
+                }
+                redraw = true;
+            }
             recv(ticker) -> _ => redraw = true,
         }
         if signalled.swap(false, Ordering::Relaxed) && interrupted_at.is_none() {

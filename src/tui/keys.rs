@@ -38,6 +38,13 @@ pub enum Action {
     Rescan,
     Open,
     ConfirmQuit,
+    Enqueue,
+    RunQueue,
+    ClearQueue,
+    RemoveQueued,
+    Mark,
+    Compare,
+    Report,
 }
 
 /// Where a binding applies.
@@ -77,6 +84,9 @@ pub const BINDINGS: &[Binding] = &[
     b(In(View::Setup), &[K::Char('x'), K::Delete, K::Char('-')], Action::RemoveLayer, "x", "remove the layer", "remove"),
     b(In(View::Setup), &[K::Char('[')], Action::MoveLayerUp, "[ ]", "move the layer up / down", "move"),
     b(In(View::Setup), &[K::Char(']')], Action::MoveLayerDown, "", "", ""),
+    b(In(View::Setup), &[K::Char('Q')], Action::Enqueue, "Q", "add this setup to the run queue", "queue"),
+    b(In(View::Setup), &[K::Char('S')], Action::RunQueue, "S", "run the queue, one setup after another (each saved)", "run queue"),
+    b(In(View::Setup), &[K::Char('C')], Action::ClearQueue, "C", "clear the queue", ""),
     b(In(View::Train), &[K::Char('p'), K::Char(' ')], Action::PauseResume, "p", "pause / resume", "pause/resume"),
     b(In(View::Train), &[K::Char('s')], Action::Stop, "s", "stop (keeps finished epochs)", "stop"),
     b(In(View::Results), &[K::Up, K::Char('k')], Action::Up, "arrows", "select a confusion cell", "select cell"),
@@ -99,6 +109,10 @@ pub const BINDINGS: &[Binding] = &[
     b(In(View::Runs), &[K::Char('r')], Action::ReverseSort, "r", "reverse the order", "reverse"),
     b(In(View::Runs), &[K::Enter], Action::Open, "Enter", "open the run (results, weights)", "open"),
     b(In(View::Runs), &[K::Char('R'), K::F(5)], Action::Rescan, "R", "rescan runs/", "rescan"),
+    b(In(View::Runs), &[K::Char('m')], Action::Mark, "m", "mark the run as A / B for comparison", "mark"),
+    b(In(View::Runs), &[K::Char('c')], Action::Compare, "c", "compare the marked runs side by side (c or Esc: back)", "compare"),
+    b(In(View::Runs), &[K::Char('S')], Action::RunQueue, "S", "run the queue", ""),
+    b(In(View::Runs), &[K::Char('x'), K::Delete], Action::RemoveQueued, "x", "remove the selected queued setup", ""),
     b(G, &[K::Tab], Action::NextView, "Tab", "next view (Shift-Tab: previous)", "view"),
     b(G, &[K::BackTab], Action::PrevView, "", "", ""),
     b(G, &[K::Char('1')], Action::Go(View::Setup), "1-5", "jump to a view", ""),
@@ -107,8 +121,9 @@ pub const BINDINGS: &[Binding] = &[
     b(G, &[K::Char('4')], Action::Go(View::Weights), "", "", ""),
     b(G, &[K::Char('5')], Action::Go(View::Runs), "", "", ""),
     b(G, &[K::Char('e')], Action::Export, "e", "export the run directory", "export"),
+    b(G, &[K::Char('b')], Action::Report, "b", "write the report bundle (report.md, charts) of the shown run (Runs: the selected one)", "report"),
     b(G, &[K::Char('?')], Action::Help, "?", "help", "help"),
-    b(G, &[K::Esc], Action::Close, "Esc", "close help", ""),
+    b(G, &[K::Esc], Action::Close, "Esc", "close help / comparison", ""),
     b(G, &[K::Char('q')], Action::Quit, "q", "quit (asks while training)", "quit"),
 ];
 

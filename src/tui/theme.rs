@@ -96,6 +96,22 @@ impl Theme {
         let i = ((share * HEAT.len() as f64).ceil() as usize).clamp(1, HEAT.len()) - 1;
         Style::new().bg(Color::Indexed(HEAT[i])).fg(Color::Black)
     }
+    /// A value where this run does better than the one it is compared with.
+    pub fn better(&self) -> Style {
+        if self.color {
+            Style::new().bg(Color::Green).fg(Color::Black).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD)
+        }
+    }
+    /// A value where this run does worse than the one it is compared with.
+    pub fn worse(&self) -> Style {
+        if self.color {
+            Style::new().bg(Color::Red).fg(Color::White).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        }
+    }
     pub fn heat_colors() -> impl Iterator<Item = Color> {
         HEAT.iter().map(|&i| Color::Indexed(i))
     }

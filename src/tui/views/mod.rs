@@ -8,6 +8,7 @@
 //! key hints for this view
 //! ```
 
+pub mod compare;
 pub mod help;
 pub mod results;
 pub mod runs;

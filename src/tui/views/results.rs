@@ -21,7 +21,7 @@ use crate::metrics::ClassificationReport;
 use crate::tui::app::{cell_examples, App, Shade, Shown};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::confusion::{self, ConfusionTable};
-use crate::tui::widgets::{notice, panel};
+use crate::tui::widgets::{diagnostics_lines, notice, panel, wrapped_height};
 use crate::tui::widgets::shaded::ShadedImage;
 use crate::viz::GrayImage;
 
@@ -49,22 +49,48 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let [top, rest] = Layout::vertical([Constraint::Length((1 + h).max(REPORT_H)), Constraint::Min(0)]).areas(inner);
         let [left, _, right] =
             Layout::horizontal([Constraint::Length(conf_w), Constraint::Length(1), Constraint::Min(0)]).areas(top);
-        let [axis, table] = Layout::vertical([Constraint::Length(1), Constraint::Length(h)]).areas(left);
+        let [axis, table, below] = Layout::vertical([Constraint::Length(1), Constraint::Length(h), Constraint::Min(0)]).areas(left);
         render_matrix(frame, axis, table, app, &shown, cursor);
         frame.render_widget(Paragraph::new(report_lines(report, t)), right);
-        render_examples(frame, rest, app, &shown, cursor);
+        // The diagnostics go where they fit in full: under the matrix (beside the end of the per-class
+        // report), else above the examples if full-size digits still fit, else shortened under the matrix.
+        let full = app.diagnostics.as_ref().map(|d| diagnostics_lines(d, t)).unwrap_or_default();
+        let in_header = wrapped_height(&full, below.width) > below.height
+            && (rest.height >= wrapped_height(&full, rest.width) + 3 + 15 || fitted_diagnostics(app, below).is_empty());
+        if !in_header {
+            frame.render_widget(Paragraph::new(fitted_diagnostics(app, below)).wrap(Wrap { trim: true }), below);
+        }
+        render_examples(frame, rest, app, &shown, cursor, in_header);
     } else if app.results.report_only && inner.height < 1 + h + REPORT_H {
         let [left, _, right] =
             Layout::horizontal([Constraint::Length(REPORT_W), Constraint::Length(2), Constraint::Min(0)]).areas(inner);
         frame.render_widget(Paragraph::new(report_lines(report, t)), left);
-        render_examples(frame, right, app, &shown, cursor);
+        render_examples(frame, right, app, &shown, cursor, true);
     } else {
         let [axis, table, rest] = Layout::vertical([Constraint::Length(1), Constraint::Length(h), Constraint::Min(0)]).areas(inner);
         render_matrix(frame, axis, table, app, &shown, cursor);
         let [left, _, right] =
             Layout::horizontal([Constraint::Length(REPORT_W), Constraint::Length(2), Constraint::Min(0)]).areas(rest);
         frame.render_widget(Paragraph::new(report_lines(report, t)), left);
-        render_examples(frame, right, app, &shown, cursor);
+        render_examples(frame, right, app, &shown, cursor, true);
+    }
+}
+
+/// The diagnostics as they fit `area`: in full, or the figures with a pointer to the Train view where
+/// the notes are shown in full; empty when not even that fits.
+fn fitted_diagnostics<'a>(app: &App, area: Rect) -> Vec<Line<'a>> {
+    let Some(d) = &app.diagnostics else { return Vec::new() };
+    let mut lines = diagnostics_lines(d, &app.theme);
+    if wrapped_height(&lines, area.width) <= area.height {
+        return lines;
+    }
+    let notes = lines.len() - 1;
+    lines.truncate(1);
+    lines[0].spans.push(Span::styled(format!("{}{notes} note(s): Train view (2)", app.theme.sep()), app.theme.focused()));
+    if wrapped_height(&lines, area.width) <= area.height {
+        lines
+    } else {
+        Vec::new()
     }
 }
 
@@ -79,7 +105,13 @@ fn render_matrix(frame: &mut Frame, axis: Rect, table: Rect, app: &App, shown: &
         axis,
     );
     frame.render_widget(
-        ConfusionTable { matrix: &shown.eval.report.confusion, normalized: app.results.normalized, cursor, theme: *t },
+        ConfusionTable {
+            matrix: &shown.eval.report.confusion,
+            normalized: app.results.normalized,
+            cursor: Some(cursor),
+            theme: *t,
+            compare_to: None,
+        },
         table,
     );
 }
@@ -106,7 +138,8 @@ pub fn report_lines<'a>(r: &ClassificationReport, t: &Theme) -> Vec<Line<'a>> {
     lines
 }
 
-fn render_examples(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, cursor: (usize, usize)) {
+/// The top confusions and example digits of the selected cell, under the diagnostics when `with_diag`.
+fn render_examples(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, cursor: (usize, usize), with_diag: bool) {
     if area.height == 0 {
         return;
     }
@@ -116,7 +149,11 @@ fn render_examples(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, curs
     let top: Vec<String> = m.top_confusions(6).iter().map(|c| format!("{} {arrow} {}: {}", c.actual, c.predicted, c.count)).collect();
     let (p, a) = cursor;
     let what = if p == a { "correct" } else { "misclassified" };
-    let header = vec![
+    let mut header = match &app.diagnostics {
+        Some(d) if with_diag => diagnostics_lines(d, t),
+        _ => Vec::new(),
+    };
+    let confusions_and_cell = [
         Line::from(vec![
             Span::styled(format!("top confusions (actual {arrow} predicted): "), t.title()),
             Span::raw(if top.is_empty() { "none".into() } else { top.join("  ") }),
@@ -126,7 +163,16 @@ fn render_examples(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, curs
             Span::raw(format!("{} {what} test images", m.get(p, a))),
         ]),
     ];
-    let [head, pics] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
+    // Full-size example digits need 15 rows: where the notes would take them, the notes give way to a
+    // pointer to the Train view, which shows them in full.
+    let notes = header.len().saturating_sub(1);
+    if notes > 0 && area.height < wrapped_height(&header, area.width) + 3 + 15 {
+        header.truncate(1);
+        header[0].spans.push(Span::styled(format!("{}{notes} note(s): Train view (2)", t.sep()), t.focused()));
+    }
+    header.extend(confusions_and_cell);
+    let head_h = wrapped_height(&header, area.width) + 1;
+    let [head, pics] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(0)]).areas(area);
     frame.render_widget(Paragraph::new(header).wrap(Wrap { trim: true }), head);
     let test = &app.data.test;
     if test.len() != shown.eval.predicted.len() || pics.height < 4 {

@@ -1,9 +1,12 @@
-//! Runs: this session's runs and the run directories under `runs/`, sortable by any column.
+//! Runs: this session's runs and the run directories under `runs/`, sortable by any column, then the run
+//! in training and the queued setups. Two runs marked with `m` can be compared side by side (`c`).
 //!
 //! ```text
-//! ┌ Runs · 3 (sorted by test acc ▼) ────────────────────────────────────────────┐
-//! │ run                 hidden  activations opt  lr     epochs test acc macro F1 │
-//! │ 20261128-1203-32relu 32     relu        adam 0.001  1      95.12%   0.9501   │
+//! ┌ Runs · 3 (sorted by test acc ▼) · queue: 2 waiting ─────────────────────────┐
+//! │ run                    hidden  activations opt  lr     epochs test acc macro F1 │
+//! │ [A] 20261128-1203-32relu 32    relu        adam 0.001  1      95.12%   0.9501   │
+//! │ 20261128-1210-64relu (training) 64 relu    adam 0.001  1/3    94.80%   0.9470   │
+//! │ queued #1              128     sigmoid     sgd  0.1    0/5    -        -        │
 //! └─────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
@@ -12,18 +15,26 @@ use ratatui::text::Span;
 use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
-use crate::tui::app::{App, Cell, RunColumn, RunEntry};
+use super::compare;
+use crate::tui::app::{App, Cell, RunColumn, RunRow};
 use crate::tui::widgets::panel;
 
-fn text(entry: &RunEntry, col: RunColumn) -> String {
-    match (col, entry.cell(col)) {
+fn text(app: &App, row: &RunRow, col: RunColumn) -> String {
+    let s = match (col, row.cell(col)) {
         (RunColumn::TestAccuracy, Cell::Num(v)) => format!("{:.2}%", v * 100.0),
         (RunColumn::MacroF1, Cell::Num(v)) => format!("{v:.4}"),
         (RunColumn::Time, Cell::Num(v)) => format!("{v:.1}"),
-        (RunColumn::Epochs, Cell::Num(v)) => format!("{v}"),
         (_, Cell::Num(v)) => format!("{v}"),
         (_, Cell::Text(s)) => s,
+    };
+    if col != RunColumn::Name {
+        return s;
     }
+    let tag = match row {
+        RunRow::Done(e) => app.runs.marked.iter().position(|&m| m == e.id).map(|i| if i == 0 { "[A] " } else { "[B] " }),
+        _ => None,
+    };
+    format!("{}{s}", tag.unwrap_or(""))
 }
 
 fn width(col: RunColumn) -> Constraint {
@@ -52,17 +63,30 @@ fn visible(width: u16) -> Vec<RunColumn> {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let runs = app.sorted_runs();
+    if app.runs.comparing {
+        if let [a, b] = app.marked_runs()[..] {
+            return compare::render(frame, area, app, a, b);
+        }
+    }
+    let rows = app.run_rows();
+    let finished = rows.iter().filter(|r| matches!(r, RunRow::Done(_))).count();
     let (up, down) = if t.ascii { ("^", "v") } else { ("▲", "▼") };
     let dir = if app.runs.descending { down } else { up };
-    let mut title = format!(" Runs{}{} (sorted by {} {dir})", t.sep(), runs.len(), app.runs.sort.title());
+    let mut title = format!(" Runs{}{finished} (sorted by {} {dir})", t.sep(), app.runs.sort.title());
+    if !app.queue.is_empty() || app.queue_running {
+        let state = if app.queue_running { "running" } else { "S runs it" };
+        title.push_str(&format!("{}queue: {} waiting, {state}", t.sep(), app.queue.len()));
+    }
+    if !app.runs.marked.is_empty() {
+        title.push_str(&format!("{}marked {} of 2", t.sep(), app.marked_runs().len()));
+    }
     if app.runs.unreadable > 0 {
         title.push_str(&format!("{}{} unreadable summary.json skipped", t.sep(), app.runs.unreadable));
     }
     title.push(' ');
-    if runs.is_empty() {
+    if rows.is_empty() {
         let p = Paragraph::new(format!(
-            "No runs yet: train one (Setup, 1) and export it (e), or run `digitlab train`; run directories under {} appear here (R rescans).",
+            "No runs yet: train one (Setup, 1) and export it (e), queue setups (Q in Setup, then S), or run `digitlab train`; run directories under {} appear here (R rescans).",
             app.runs_root.display()
         ))
         .wrap(Wrap { trim: true })
@@ -75,12 +99,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let name = if c == app.runs.sort { format!("{}{dir}", c.title()) } else { c.title().to_string() };
         Span::styled(name, if c == app.runs.sort { t.focused() } else { t.title() })
     }));
-    let rows = runs.iter().map(|e| Row::new(cols.iter().map(|&c| text(e, c))));
-    let table = Table::new(rows, cols.iter().map(|&c| width(c)))
+    let table_rows = rows.iter().map(|r| {
+        let row = Row::new(cols.iter().map(|&c| text(app, r, c)));
+        match r {
+            RunRow::Done(e) if app.runs.marked.contains(&e.id) => row.style(t.key()),
+            RunRow::Done(_) => row,
+            RunRow::Training(_) => row.style(t.focused()),
+            RunRow::Queued(..) => row.style(t.dim()),
+        }
+    });
+    let table = Table::new(table_rows, cols.iter().map(|&c| width(c)))
         .header(header)
         .row_highlight_style(t.selected())
         .column_spacing(1)
         .block(panel(title, t));
-    let mut state = TableState::default().with_selected(Some(app.runs.selected.min(runs.len() - 1)));
+    let mut state = TableState::default().with_selected(Some(app.runs.selected.min(rows.len() - 1)));
     frame.render_stateful_widget(table, area, &mut state);
 }

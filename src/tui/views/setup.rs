@@ -91,13 +91,41 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     lines.push(Line::from(""));
     let ready = match f.first_error(train_len) {
-        None => Span::styled("ready: s starts training", t.good()),
+        None => Span::styled("ready: s starts training, Q adds it to the queue", t.good()),
         Some((row, _)) => Span::styled(format!("fix {} before starting", row.label()), t.error()),
     };
     lines.push(Line::from(ready));
+    queue_lines(app, &mut lines);
     // Keep the focused row visible on short terminals.
     let focus_line = f.rows().iter().position(|&r| r == f.focus).unwrap_or(0) + 5;
     let inner_h = area.height.saturating_sub(2) as usize;
     let scroll = focus_line.saturating_sub(inner_h.saturating_sub(2)) as u16;
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(panel(" Setup ", t)), area);
+}
+
+/// The run queue under the form: what waits, in order.
+fn queue_lines(app: &App, lines: &mut Vec<Line<'_>>) {
+    let t = &app.theme;
+    if app.queue.is_empty() && !app.queue_running {
+        return;
+    }
+    lines.push(Line::from(""));
+    let state = if app.queue_running { "running; the next starts when a run ends" } else { "S runs it, C clears it" };
+    lines.push(Line::from(vec![
+        Span::styled(format!("queue: {} setup(s) waiting", app.queue.len()), t.title()),
+        Span::styled(format!(" ({state})"), t.dim()),
+    ]));
+    for (i, q) in app.queue.iter().enumerate() {
+        let c = &q.config;
+        let arch = c.architecture(app.data.train.pixels(), app.data.classes);
+        lines.push(Line::from(t.text(&format!(
+            "  {}. {} · {} lr {} · batch {} · {} epoch(s)",
+            i + 1,
+            arch,
+            c.optimizer.name(),
+            c.lr,
+            c.batch_size,
+            c.epochs
+        ))));
+    }
 }

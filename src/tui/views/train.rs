@@ -14,14 +14,14 @@
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Sparkline};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Sparkline, Wrap};
 use ratatui::Frame;
 
 use super::setup::grouped;
 use crate::train::{best_epoch, EpochReport};
 use crate::tui::app::{App, Session};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clock, gauge_line, notice, panel};
+use crate::tui::widgets::{clock, diagnostics_lines, gauge_line, notice, panel, wrapped_height};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
@@ -36,9 +36,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let block = panel(title, t);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [head, spark, charts] =
-        Layout::vertical([Constraint::Length(5), Constraint::Length(5), Constraint::Min(0)]).areas(inner);
+    // Diagnostics of the last finished epoch (not of a run opened from Runs, which Results shows).
+    let diag = match (&app.diagnostics, &app.opened) {
+        (Some(d), None) => diagnostics_lines(d, t),
+        _ => Vec::new(),
+    };
+    let diag_h = if diag.is_empty() { 0 } else { wrapped_height(&diag, inner.width).min(4) };
+    let [head, diag_area, spark, charts] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Length(diag_h),
+        Constraint::Length(5),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
     frame.render_widget(Paragraph::new(head_lines(s, head.width, t)), head);
+    frame.render_widget(Paragraph::new(diag).wrap(Wrap { trim: true }), diag_area);
     let losses: Vec<u64> = recent_losses(s, spark.width.saturating_sub(2) as usize);
     // The first batches' losses dwarf the rest: scale to the bulk and let the outliers clip.
     let mut sorted = losses.clone();

@@ -19,9 +19,21 @@ use crate::tui::theme::Theme;
 pub struct ConfusionTable<'a> {
     pub matrix: &'a ConfusionMatrix,
     pub normalized: bool,
-    /// Selected (predicted, actual) cell.
-    pub cursor: (usize, usize),
+    /// Selected (predicted, actual) cell; `None` underlines nothing.
+    pub cursor: Option<(usize, usize)>,
     pub theme: Theme,
+    /// Another run's matrix of the same test set: cells that differ from it are colored by whether this
+    /// one does better there (more on the diagonal, fewer off it) instead of by heat.
+    pub compare_to: Option<&'a ConfusionMatrix>,
+}
+
+/// True when `count` at (predicted, actual) is better than `other`: more correct, or fewer mistakes.
+pub fn is_better(predicted: usize, actual: usize, count: u64, other: u64) -> bool {
+    if predicted == actual {
+        count > other
+    } else {
+        count < other
+    }
 }
 
 const LABEL_W: u16 = 9;
@@ -71,19 +83,30 @@ impl Widget for ConfusionTable<'_> {
             .max(1);
         put(buf, area, 0, 0, LABEL_W, "pred\\act ", header);
         for a in 0..n {
-            let style = if a == self.cursor.1 { header.add_modifier(Modifier::UNDERLINED) } else { header };
+            let style = if self.cursor.is_some_and(|c| c.1 == a) { header.add_modifier(Modifier::UNDERLINED) } else { header };
             put(buf, area, LABEL_W + w * a as u16, 0, w, &a.to_string(), style);
         }
         put(buf, area, LABEL_W + w * n as u16, 0, TOTAL_W, "total", header);
         for p in 0..n {
             let y = 1 + p as u16;
-            let style = if p == self.cursor.0 { header.add_modifier(Modifier::UNDERLINED) } else { header };
+            let style = if self.cursor.is_some_and(|c| c.0 == p) { header.add_modifier(Modifier::UNDERLINED) } else { header };
             put(buf, area, 0, y, LABEL_W - 1, &p.to_string(), style);
             for a in 0..n {
                 let count = m.get(p, a);
                 let text = if self.normalized { format!("{:.2}", m.column_normalized(p, a)) } else { count.to_string() };
-                let mut style = if p == a { t.diagonal() } else { t.heat(count as f64 / max_off as f64) };
-                if (p, a) == self.cursor {
+                let mut style = match self.compare_to.map(|o| o.get(p, a)) {
+                    Some(other) if other != count => {
+                        if is_better(p, a, count, other) {
+                            t.better()
+                        } else {
+                            t.worse()
+                        }
+                    }
+                    Some(_) if p != a => t.dim(),
+                    _ if p == a => t.diagonal(),
+                    _ => t.heat(count as f64 / max_off as f64),
+                };
+                if Some((p, a)) == self.cursor {
                     style = style.add_modifier(Modifier::REVERSED);
                 }
                 put(buf, area, LABEL_W + w * a as u16, y, w, &text, style);

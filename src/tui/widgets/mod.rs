@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::theme::Theme;
+use crate::metrics::diagnostics::Diagnostics;
 
 /// A bordered panel with a title, in the theme's border glyphs.
 pub fn panel<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
@@ -54,4 +55,37 @@ pub fn clock(seconds: f64) -> String {
     } else {
         format!("{}:{:02}", s / 60, s % 60)
     }
+}
+
+/// Beginner diagnostics: one line of figures, then each finding as a sentence.
+pub fn diagnostics_lines<'a>(d: &Diagnostics, t: &Theme) -> Vec<Line<'a>> {
+    let mut figures = vec![
+        Span::styled("diagnostics ", t.title()),
+        Span::raw(format!("train - test gap {:+.2} points", d.train_test_gap_points)),
+    ];
+    if let Some(u) = &d.units {
+        figures.push(Span::raw(format!(
+            "{}{} first-layer units {} of {} ({:.0}%)",
+            t.sep(),
+            u.kind,
+            u.count,
+            u.total,
+            u.count as f64 / u.total.max(1) as f64 * 100.0,
+        )));
+    }
+    if d.notes.is_empty() {
+        figures.push(Span::styled(format!("{}nothing to worry about", t.sep()), t.good()));
+    }
+    let mut lines = vec![Line::from(figures)];
+    for note in &d.notes {
+        lines.push(Line::from(Span::styled(format!("! {}", t.text(note)), t.focused())));
+    }
+    lines
+}
+
+/// Rows `lines` take when wrapped to `width` columns (word wrapping may need a little more; callers
+/// leave a spare row).
+pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let w = width.max(1) as usize;
+    lines.iter().map(|l| l.width().max(1).div_ceil(w) as u16).sum()
 }
