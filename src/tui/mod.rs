@@ -47,6 +47,10 @@ pub fn run(args: &TuiArgs) -> Result<()> {
     let result = event::run_loop(&mut terminal, &mut app, &input, &signalled);
     // The terminal may be gone (hang-up); there is nobody to tell then.
     let _ = ratatui::try_restore();
+    if terminal.show_cursor().is_err() {
+        // Dropped, it would try again and print "Failed to show the cursor" ahead of the exit note.
+        std::mem::forget(terminal);
+    }
     result?;
     match app.exit_note {
         // Like `digitlab train`: an interrupted run ends with an error status, naming what was kept.

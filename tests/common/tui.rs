@@ -1,0 +1,113 @@
+//! Driving the dashboard's state machine on a real MNIST slice and reading what it draws with
+//! ratatui's `TestBackend`.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use digitlab::data::{self, locate, Mnist};
+use digitlab::model::{Activation, HiddenLayer};
+use digitlab::train::TrainConfig;
+use digitlab::tui::app::{App, Msg};
+use digitlab::tui::keys::{self, Action};
+use digitlab::tui::theme::Theme;
+use digitlab::tui::views;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::Terminal;
+
+pub const COLOR: Theme = Theme { color: true, ascii: false };
+pub const ASCII: Theme = Theme { color: false, ascii: true };
+
+/// Longest a trainer may stay silent before a test gives up (a hang, not a slow machine).
+const TRAINER_SILENCE: Duration = Duration::from_secs(120);
+
+/// The bundled MNIST with its first 2,000 training images (all 10,000 test images).
+pub fn mnist() -> Arc<Mnist> {
+    static DATA: OnceLock<Arc<Mnist>> = OnceLock::new();
+    Arc::clone(DATA.get_or_init(|| {
+        let mut m = data::load_dir(&locate::bundled_dir().unwrap()).unwrap();
+        m.train = m.train.head(2000);
+        Arc::new(m)
+    }))
+}
+
+/// 16 ReLU units, 100 steps an epoch on the slice.
+pub fn config(epochs: usize) -> TrainConfig {
+    TrainConfig {
+        hidden: vec![HiddenLayer { neurons: 16, activation: Activation::Relu }],
+        epochs,
+        batch_size: 20,
+        lr: 0.003,
+        ..TrainConfig::default()
+    }
+}
+
+pub fn new_app(cfg: &TrainConfig, runs_root: &Path, theme: Theme) -> App {
+    App::new(cfg, mnist(), locate::bundled_dir().unwrap(), theme, runs_root.to_path_buf())
+}
+
+pub fn act(app: &mut App, a: Action) {
+    app.update(Msg::Action(a));
+}
+
+/// A key press as the event loop hands it over (`None`: the key means nothing here).
+pub fn press(app: &mut App, code: KeyCode) -> Option<()> {
+    let msg = keys::msg_for(app, KeyEvent::from(code))?;
+    app.update(msg);
+    Some(())
+}
+
+/// Applies the trainer's next event, or notes that its channel closed.
+pub fn step(app: &mut App) {
+    let rx = app.trainer_events().expect("a trainer is attached");
+    match rx.recv_timeout(TRAINER_SILENCE) {
+        Ok(ev) => app.update(Msg::Trainer(ev)),
+        Err(crossbeam_channel::RecvTimeoutError::Disconnected) => app.update(Msg::TrainerGone),
+        Err(e) => panic!("trainer silent for {TRAINER_SILENCE:?}: {e}"),
+    }
+}
+
+/// Feeds trainer events to the app until the trainer has said its last word.
+pub fn pump(app: &mut App) {
+    while app.trainer_events().is_some() {
+        step(app);
+    }
+}
+
+/// Feeds trainer events until `done` holds (the run goes on).
+pub fn pump_until(app: &mut App, done: impl Fn(&App) -> bool) {
+    while !done(app) {
+        step(app);
+    }
+}
+
+pub fn until_first_epoch(app: &mut App) {
+    pump_until(app, |a| a.session.as_ref().is_some_and(|s| !s.progress.history.is_empty()));
+}
+
+/// A finished one-epoch run of 16 neurons on the 2,000-image slice.
+pub fn trained(runs_root: &Path, theme: Theme) -> App {
+    let mut app = new_app(&config(1), runs_root, theme);
+    act(&mut app, Action::Start);
+    assert!(app.session.is_some(), "{:?}", app.status);
+    pump(&mut app);
+    app
+}
+
+pub fn draw(app: &App, w: u16, h: u16) -> Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| views::render(f, app)).unwrap();
+    term.backend().buffer().clone()
+}
+
+/// Row `y` of the buffer as text.
+pub fn row(buf: &Buffer, y: u16) -> String {
+    (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
+}
+
+/// The whole buffer as text, one line a row.
+pub fn screen(buf: &Buffer) -> String {
+    (0..buf.area.height).map(|y| row(buf, y)).collect::<Vec<_>>().join("\n")
+}

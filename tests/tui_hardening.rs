@@ -1,0 +1,428 @@
+//! The dashboard where things go wrong: output that cannot be written, keys before there is anything
+//! to act on, and every terminal size — driven through `App` on a real MNIST slice, read back from
+//! ratatui's `TestBackend`.
+
+mod common;
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+use common::tui::{act, config, draw, new_app, press, pump, pump_until, row, screen, trained, until_first_epoch, ASCII, COLOR};
+use digitlab::tui::app::{App, StatusKind, View};
+use digitlab::tui::form::SetupForm;
+use digitlab::tui::keys::{Action, BINDINGS};
+use digitlab::tui::theme::Theme;
+use digitlab::tui::views::{MIN_HEIGHT, MIN_WIDTH};
+use proptest::test_runner::{Config, TestRunner};
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn out_dir(app: &App) -> PathBuf {
+    app.session.as_ref().unwrap().out_dir.clone()
+}
+
+/// The status line's kind and text, after checking that the screen shows all of it in its style.
+fn shown_status(app: &App) -> (StatusKind, String) {
+    let status = app.status.clone().expect("a status line");
+    let text = app.theme.text(&status.text);
+    let (w, h) = ((text.chars().count() as u16 + 4).max(MIN_WIDTH), 24);
+    let buf = draw(app, w, h);
+    assert_eq!(row(&buf, h - 2).trim_end(), text, "the status line shows the whole message");
+    let style = match status.kind {
+        StatusKind::Error => app.theme.error(),
+        StatusKind::Info => app.theme.good(),
+    };
+    let cell = &buf[(0, h - 2)];
+    assert_eq!(cell.fg, style.fg.unwrap_or(Color::Reset), "{status:?}");
+    assert!(cell.modifier.contains(style.add_modifier), "{status:?}");
+    (status.kind, status.text)
+}
+
+/// Every path under `dir`, recursively.
+fn tree(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        out.push(e.path());
+        if e.file_type().unwrap().is_dir() {
+            out.extend(tree(&e.path()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Temporary files `write_atomic` would leave if it failed to clean up.
+fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    tree(dir)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".digitlab-") || n.to_string_lossy().ends_with(".tmp")))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output that cannot be written
+
+#[test]
+fn export_under_a_regular_file_fails_on_screen_and_training_goes_on() {
+    // A runs root whose parent is a regular file: ENOTDIR even for root, who ignores permission bits.
+    let dir = tmp();
+    let file = dir.path().join("file.txt");
+    std::fs::write(&file, "not a directory").unwrap();
+    let mut app = new_app(&config(2), &file.join("runs"), COLOR);
+    act(&mut app, Action::Start);
+    let out = out_dir(&app);
+    until_first_epoch(&mut app);
+
+    // e while training: an error naming the directory, on the status line in the error style.
+    press(&mut app, crossterm::event::KeyCode::Char('e')).unwrap();
+    let (kind, text) = shown_status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.starts_with("export failed: ") && text.contains(&format!("{}: cannot create run directory", out.display())), "{text}");
+    assert!(text.contains("Not a directory"), "{text}");
+
+    // Training was not disturbed: the second epoch arrives and the run completes.
+    assert!(app.is_training());
+    pump(&mut app);
+    let s = app.session.as_ref().unwrap();
+    assert_eq!(s.progress.history.len(), 2);
+    assert_eq!(s.progress.result().unwrap().status.name(), "completed");
+    assert!(!s.exported);
+    // Nothing was exported, so the end of the run does not try again; the status says how to export.
+    let (kind, text) = shown_status(&app);
+    assert_eq!(kind, StatusKind::Info);
+    assert!(text.contains("e exports the run directory"), "{text}");
+
+    // e after training: the same error again.
+    act(&mut app, Action::Export);
+    let (kind, text) = shown_status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.contains(&out.display().to_string()), "{text}");
+
+    // w in Weights: the PNGs cannot be written either.
+    act(&mut app, Action::Go(View::Weights));
+    press(&mut app, crossterm::event::KeyCode::Char('w')).unwrap();
+    let (kind, text) = shown_status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.starts_with("writing PNGs failed: ") && text.contains("Not a directory"), "{text}");
+
+    // Nothing partial anywhere: the file is untouched and alone.
+    assert_eq!(tree(dir.path()), vec![file.clone()]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
+}
+
+#[test]
+fn a_read_only_runs_root_fails_on_screen_when_permissions_apply() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp();
+    let root = dir.path().join("runs");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // Root (as in CI) writes into a 0o555 directory all the same; only where the write really fails
+    // is there something to assert. The test above covers root with a path nobody can create.
+    if std::fs::create_dir(root.join("probe")).is_ok() {
+        eprintln!("skipped: permission bits do not stop this user (root)");
+        return;
+    }
+    let mut app = trained(&root, COLOR);
+    let out = out_dir(&app);
+    act(&mut app, Action::Export);
+    let (kind, text) = shown_status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.contains(&format!("{}: cannot create run directory", out.display())) && text.contains("Permission denied"), "{text}");
+    act(&mut app, Action::Go(View::Weights));
+    act(&mut app, Action::ExportImages);
+    let (kind, text) = shown_status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.starts_with("writing PNGs failed: ") && text.contains("Permission denied"), "{text}");
+    assert!(tree(&root).is_empty(), "{:?}", tree(&root));
+}
+
+#[test]
+fn a_file_that_cannot_be_moved_into_place_leaves_no_temporary_file_and_no_summary() {
+    let dir = tmp();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(2), &root, COLOR);
+    act(&mut app, Action::Start);
+    let out = out_dir(&app);
+    // summary.json (written last) is a directory: renaming a file onto it fails, also for root.
+    std::fs::create_dir_all(out.join("summary.json")).unwrap();
+    until_first_epoch(&mut app);
+    act(&mut app, Action::Export);
+    let (kind, text) = shown_status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.contains(&format!("{}: cannot move into place", out.join("summary.json").display())), "{text}");
+    assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
+    assert!(out.join("summary.json").is_dir() && out.join("epochs.csv").is_file());
+    // Without a summary.json the directory is not a run: the Runs view does not list it.
+    app.rescan_runs();
+    assert_eq!((app.runs.disk.len(), app.runs.unreadable), (0, 0));
+
+    // The same for the weights grid PNG (written whole by the export above; now a directory in its way).
+    std::fs::remove_file(out.join("weights-grid.png")).unwrap();
+    std::fs::create_dir(out.join("weights-grid.png")).unwrap();
+    act(&mut app, Action::Go(View::Weights));
+    act(&mut app, Action::ExportImages);
+    let (kind, text) = shown_status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.contains(&format!("{}: cannot move into place", out.join("weights-grid.png").display())), "{text}");
+    assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
+    assert!(out.join("weights/neuron-000.png").is_file());
+
+    assert!(app.is_training());
+    pump(&mut app);
+    assert_eq!(app.session.as_ref().unwrap().progress.history.len(), 2);
+    assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys before there is anything to act on
+
+/// Every distinct action in the key table.
+fn all_actions() -> Vec<Action> {
+    let mut out: Vec<Action> = Vec::new();
+    for b in BINDINGS {
+        if !out.contains(&b.action) {
+            out.push(b.action);
+        }
+    }
+    out
+}
+
+/// Every key code in the key table.
+fn all_codes() -> Vec<crossterm::event::KeyCode> {
+    let mut out = Vec::new();
+    for b in BINDINGS {
+        for &c in b.codes {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// The app draws at 80x24 with its view's tab and the key hints.
+fn assert_renders(app: &App, context: &str) {
+    let buf = draw(app, 80, 24);
+    let tabs = row(&buf, 0);
+    let i = View::ALL.iter().position(|&v| v == app.view).unwrap();
+    assert!(tabs.contains(&format!(" {} {} ", i + 1, app.view.title())), "{context}: {}", screen(&buf));
+    // While a field is edited the footer lists the editing keys instead.
+    let hint = if app.form.editing.is_some() && app.view == View::Setup { "revert" } else { "quit" };
+    assert!(row(&buf, 23).contains(hint), "{context}: {}", screen(&buf));
+}
+
+/// Sends every action (and then every key of the table) in every view, except those `skip` names.
+/// Quitting is noted and undone, so the walk goes on as a fresh event loop would.
+fn mash(app: &mut App, skip: &[Action]) {
+    for view in View::ALL {
+        for a in all_actions().into_iter().filter(|a| !skip.contains(a)) {
+            app.view = view;
+            act(app, a);
+            assert_renders(app, &format!("{a:?} in {view:?}"));
+            app.should_quit = false;
+        }
+        for code in all_codes() {
+            app.view = view;
+            let msg = digitlab::tui::keys::msg_for(app, crossterm::event::KeyEvent::from(code));
+            if let Some(msg) = msg {
+                if matches!(msg, digitlab::tui::app::Msg::Action(a) if skip.contains(&a)) {
+                    continue;
+                }
+                app.update(msg);
+            }
+            assert_renders(app, &format!("{code:?} in {view:?}"));
+            app.should_quit = false;
+        }
+    }
+    // Leave no modal state behind for what follows: close the question or help, then Esc ends an edit.
+    act(app, Action::Close);
+    app.view = View::Setup;
+    press(app, crossterm::event::KeyCode::Esc);
+    assert!(app.form.editing.is_none() && !app.confirm_quit && !app.help);
+}
+
+/// A data directory that does not exist: no key can start (or queue) a run while the form names it,
+/// whatever else the keys typed into the form.
+fn unstartable(app: &mut App, dir: &Path) {
+    app.form.data_dir = dir.join("no-such-data").display().to_string();
+}
+
+#[test]
+fn every_key_without_a_session_leaves_a_usable_app() {
+    let dir = tmp();
+    let mut app = new_app(&config(1), &dir.path().join("runs"), COLOR);
+    unstartable(&mut app, dir.path());
+    mash(&mut app, &[]);
+    assert!(app.session.is_none() && app.shown().is_none() && !app.is_training());
+    assert!(app.pictures.images.is_empty());
+    // Keys typed into the form may have made it invalid; with a fresh form, training works.
+    app.form = SetupForm::from_config(&config(1), &app.data_dir);
+    app.view = View::Setup;
+    act(&mut app, Action::Start);
+    assert!(app.is_training(), "{:?}", app.status);
+    pump(&mut app);
+    let s = app.session.as_ref().unwrap();
+    assert_eq!((s.progress.history.len(), s.progress.result().unwrap().status.name()), (1, "completed"));
+    assert_eq!(app.view, View::Results);
+    assert_renders(&app, "after the run");
+}
+
+#[test]
+fn every_key_right_after_start_leaves_the_run_going() {
+    let dir = tmp();
+    let mut app = new_app(&config(1), &dir.path().join("runs"), COLOR);
+    act(&mut app, Action::Start);
+    assert!(app.is_training());
+    // No trainer event applied yet: no batch, no epoch, no pictures. Stop and pause/resume have tests
+    // of their own; everything else must leave the trainer alone.
+    assert!(app.session.as_ref().unwrap().progress.last.is_none());
+    unstartable(&mut app, dir.path());
+    mash(&mut app, &[Action::Stop, Action::PauseResume]);
+    assert!(app.is_training(), "{:?}", app.status);
+    assert!(app.session.as_ref().unwrap().progress.history.is_empty());
+    pump(&mut app);
+    let s = app.session.as_ref().unwrap();
+    assert_eq!((s.progress.history.len(), s.progress.result().unwrap().status.name()), (1, "completed"));
+    assert_renders(&app, "after the run");
+}
+
+#[test]
+fn pause_and_stop_before_the_first_trainer_event() {
+    let dir = tmp();
+    // Pause at once: the trainer pauses, the screen says so, resume finishes the run.
+    let mut app = new_app(&config(1), &dir.path().join("runs"), COLOR);
+    act(&mut app, Action::Start);
+    act(&mut app, Action::PauseResume);
+    // Twice before any event: both ask to pause (the app has not heard it paused yet).
+    act(&mut app, Action::PauseResume);
+    pump_until(&mut app, |a| a.session.as_ref().unwrap().progress.paused);
+    assert!(app.is_training());
+    assert!(row(&draw(&app, 80, 24), 0).contains("paused"));
+    act(&mut app, Action::PauseResume);
+    pump(&mut app);
+    let s = app.session.as_ref().unwrap();
+    assert_eq!((s.progress.history.len(), s.progress.result().unwrap().status.name()), (1, "completed"));
+
+    // Stop at once: whatever had finished is kept, and the screen and export say what there is.
+    let mut app = new_app(&config(500), &dir.path().join("runs"), COLOR);
+    act(&mut app, Action::Start);
+    act(&mut app, Action::Stop);
+    pump(&mut app);
+    assert!(!app.is_training());
+    let s = app.session.as_ref().unwrap();
+    match &s.progress.outcome {
+        Some(Err(message)) => {
+            assert!(message.contains("stopped before the first epoch finished"), "{message}");
+            let (kind, text) = shown_status(&app);
+            assert_eq!(kind, StatusKind::Error);
+            assert!(text.contains("training failed: "), "{text}");
+            act(&mut app, Action::Export);
+            assert!(app.status.as_ref().unwrap().text.contains("once the first epoch has finished"));
+        }
+        Some(Ok(run)) => {
+            assert_eq!(run.status.name(), "stopped");
+            assert!(!run.history.is_empty() && run.history.len() < 500);
+        }
+        None => panic!("the trainer ended without an outcome"),
+    }
+    for view in View::ALL {
+        app.view = view;
+        assert_renders(&app, &format!("{view:?} after an immediate stop"));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every terminal size
+
+/// What a too-small screen says (the text views::render draws).
+fn too_small(theme: Theme) -> String {
+    format!("terminal too small (need {MIN_WIDTH}{}{MIN_HEIGHT})", if theme.ascii { "x" } else { "×" })
+}
+
+/// Checks one frame: below the minimum the too-small message, as much of it as fits, in order; at or
+/// above it the tab bar with this view selected, the status line and the key hints.
+fn check_frame(app: &App, w: u16, h: u16) -> Result<(), String> {
+    let buf: Buffer = draw(app, w, h);
+    let context = || format!("{:?} {:?} help={} at {w}x{h}:\n{}", app.view, app.theme, app.help, screen(&buf));
+    if w < MIN_WIDTH || h < MIN_HEIGHT {
+        let want: String = too_small(app.theme).chars().filter(|c| !c.is_whitespace()).collect();
+        let got: String = screen(&buf).chars().filter(|c| !c.is_whitespace()).collect();
+        if got.is_empty() || !want.starts_with(&got) {
+            return Err(format!("not (a prefix of) the too-small message: {}", context()));
+        }
+        // The longest word is 8 wide, and it takes 5 lines at that width.
+        let fits = w as usize >= too_small(app.theme).chars().count() || (w >= 8 && h >= 5);
+        if fits && got != want {
+            return Err(format!("the too-small message is cut although it fits: {}", context()));
+        }
+        return Ok(());
+    }
+    let tabs = row(&buf, 0);
+    let i = View::ALL.iter().position(|&v| v == app.view).unwrap();
+    let label = format!(" {} {} ", i + 1, app.view.title());
+    let Some(byte) = tabs.find(&label) else { return Err(format!("no tab {label:?}: {}", context())) };
+    let x = tabs[..byte].chars().count() as u16;
+    if !buf[(x + 1, 0)].modifier.contains(app.theme.selected().add_modifier) {
+        return Err(format!("tab {label:?} not shown as selected: {}", context()));
+    }
+    let status: String = app.theme.text(&app.status.as_ref().unwrap().text).chars().take(w as usize).collect();
+    if !row(&buf, h - 2).starts_with(&status) {
+        return Err(format!("status line is not {status:?}: {}", context()));
+    }
+    if !row(&buf, h - 1).starts_with("? help  q quit") {
+        return Err(format!("no key hints: {}", context()));
+    }
+    Ok(())
+}
+
+/// Every view in both themes, with and without the help overlay.
+fn every_variant(app: &mut App, mut f: impl FnMut(&App) -> Result<(), String>) -> Result<(), String> {
+    for theme in [COLOR, ASCII] {
+        for view in View::ALL {
+            for help in [false, true] {
+                (app.theme, app.view, app.help) = (theme, view, help);
+                f(app)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn any_terminal_size_renders_every_view() {
+    let dir = tmp();
+    let app = RefCell::new(trained(&dir.path().join("runs"), COLOR));
+    assert!(app.borrow().shown().is_some() && app.borrow().status.is_some());
+    // 48 sizes (x 20 variants) in about 2 s; DIGITLAB_SIZE_CASES=10000 for a long run.
+    let cases = std::env::var("DIGITLAB_SIZE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48);
+    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let started = std::time::Instant::now();
+    runner
+        .run(&(1u16..=400, 1u16..=150), |(w, h)| {
+            every_variant(&mut app.borrow_mut(), |a| check_frame(a, w, h)).map_err(proptest::test_runner::TestCaseError::fail)
+        })
+        .unwrap();
+    eprintln!("{cases} random sizes x 20 variants in {:.2?}", started.elapsed());
+}
+
+#[test]
+fn every_size_up_to_70x25_renders_every_view() {
+    let dir = tmp();
+    let mut app = trained(&dir.path().join("runs"), COLOR);
+    let started = std::time::Instant::now();
+    every_variant(&mut app, |a| {
+        for w in 1..=70 {
+            for h in 1..=25 {
+                check_frame(a, w, h)?;
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
+    eprintln!("70x25 sizes x 20 variants in {:.2?}", started.elapsed());
+}

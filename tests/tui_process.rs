@@ -1,0 +1,370 @@
+//! The real dashboard binary on a pseudo-terminal, as a person in a terminal (or an SSH session) runs
+//! it: SIGHUP, SIGTERM, Ctrl-C or a dropped connection mid-run keep the finished epochs (and, where
+//! the terminal is still there, give it back as it was), and resizing down to a few cells and back
+//! does not disturb training.
+//!
+//! What the dashboard writes is replayed into a vt100 screen, so the tests read the screen a person
+//! would see (ratatui only redraws the cells that changed, so the raw bytes alone do not say it).
+
+mod common;
+
+use std::fs::File;
+use std::io::{ErrorKind, Read, Write};
+use std::num::NonZeroU16;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use common::read_json;
+use rustix::event::{PollFd, PollFlags, Timespec};
+use rustix::fs::{Mode, OFlags};
+use rustix::process::{Pid, Signal};
+use rustix::pty::OpenptFlags;
+use rustix::termios::{self, LocalModes, Termios, Winsize};
+
+/// Longest any awaited screen may take; only reached when something hangs.
+const DEADLINE: Duration = Duration::from_secs(180);
+const ARGS: [&str; 5] = ["--layers", "16", "--epochs", "500", "--autostart"];
+
+/// Everything the dashboard has written to the terminal.
+struct Output {
+    screen: vt100::Parser,
+    raw: Vec<u8>,
+    /// The child's side of the terminal is closed: every byte it wrote is in `raw`.
+    closed: bool,
+}
+
+/// A dashboard child on a pseudo-terminal, its output drained and replayed on a thread of its own
+/// (a child whose terminal nobody reads blocks on its next frame).
+struct Dashboard {
+    child: Child,
+    /// Our end of the terminal; `None` once hung up.
+    master: Option<File>,
+    output: Arc<(Mutex<Output>, Condvar)>,
+    /// Tells the reader to let go of its copy of the master (to hang up).
+    stop_reading: Arc<AtomicBool>,
+    reader: Option<JoinHandle<()>>,
+    /// The working directory: run directories go to `runs/` here.
+    dir: tempfile::TempDir,
+    /// The terminal's modes before the dashboard started.
+    before: Termios,
+}
+
+fn winsize(cols: u16, rows: u16) -> Winsize {
+    Winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 }
+}
+
+fn nz(n: u16) -> NonZeroU16 {
+    NonZeroU16::new(n).unwrap()
+}
+
+/// The largest N of an "epoch N done" on the screen.
+fn epoch_done(out: &Output) -> Option<usize> {
+    let text = out.screen.screen().contents();
+    text.match_indices("epoch ")
+        .filter_map(|(i, m)| {
+            let rest = &text[i + m.len()..];
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            rest[digits..].starts_with(" done").then(|| rest[..digits].parse().ok()).flatten()
+        })
+        .max()
+}
+
+fn screen_rows(out: &Output) -> Vec<String> {
+    let (_, cols) = out.screen.screen().size();
+    out.screen.screen().rows(0, cols.get()).collect()
+}
+
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+impl Dashboard {
+    fn start(cols: u16, rows: u16) -> Dashboard {
+        let master = rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
+        rustix::pty::grantpt(&master).unwrap();
+        rustix::pty::unlockpt(&master).unwrap();
+        let name = rustix::pty::ptsname(&master, Vec::new()).unwrap();
+        let slave: OwnedFd = rustix::fs::open(name.as_c_str(), OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC, Mode::empty()).unwrap();
+        termios::tcsetwinsize(&master, winsize(cols, rows)).unwrap();
+        let before = termios::tcgetattr(&slave).unwrap();
+        assert!(before.local_modes.contains(LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG));
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_digitlab"));
+        cmd.args(ARGS)
+            .current_dir(dir.path())
+            .env("DIGITLAB_DATA", Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist"))
+            .env("TERM", "xterm-256color")
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::from(slave.try_clone().unwrap()))
+            .stdout(Stdio::from(slave))
+            // Apart, so the line printed after the terminal is restored can be read as it is.
+            .stderr(Stdio::piped());
+        // Like a login shell's job: a session of its own with the pty as controlling terminal, so a
+        // resize reaches it as SIGWINCH. Only raw system calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                rustix::process::setsid()?;
+                rustix::process::ioctl_tiocsctty(BorrowedFd::borrow_raw(0))?;
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().unwrap();
+        // Our copies of the slave go with `cmd`: reading the master then fails (EIO) once the child
+        // is gone, after every byte it wrote has been read.
+        drop(cmd);
+
+        let output = Arc::new((Mutex::new(Output { screen: vt100::Parser::new(nz(rows), nz(cols), 0), raw: Vec::new(), closed: false }), Condvar::new()));
+        let mut reader = File::from(master.try_clone().unwrap());
+        let shared = Arc::clone(&output);
+        let stop_reading = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&stop_reading);
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 16 * 1024];
+            // Waits in short polls rather than one blocking read, so a hang-up can take this end away.
+            let tick = Timespec { tv_sec: 0, tv_nsec: 20_000_000 };
+            while !stop.load(Ordering::Relaxed) {
+                match rustix::event::poll(&mut [PollFd::new(&reader, PollFlags::IN)], Some(&tick)) {
+                    Ok(0) | Err(rustix::io::Errno::INTR) => continue,
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+                match reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        let mut out = shared.0.lock().unwrap();
+                        out.raw.extend_from_slice(&buf[..n]);
+                        out.screen.process(&buf[..n]);
+                        shared.1.notify_all();
+                    }
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            shared.0.lock().unwrap().closed = true;
+            shared.1.notify_all();
+        });
+        Dashboard { child, master: Some(File::from(master)), output, stop_reading, reader: Some(reader), dir, before }
+    }
+
+    /// Waits (woken by each chunk of output, bounded by `DEADLINE`) until `f` finds what it looks for.
+    fn wait_for<T>(&self, what: &str, f: impl Fn(&Output) -> Option<T>) -> T {
+        let deadline = Instant::now() + DEADLINE;
+        let (lock, cv) = &*self.output;
+        let mut out = lock.lock().unwrap();
+        loop {
+            if let Some(v) = f(&out) {
+                return v;
+            }
+            let now = Instant::now();
+            assert!(!out.closed && now < deadline, "{what}: not seen before {}; screen:\n{}", if out.closed { "the terminal closed" } else { "the deadline" }, out.screen.screen().contents());
+            out = cv.wait_timeout(out, deadline - now).unwrap().0;
+        }
+    }
+
+    fn wait_for_epoch(&self, after: usize) -> usize {
+        self.wait_for(&format!("an epoch after {after} done"), |o| epoch_done(o).filter(|&n| n > after))
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.master.as_ref().unwrap().write_all(bytes).unwrap();
+    }
+
+    fn signal(&self, sig: Signal) {
+        rustix::process::kill_process(Pid::from_child(&self.child), sig).unwrap();
+    }
+
+    /// Resizes the terminal and waits until the dashboard has cleared and drawn it anew at that size.
+    fn resize(&self, cols: u16, rows: u16) {
+        let from = {
+            let mut out = self.output.0.lock().unwrap();
+            out.screen.set_size(nz(rows), nz(cols));
+            termios::tcsetwinsize(self.master.as_ref().unwrap(), winsize(cols, rows)).unwrap();
+            out.raw.len()
+        };
+        // ratatui clears the whole screen when it notices a new size, then draws every cell.
+        self.wait_for(&format!("a clear after resizing to {cols}x{rows}"), |o| rfind(&o.raw[from..], b"\x1b[2J").map(|_| ()));
+        if cols < 60 || rows < 18 {
+            let start: String = "terminal".chars().take(cols as usize * rows as usize).collect();
+            self.wait_for(&format!("too small at {cols}x{rows}"), |o| {
+                let text: String = screen_rows(o).concat().split_whitespace().collect();
+                text.starts_with(&start).then_some(())
+            });
+        } else {
+            self.wait_for(&format!("the dashboard at {cols}x{rows}"), |o| {
+                let r = screen_rows(o);
+                (r[0].starts_with("digitlab") && r[0].contains(" 2 Train ") && r[rows as usize - 1].contains("q quit")).then_some(())
+            });
+        }
+    }
+
+    /// The terminal's modes now.
+    fn modes(&self) -> Termios {
+        termios::tcgetattr(self.master.as_ref().unwrap()).unwrap()
+    }
+
+    /// Closes our end of the terminal, as sshd does when the connection drops: the kernel hangs up
+    /// the child's side (SIGHUP, then reads and writes fail).
+    fn hang_up(&mut self) {
+        self.stop_reading.store(true, Ordering::Relaxed);
+        self.reader.take().unwrap().join().unwrap();
+        self.master = None;
+    }
+
+    /// Waits for the child to end and returns how it ended and its stderr.
+    fn finish(&mut self) -> (ExitStatus, String) {
+        let status = if self.master.is_some() {
+            // Its side of the terminal closes as it exits, after every byte it wrote.
+            self.wait_for("the terminal closed", |o| o.closed.then_some(()));
+            self.child.wait().unwrap()
+        } else {
+            // Hung up: nothing to read any more, so poll (bounded) for the exit.
+            let deadline = Instant::now() + DEADLINE;
+            loop {
+                if let Some(status) = self.child.try_wait().unwrap() {
+                    break status;
+                }
+                assert!(Instant::now() < deadline, "still running {DEADLINE:?} after the hang-up");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        };
+        let mut err = String::new();
+        self.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        (status, err)
+    }
+
+    /// After the child ended: the screen a person sees is theirs again.
+    fn assert_restored(&self) {
+        let out = self.output.0.lock().unwrap();
+        assert!(out.closed);
+        let screen = out.screen.screen();
+        assert!(!screen.alternate_screen(), "left on the alternate screen");
+        assert!(!screen.hide_cursor(), "cursor left hidden");
+        let raw = &out.raw;
+        let entered = rfind(raw, b"\x1b[?1049h").expect("entered the alternate screen");
+        let left = rfind(raw, b"\x1b[?1049l").expect("left the alternate screen");
+        assert!(entered < left);
+        // Every frame hides the cursor; none may come after leaving, and the cursor is shown again.
+        let hidden = rfind(raw, b"\x1b[?25l").expect("frames drawn");
+        assert!(hidden < left, "a frame was drawn after leaving the alternate screen");
+        assert!(rfind(raw, b"\x1b[?25h").is_some_and(|shown| shown > hidden), "cursor not shown again");
+        let tail = String::from_utf8_lossy(&raw[left..]).replace("\x1b[?1049l", "").replace("\x1b[?25h", "");
+        assert!(tail.trim().is_empty(), "written after leaving: {tail:?}");
+        // Raw mode ended: the line discipline has the modes it had before the dashboard started.
+        let now = self.modes();
+        assert_eq!(now.local_modes, self.before.local_modes);
+        assert_eq!(now.input_modes, self.before.input_modes);
+        assert_eq!(now.output_modes, self.before.output_modes);
+        assert_eq!(now.control_modes, self.before.control_modes);
+    }
+
+    /// Run directories under `runs/`.
+    fn run_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("runs")).map_or(Vec::new(), |d| d.flatten().map(|e| e.path()).collect());
+        dirs.sort();
+        dirs
+    }
+}
+
+impl Drop for Dashboard {
+    fn drop(&mut self) {
+        // A failed test must not leave a dashboard training in the background.
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn epochs_csv_rows(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("epochs.csv")).unwrap().lines().count() - 1
+}
+
+/// Starts a long run and waits for its first finished epoch on screen.
+fn training() -> Dashboard {
+    let d = Dashboard::start(100, 30);
+    d.wait_for_epoch(0);
+    let raw = d.modes();
+    assert!(!raw.local_modes.intersects(LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG), "the dashboard runs in raw mode");
+    d
+}
+
+/// Interrupts a run with `how` and checks what was kept and that the terminal is restored.
+fn interrupt_with(how: impl FnOnce(&mut Dashboard)) {
+    let mut d = training();
+    how(&mut d);
+    assert_kept_as_interrupted(&mut d);
+    d.assert_restored();
+}
+
+/// The child ended with an error naming what it kept: every finished epoch, marked interrupted.
+fn assert_kept_as_interrupted(d: &mut Dashboard) {
+    let (status, err) = d.finish();
+    assert_eq!((status.code(), status.signal()), (Some(1), None), "{err}");
+    // "digitlab: error: interrupted: N finished epoch(s) saved in runs/…"
+    let note = err.trim().strip_prefix("digitlab: error: interrupted: ").unwrap_or_else(|| panic!("{err}"));
+    let (n, dir) = note.split_once(" finished epoch(s) saved in ").unwrap_or_else(|| panic!("{err}"));
+    let n: usize = n.parse().unwrap();
+    let run = d.dir.path().join(dir);
+    assert_eq!(d.run_dirs(), vec![run.clone()], "one run directory, the one named");
+    let summary = read_json(&run.join("summary.json"));
+    assert_eq!(summary["status"], "interrupted");
+    let epochs = summary["epochs"].as_array().unwrap().len();
+    assert!((1..500).contains(&epochs) && epochs == n, "{epochs} epochs, note says {n}");
+    assert_eq!(epochs_csv_rows(&run), epochs, "epochs.csv holds every finished epoch");
+    assert!(run.join("model.safetensors").is_file() && run.join("weights-grid.png").is_file());
+}
+
+#[test]
+fn sighup_keeps_finished_epochs_and_restores_the_terminal() {
+    interrupt_with(|d| d.signal(Signal::HUP));
+}
+
+#[test]
+fn sigterm_keeps_finished_epochs_and_restores_the_terminal() {
+    interrupt_with(|d| d.signal(Signal::TERM));
+}
+
+#[test]
+fn ctrl_c_keeps_finished_epochs_and_restores_the_terminal() {
+    // In raw mode Ctrl-C is a byte the dashboard reads, not a SIGINT from the line discipline.
+    interrupt_with(|d| d.send(b"\x03"));
+}
+
+#[test]
+fn a_dropped_connection_keeps_finished_epochs() {
+    // Not a signal we send: the kernel's hang-up of a terminal whose other end is gone.
+    let mut d = training();
+    d.hang_up();
+    assert_kept_as_interrupted(&mut d);
+}
+
+#[test]
+fn resizing_down_to_a_few_cells_does_not_disturb_training() {
+    let mut d = Dashboard::start(100, 30);
+    let first = d.wait_for_epoch(0);
+    for (cols, rows) in [(60, 18), (200, 50), (10, 5), (1, 1), (59, 17), (80, 24)] {
+        d.resize(cols, rows);
+    }
+    let before = d.wait_for("an epoch on screen", epoch_done);
+    assert!(before >= first);
+    d.resize(10, 5);
+    d.resize(100, 30);
+    let later = d.wait_for_epoch(before);
+    assert!(later > before);
+    // q asks while training, y quits: the run is discarded, as the question says.
+    d.send(b"q");
+    d.wait_for("the quit question", |o| o.screen.screen().contents().contains("Quit and discard it?").then_some(()));
+    d.send(b"y");
+    let (status, err) = d.finish();
+    assert!(status.success(), "{status:?}: {err}");
+    assert_eq!(err, "");
+    assert!(d.run_dirs().iter().all(|r| !r.join("summary.json").exists()), "{:?}", d.run_dirs());
+    d.assert_restored();
+}
