@@ -1,16 +1,16 @@
 //! The dashboard driven through its state machine on real MNIST slices, rendered with `TestBackend`.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+mod common;
 
-use digitlab::data::{self, locate, Mnist};
-use digitlab::model::{Activation, HiddenLayer};
+use std::path::{Path, PathBuf};
+
+use common::tui::{act, config, draw, new_app, pump, screen, trained, until_first_epoch, COLOR};
+use digitlab::model::Activation;
 use digitlab::train::TrainConfig;
-use digitlab::tui::app::{cell_examples, App, Msg, View};
+use digitlab::tui::app::{cell_examples, App, View};
 use digitlab::tui::form::Focus;
 use digitlab::tui::keys::{self, Action};
 use digitlab::tui::theme::{Theme, DIAGONAL_BG};
-use digitlab::tui::views;
 use digitlab::tui::widgets::confusion;
 use digitlab::viz::min_max;
 use ratatui::backend::TestBackend;
@@ -18,75 +18,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 
-const COLOR: Theme = Theme { color: true, ascii: false };
-
-fn mnist() -> Arc<Mnist> {
-    static DATA: OnceLock<Arc<Mnist>> = OnceLock::new();
-    Arc::clone(DATA.get_or_init(|| {
-        let mut m = data::load_dir(&locate::bundled_dir().unwrap()).unwrap();
-        m.train = m.train.head(2000);
-        Arc::new(m)
-    }))
-}
-
-fn config(epochs: usize) -> TrainConfig {
-    TrainConfig {
-        hidden: vec![HiddenLayer { neurons: 16, activation: Activation::Relu }],
-        epochs,
-        // 100 steps an epoch on the 2,000-image slice: enough to learn something real in one epoch.
-        batch_size: 20,
-        lr: 0.003,
-        ..TrainConfig::default()
-    }
-}
-
-fn new_app(cfg: &TrainConfig, runs_root: &Path, theme: Theme) -> App {
-    App::new(cfg, mnist(), locate::bundled_dir().unwrap(), theme, runs_root.to_path_buf())
-}
-
-fn act(app: &mut App, a: Action) {
-    app.update(Msg::Action(a));
-}
-
-/// Feeds trainer events to the app until the trainer has said its last word.
-fn pump(app: &mut App) {
-    while let Some(rx) = app.trainer_events() {
-        match rx.recv() {
-            Ok(ev) => app.update(Msg::Trainer(ev)),
-            Err(_) => app.update(Msg::TrainerGone),
-        }
-    }
-}
-
-/// Feeds trainer events until the first epoch has finished (the run goes on).
-fn until_first_epoch(app: &mut App) {
-    while app.session.as_ref().unwrap().progress.history.is_empty() {
-        let ev = app.trainer_events().unwrap().recv().unwrap();
-        app.update(Msg::Trainer(ev));
-    }
-}
-
-/// A one-epoch run of a 16-neuron network on 2,000 real training images.
-fn trained(runs_root: &Path, theme: Theme) -> App {
-    let mut app = new_app(&config(1), runs_root, theme);
-    act(&mut app, Action::Start);
-    assert!(app.session.is_some(), "{:?}", app.status);
-    pump(&mut app);
-    app
-}
-
-fn draw(app: &App, w: u16, h: u16) -> Buffer {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| views::render(f, app)).unwrap();
-    term.backend().buffer().clone()
-}
-
 fn text(buf: &Buffer) -> String {
-    let a = buf.area;
-    (0..a.height)
-        .map(|y| (0..a.width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
+    screen(buf)
 }
 
 /// (x, y) of the first occurrence of `needle` on one line.

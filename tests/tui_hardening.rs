@@ -108,6 +108,7 @@ fn export_under_a_regular_file_fails_on_screen_and_training_goes_on() {
     let (kind, text) = shown_status(&app);
     assert_eq!(kind, StatusKind::Error);
     assert!(text.starts_with("writing PNGs failed: ") && text.contains("Not a directory"), "{text}");
+    assert!(text.contains(&out.join("weights").display().to_string()), "names the directory: {text}");
 
     // Nothing partial anywhere: the file is untouched and alone.
     assert_eq!(tree(dir.path()), vec![file.clone()]);

@@ -4,6 +4,7 @@ use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use anyhow::Context;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::form::{Editing, SetupForm};
@@ -1169,8 +1170,9 @@ impl App {
         let grid = images::weights_grid(shown.model, rows, cols);
         let neuron_path = dir.join("weights").join(format!("neuron-{j:03}.png"));
         let grid_path = dir.join("weights-grid.png");
-        let written = std::fs::create_dir_all(dir.join("weights"))
-            .map_err(anyhow::Error::from)
+        let weights_dir = dir.join("weights");
+        let written = std::fs::create_dir_all(&weights_dir)
+            .with_context(|| format!("{}: cannot create directory", weights_dir.display()))
             .and_then(|_| write_atomic(&neuron_path, &images::png_bytes(&neuron)?))
             .and_then(|_| write_atomic(&grid_path, &images::png_bytes(&grid)?));
         match written {

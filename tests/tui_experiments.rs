@@ -1,0 +1,229 @@
+//! The dashboard's experiment tools on real MNIST slices: the run queue, comparing two runs, the
+//! report key and the beginner diagnostics.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::tui::{act, config, draw, new_app, pump, screen, trained, until_first_epoch, ASCII, COLOR};
+use digitlab::model::Activation;
+use digitlab::tui::app::{App, Msg, RunRow, StatusKind, View};
+use digitlab::tui::keys::Action;
+use ratatui::style::Color;
+
+fn summary_of(run_dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(run_dir.join("summary.json")).unwrap()).unwrap()
+}
+
+/// (column, row) where `needle` first appears on screen.
+fn find(screen: &str, needle: &str) -> Option<(u16, u16)> {
+    screen.lines().enumerate().find_map(|(y, line)| {
+        let byte = line.find(needle)?;
+        Some((line[..byte].chars().count() as u16, y as u16))
+    })
+}
+
+fn status(app: &App) -> String {
+    app.status.as_ref().map_or(String::new(), |s| s.text.clone())
+}
+
+/// Sets the form's single hidden layer.
+fn set_layer(app: &mut App, neurons: usize, activation: Activation) {
+    app.form.layers[0].neurons = neurons.to_string();
+    app.form.layers[0].activation = activation;
+}
+
+#[test]
+fn the_queue_trains_each_setup_in_order_saves_it_and_fills_the_runs_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(1), &root, COLOR);
+    act(&mut app, Action::RunQueue);
+    assert_eq!(app.status.as_ref().unwrap().kind, StatusKind::Error, "an empty queue cannot run");
+
+    set_layer(&mut app, 16, Activation::Relu);
+    act(&mut app, Action::Enqueue);
+    set_layer(&mut app, 8, Activation::Sigmoid);
+    act(&mut app, Action::Enqueue);
+    // An invalid form is refused with the reason, and the queue stays as it was.
+    app.form.layers[0].neurons = "0".into();
+    act(&mut app, Action::Enqueue);
+    assert!(status(&app).contains("cannot queue"), "{}", status(&app));
+    assert_eq!(app.queue.len(), 2);
+    let setup = screen(&draw(&app, 160, 48));
+    assert!(setup.contains("queue: 2 setup(s) waiting") && setup.contains("1. 784 → 16 relu → 10 softmax"), "{setup}");
+
+    act(&mut app, Action::RunQueue);
+    assert_eq!(app.view, View::Runs);
+    assert!(app.queue_running && app.is_training());
+    let rows: Vec<String> = app.run_rows().iter().map(|r| match r {
+        RunRow::Done(_) => "done".into(),
+        RunRow::Training(_) => "training".into(),
+        RunRow::Queued(i, q) => format!("queued {i} {}", q.config.hidden[0].neurons),
+    }).collect();
+    assert_eq!(rows, ["training", "queued 0 8"]);
+    let runs = screen(&draw(&app, 160, 48));
+    assert!(runs.contains("(training)") && runs.contains("queued #1") && runs.contains("queue: 1 waiting, running"), "{runs}");
+
+    // Both runs train one after the other without a key.
+    pump(&mut app);
+    assert!(!app.queue_running && app.queue.is_empty() && !app.is_training());
+    assert!(status(&app).contains("queue finished: 2 run(s)"), "{}", status(&app));
+    let dirs: Vec<_> = app.session_runs.iter().map(|r| r.dir.clone().expect("a queued run is saved")).collect();
+    assert_eq!(dirs.len(), 2);
+    let neurons: Vec<u64> = dirs.iter().map(|d| summary_of(d)["config"]["hidden"][0]["neurons"].as_u64().unwrap()).collect();
+    assert_eq!(neurons, [16, 8], "trained in queue order");
+    for d in &dirs {
+        let s = summary_of(d);
+        assert_eq!((s["status"].as_str(), s["epochs"].as_array().unwrap().len()), (Some("completed"), 1));
+    }
+    // The Runs view lists both, best test accuracy first.
+    app.rescan_runs();
+    let done: Vec<f64> = app.sorted_runs().iter().map(|e| e.summary.test.accuracy).collect();
+    assert_eq!(done.len(), 2, "the session's runs and their directories are one row each");
+    assert!(done[0] >= done[1]);
+    let runs = screen(&draw(&app, 160, 48));
+    for d in &dirs {
+        assert!(runs.contains(&d.file_name().unwrap().to_string_lossy().to_string()), "{runs}");
+    }
+}
+
+#[test]
+fn stopping_a_queued_run_pauses_the_queue_until_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = new_app(&config(500), &dir.path().join("runs"), COLOR);
+    act(&mut app, Action::Enqueue);
+    act(&mut app, Action::Enqueue);
+    act(&mut app, Action::RunQueue);
+    until_first_epoch(&mut app);
+    act(&mut app, Action::Stop);
+    assert!(status(&app).contains("the queue pauses"), "{}", status(&app));
+    pump(&mut app);
+    assert!(!app.queue_running && !app.is_training());
+    assert_eq!(app.queue.len(), 1, "the second setup still waits");
+    assert!(status(&app).contains("queue paused"), "{}", status(&app));
+    let stopped = app.session_runs[0].dir.clone().unwrap();
+    assert_eq!(summary_of(&stopped)["status"], "stopped");
+    // x removes a queued setup from the Runs view.
+    app.view = View::Runs;
+    app.runs.selected = app.run_rows().iter().position(|r| matches!(r, RunRow::Queued(..))).unwrap();
+    act(&mut app, Action::RemoveQueued);
+    assert!(app.queue.is_empty());
+}
+
+/// Two finished runs of different widths, both selected and marked in the Runs view.
+fn two_marked_runs(root: &Path) -> App {
+    let mut app = trained(root, COLOR);
+    set_layer(&mut app, 8, Activation::Sigmoid);
+    act(&mut app, Action::Start);
+    pump(&mut app);
+    app.view = View::Runs;
+    act(&mut app, Action::Compare);
+    assert!(status(&app).contains("mark two runs"), "{}", status(&app));
+    for i in 0..2 {
+        app.runs.selected = i;
+        act(&mut app, Action::Mark);
+    }
+    assert_eq!(app.marked_runs().len(), 2);
+    app
+}
+
+#[test]
+fn two_marked_runs_compare_side_by_side_with_differences_highlighted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = two_marked_runs(&dir.path().join("runs"));
+    let table = screen(&draw(&app, 160, 48));
+    assert!(table.contains("[A] ") && table.contains("[B] ") && table.contains("marked 2 of 2"), "{table}");
+    act(&mut app, Action::Compare);
+    assert!(app.runs.comparing);
+    let buf = draw(&app, 160, 48);
+    let shown = screen(&buf);
+    let (a, b) = (app.marked_runs()[0].summary.clone(), app.marked_runs()[1].summary.clone());
+    assert!(shown.contains("A: rows = predicted, columns = actual") && shown.contains("B: rows = predicted, columns = actual"), "{shown}");
+    let d_acc = (b.test.accuracy - a.test.accuracy) * 100.0;
+    assert!(shown.contains(&format!("test accuracy {d_acc:+.2} points")), "{shown}");
+    // Per-class F1 of both runs and the difference, as the summaries hold them.
+    for (ca, cb) in a.test.per_class.iter().zip(&b.test.per_class) {
+        let line = format!("{:>6} {:>8.4} {:>8.4} {:>+9.4}", ca.class, ca.f1, cb.f1, cb.f1 - ca.f1);
+        assert!(shown.contains(&line), "missing {line:?} in {shown}");
+    }
+    // Cells that differ are colored; equal ones are not: count colored numbers (a colored digit that ends a
+    // cell) in the two matrices and in the difference matrix, against the summaries' confusion matrices.
+    let (ma, mb) = (&a.test.confusion_matrix, &b.test.confusion_matrix);
+    let differing = (0..10).flat_map(|p| (0..10).map(move |c| (p, c))).filter(|&(p, c)| ma[p][c] != mb[p][c]).count();
+    assert!(differing > 0, "two different networks make different mistakes");
+    let colored_numbers = |ys: std::ops::Range<u16>, x0: u16| {
+        ys.flat_map(|y| (x0..buf.area.width - 1).map(move |x| (x, y)))
+            .filter(|&(x, y)| matches!(buf[(x, y)].bg, Color::Green | Color::Red))
+            .filter(|&(x, y)| buf[(x, y)].symbol().chars().all(|c| c.is_ascii_digit()) && !buf[(x + 1, y)].symbol().chars().all(|c| c.is_ascii_digit()))
+            .count()
+    };
+    let (_, y_ab) = find(&shown, "A: rows = predicted").unwrap();
+    assert_eq!(colored_numbers(y_ab + 2..y_ab + 12, 0), 2 * differing, "{shown}");
+    let (x_d, y_d) = find(&shown, "B − A: rows = predicted").unwrap();
+    assert_eq!(colored_numbers(y_d + 2..y_d + 12, x_d), differing, "{shown}");
+    // Narrow: the difference matrix and the F1 table only.
+    let narrow = screen(&draw(&app, 120, 40));
+    assert!(!narrow.contains("│A: rows =") && narrow.contains("B − A: rows = predicted") && narrow.contains("wider terminal"), "{narrow}");
+    for (w, h) in [(60, 18), (80, 24), (30, 10)] {
+        app.theme = ASCII;
+        draw(&app, w, h);
+    }
+    act(&mut app, Action::Close);
+    assert!(!app.runs.comparing);
+}
+
+#[test]
+fn the_report_key_writes_the_bundle_without_blocking_the_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = trained(&dir.path().join("runs"), COLOR);
+    app.view = View::Results;
+    act(&mut app, Action::Report);
+    assert_eq!(app.reports_in_flight, 1);
+    assert!(status(&app).contains("writing the report bundle"), "{}", status(&app));
+    let done = app.background_events().recv_timeout(Duration::from_secs(120)).expect("report finishes");
+    app.update(Msg::Background(done));
+    assert_eq!(app.reports_in_flight, 0);
+    assert!(status(&app).contains("files written"), "{}", status(&app));
+    let out = app.session.as_ref().unwrap().out_dir.clone();
+    for f in ["summary.json", "report.md", "curves.png", "confusion.png", "misclassified.png", "weights-grid.png"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("](confusion.png)") && md.contains("Diagnostics"), "{md}");
+    // In Runs a queued setup has nothing to report.
+    act(&mut app, Action::Enqueue);
+    app.view = View::Runs;
+    app.runs.selected = app.run_rows().len() - 1;
+    act(&mut app, Action::Report);
+    assert_eq!(app.status.as_ref().unwrap().kind, StatusKind::Error);
+    assert!(status(&app).contains("needs a finished run"), "{}", status(&app));
+}
+
+#[test]
+fn train_and_results_show_the_diagnostics_of_the_last_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = new_app(&config(2), &dir.path().join("runs"), COLOR);
+    act(&mut app, Action::Start);
+    assert!(app.diagnostics.is_none(), "nothing to diagnose before the first epoch");
+    until_first_epoch(&mut app);
+    let d = app.diagnostics.clone().expect("diagnosed after the first epoch");
+    let last = app.session.as_ref().unwrap().progress.history.last().unwrap().clone();
+    assert!((d.train_test_gap_points - (last.train_accuracy - last.test_accuracy) * 100.0).abs() < 1e-9);
+    let units = d.units.clone().expect("ReLU units are probed");
+    assert_eq!((units.kind.as_str(), units.total), ("dead", 16));
+    let gap = format!("train - test gap {:+.2} points", d.train_test_gap_points);
+    let dead = format!("dead first-layer units {} of 16", units.count);
+    app.view = View::Train;
+    let train = screen(&draw(&app, 160, 48));
+    assert!(train.contains(&gap) && train.contains(&dead), "{train}");
+    pump(&mut app);
+    app.view = View::Results;
+    let d = app.diagnostics.clone().unwrap();
+    let results = screen(&draw(&app, 160, 48));
+    assert!(results.contains(&format!("train - test gap {:+.2} points", d.train_test_gap_points)), "{results}");
+    for note in &d.notes {
+        assert!(results.contains(&note[..40]), "note {note:?} missing: {results}");
+    }
+}
