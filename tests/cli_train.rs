@@ -165,3 +165,38 @@ fn unwritable_output_directory_is_reported() {
     let err = text(&o.stderr);
     assert!(err.contains("/proc/digitlab-cannot-write") && err.contains("cannot create run directory"), "{err}");
 }
+
+/// A learning rate that blows up in the second epoch: the run stops at the bad batch, says to lower the
+/// learning rate, and keeps the first epoch's results on disk, where `eval` reproduces them.
+#[test]
+fn divergence_after_a_good_epoch_keeps_it_and_it_stays_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    // SGD with momentum on a linear hidden layer: lr 0.1 turns the loss into NaN in epoch 2 here. Where
+    // exactly it breaks depends on floating-point rounding, so try neighbours until one breaks after a
+    // finished epoch (the property under test) rather than in the first.
+    let found = ["0.1", "0.09", "0.11", "0.08", "0.12", "0.07"].iter().find_map(|lr| {
+        let out = dir.path().join(format!("lr{lr}"));
+        let o = digitlab(&["train", "--layers", "64", "--activation", "identity", "--optimizer", "sgd", "--momentum", "0.9",
+            "--lr", lr, "--epochs", "4", "--out", out.to_str().unwrap()]);
+        let s = out.join("summary.json").is_file().then(|| read_json(&out.join("summary.json")))?;
+        (s["status"] == "diverged").then_some((lr, out, o, s))
+    });
+    let (lr, out, o, s) = found.expect("one of the learning rates diverges after its first epoch");
+    assert!(o.status.success(), "results were kept, so the command succeeds: {}", text(&o.stderr));
+    let report = text(&o.stdout);
+    assert!(report.contains("warning: loss became") && report.contains(&format!("the learning rate {lr} is too high"))
+        && report.contains("try 0.0") && report.contains("results are from the last good epoch"), "{report}");
+    let message = s["message"].as_str().unwrap();
+    assert!(message.starts_with("loss became") && message.contains("epoch "), "{message}");
+    let good = s["epochs"].as_array().unwrap().len();
+    assert!((1..4).contains(&good), "{good} good epochs");
+    let failed_epoch: usize = message.split("epoch ").nth(1).unwrap().split(',').next().unwrap().parse().unwrap();
+    assert_eq!(failed_epoch, good + 1, "stopped in the epoch after the last good one: {message}");
+    let csv = std::fs::read_to_string(out.join("epochs.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + good);
+    // The saved model is the last good epoch's: eval on it gives the summary's accuracy exactly.
+    let e = digitlab(&["eval", "--model", out.join("model.safetensors").to_str().unwrap()]);
+    assert!(e.status.success(), "{}", text(&e.stderr));
+    let correct = (accuracy(&s) * 10000.0).round() as u64;
+    assert!(text(&e.stdout).contains(&format!("({correct} / 10000)")), "{}", text(&e.stdout));
+}
