@@ -8,6 +8,10 @@ use crate::train::EpochReport;
 
 /// Train–test accuracy gap (points) above which we speak of overfitting.
 pub const OVERFIT_GAP_POINTS: f64 = 2.0;
+/// Training accuracy a network must reach before a gap to test accuracy is called overfitting.
+pub const OVERFIT_MIN_TRAIN_ACCURACY: f64 = 0.9;
+/// A mean cross-entropy above this (a random guess over 10 classes is 2.3) means the weights blew up.
+pub const EXPLODED_LOSS: f64 = 100.0;
 /// A unit is saturated when at least this share of inputs drives it to within 0.05 of a bound.
 pub const SATURATED_SHARE: f64 = 0.95;
 
@@ -52,13 +56,21 @@ pub fn diagnose(history: &[EpochReport], classes: usize, units: Option<UnitHealt
     let mut notes = Vec::new();
     let Some(last) = history.last() else { return Diagnostics::default() };
     let gap = (last.train_accuracy - last.test_accuracy) * 100.0;
-    if gap > OVERFIT_GAP_POINTS {
+    // Memorising needs a network that fits its training set; a gap at low training accuracy is noise
+    // (or divergence, said below).
+    if gap > OVERFIT_GAP_POINTS && last.train_accuracy >= OVERFIT_MIN_TRAIN_ACCURACY {
         notes.push(format!(
             "Training accuracy is {gap:.1} points above test accuracy: the network is starting to memorise the training set (overfitting). Fewer neurons or epochs, or a validation split to pick the best epoch, will generalise better."
         ));
     }
     let chance = 1.0 / classes.max(1) as f64;
-    if last.test_accuracy < chance + 0.05 {
+    if !(last.train_loss < EXPLODED_LOSS) {
+        notes.push(format!(
+            "The training loss reached {:.3e}, far above the {:.2} of a random guess: the weights are blowing up (diverging). Lower the learning rate about 10×.",
+            last.train_loss,
+            (classes.max(2) as f64).ln()
+        ));
+    } else if last.test_accuracy < chance + 0.05 {
         notes.push(format!(
             "Test accuracy {:.1} % is near chance ({:.0} %): the network is not learning. The learning rate is probably too high (try 10× lower) — or, with SGD and sigmoid, far too low.",
             last.test_accuracy * 100.0,
@@ -115,6 +127,17 @@ mod tests {
         assert!((d.train_test_gap_points - 4.0).abs() < 1e-9);
         assert!(d.notes[0].contains("overfitting"));
         assert!(diagnose(&[epoch(1, 0.3, 0.96, 0.955)], 10, None).notes.is_empty());
+        // A weak network's gap is not memorisation.
+        assert!(diagnose(&[epoch(1, 0.9, 0.80, 0.75)], 10, None).notes.is_empty());
+    }
+
+    #[test]
+    fn an_exploded_loss_is_called_divergence_not_overfitting() {
+        // As measured: SGD lr 0.1 momentum 0.9 on a linear hidden layer, the epoch before it turned NaN.
+        let d = diagnose(&[epoch(1, 4.2e19, 0.6501, 0.5709)], 10, None);
+        assert_eq!(d.notes.len(), 1, "{:?}", d.notes);
+        assert!(d.notes[0].contains("diverging") && d.notes[0].contains("Lower the learning rate"), "{:?}", d.notes);
+        assert!(diagnose(&[epoch(1, f64::NAN, 0.1, 0.1)], 10, None).notes[0].contains("diverging"));
     }
 
     #[test]
