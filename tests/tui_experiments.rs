@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::tui::{act, config, draw, new_app, pump, screen, trained, until_first_epoch, ASCII, COLOR};
+use common::tui::{act, config, draw, new_app, pump, pump_until, screen, trained, until_first_epoch, ASCII, COLOR};
 use digitlab::model::Activation;
 use digitlab::tui::app::{App, Msg, RunRow, StatusKind, View};
 use digitlab::tui::keys::Action;
@@ -226,4 +226,28 @@ fn train_and_results_show_the_diagnostics_of_the_last_epoch() {
     for note in &d.notes {
         assert!(results.contains(&note[..40]), "note {note:?} missing: {results}");
     }
+}
+
+#[test]
+fn a_queue_whose_runs_cannot_be_saved_still_trains_them_all_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file.txt");
+    std::fs::write(&file, "not a directory").unwrap();
+    // Under a regular file nothing can be created, even by root.
+    let mut app = new_app(&config(1), &file.join("runs"), COLOR);
+    act(&mut app, Action::Enqueue);
+    act(&mut app, Action::Enqueue);
+    act(&mut app, Action::RunQueue);
+    pump_until(&mut app, |a| a.session_runs.len() == 1);
+    let s = app.status.clone().unwrap();
+    assert_eq!(s.kind, StatusKind::Error, "the failed save is not hidden by the next run: {}", s.text);
+    assert!(s.text.contains("export failed") && s.text.contains("next: training"), "{}", s.text);
+    assert!(app.is_training(), "the queue goes on");
+    pump(&mut app);
+    let s = app.status.clone().unwrap();
+    assert_eq!(s.kind, StatusKind::Error);
+    assert!(s.text.contains("export failed") && s.text.contains("queue finished: 2 run(s) trained"), "{}", s.text);
+    assert_eq!(app.session_runs.len(), 2);
+    assert!(app.session_runs.iter().all(|r| r.dir.is_none() && r.result.is_some()), "kept in memory, not on disk");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
 }

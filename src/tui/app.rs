@@ -896,11 +896,13 @@ impl App {
             }
         }
         self.queue_running = false;
-        // Keep a launch error in view; otherwise say the queue is done.
-        if self.status.as_ref().is_none_or(|s| s.kind != StatusKind::Error) {
-            let best = self.sorted_runs().into_iter().max_by(|a, b| a.summary.test.accuracy.total_cmp(&b.summary.test.accuracy)).map(|e| (e.name(), e.summary.test.accuracy));
-            let best = best.map_or(String::new(), |(n, a)| format!("; best so far: {n} at {:.2}%", a * 100.0));
-            self.info(format!("queue finished: {} run(s) trained and saved{best}", self.queue_done));
+        let best = self.sorted_runs().into_iter().max_by(|a, b| a.summary.test.accuracy.total_cmp(&b.summary.test.accuracy));
+        let best = best.map_or(String::new(), |e| format!("; best so far: {} at {:.2}%", e.name(), e.summary.test.accuracy * 100.0));
+        let done = format!("queue finished: {} run(s) trained{best}", self.queue_done);
+        // An error (a run that could not start or be saved) stays in view, with the queue's end after it.
+        match self.status.clone() {
+            Some(s) if s.kind == StatusKind::Error => self.error(format!("{} · {done}", s.text)),
+            _ => self.info(done),
         }
     }
 
@@ -1059,7 +1061,10 @@ impl App {
                 let queued = self.session.as_ref().is_some_and(|s| s.queued);
                 // Exported mid-run, queued (queue runs are always saved) or about to quit: bring the
                 // directory up to the final result.
-                let saved = (self.interrupting || exported_before || queued) && self.export_run();
+                let tried = self.interrupting || exported_before || queued;
+                let saved = tried && self.export_run();
+                // export_run left the reason on the status line.
+                let save_error = (tried && !saved).then(|| self.status.as_ref().map_or(String::new(), |s| s.text.clone()));
                 let out_dir = self.session.as_ref().map_or(String::new(), |s| s.out_dir.display().to_string());
                 if self.interrupting {
                     let left = match self.queue.len() {
@@ -1076,10 +1081,17 @@ impl App {
                 }
                 let acc = run.last.test.report.accuracy * 100.0;
                 match &run.status {
-                    RunStatus::Diverged { message } => self.error(format!("diverged: {message}; showing the last good epoch")),
+                    RunStatus::Diverged { message } => {
+                        let saved = save_error.map_or(String::new(), |e| format!(" — {e}"));
+                        self.error(format!("diverged: {message}; showing the last good epoch{saved}"))
+                    }
                     st => {
-                        let next = if saved { format!("saved in {out_dir}") } else { "e exports the run directory".into() };
-                        self.info(format!("training {} after {} epoch(s): test accuracy {acc:.2}% — {next}", st.name(), run.history.len()))
+                        let done = format!("training {} after {} epoch(s): test accuracy {acc:.2}%", st.name(), run.history.len());
+                        match save_error {
+                            Some(e) => self.error(format!("{done} — {e}")),
+                            None if saved => self.info(format!("{done} — saved in {out_dir}")),
+                            None => self.info(format!("{done} — e exports the run directory")),
+                        }
                     }
                 }
                 if queued {
@@ -1120,7 +1132,9 @@ impl App {
         // Say how the previous run ended next to what started.
         if let (Some(prev), Some(now)) = (before, self.status.clone()) {
             if now.kind == StatusKind::Info && self.queue_running {
-                self.info(format!("{} · next: {}", prev.text, now.text));
+                // A failed save of the previous run stays an error, even with the next run started.
+                let text = format!("{} · next: {}", prev.text, now.text);
+                self.status = Some(Status { kind: prev.kind, text });
             }
         }
     }
