@@ -1,41 +1,44 @@
-//! The `?` overlay: every key binding, from the same table that maps keys. Two columns when one
-//! does not fit the height.
+//! The `?` overlay: the keys of the current view, then those that work everywhere, from the same table
+//! that maps keys. Two columns when one does not fit the height and two fit the width; the README lists
+//! every view's keys.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::tui::app::{App, View};
 use crate::tui::keys::{Scope, BINDINGS};
+use crate::tui::app::App;
 use crate::tui::widgets::{centered, panel};
 
-const COLUMN_W: u16 = 60;
+const KEY_W: usize = 11;
+const COLUMN_W: u16 = 64;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut lines = Vec::new();
-    let scopes = View::ALL.iter().map(|&v| (Scope::In(v), v.title())).chain([(Scope::Global, "everywhere")]);
-    for (scope, name) in scopes {
+    for (scope, name) in [(Scope::In(app.view), app.view.title()), (Scope::Global, "everywhere")] {
         lines.push(Line::from(Span::styled(name, t.title())));
         for b in BINDINGS.iter().filter(|b| b.scope == scope && !b.keys.is_empty()) {
-            lines.push(Line::from(vec![Span::styled(format!("  {:<10}", t.text(b.keys)), t.key()), Span::raw(t.text(b.help))]));
+            lines.push(Line::from(vec![Span::styled(format!("  {:<w$}", t.text(b.keys), w = KEY_W - 2), t.key()), Span::raw(t.text(b.help))]));
         }
     }
-    lines.push(Line::from(vec![Span::styled("  Ctrl-C    ", t.key()), Span::raw("quit now (a running run is saved)")]));
-    let one_column = lines.len() as u16 + 2 <= area.height;
-    let (w, h) = if one_column { (COLUMN_W + 2, lines.len() as u16 + 2) } else { (2 * COLUMN_W + 2, lines.len().div_ceil(2) as u16 + 2) };
+    lines.push(Line::from(vec![Span::styled(format!("  {:<w$}", "Ctrl-C", w = KEY_W - 2), t.key()), Span::raw("quit now (a running run is saved)")]));
+    let widest = lines.iter().map(Line::width).max().unwrap_or(0) as u16;
+    let col_w = widest.clamp(20, COLUMN_W);
+    let two = lines.len() as u16 + 2 > area.height && 2 * col_w + 3 <= area.width;
+    let (w, h) = if two { (2 * col_w + 3, lines.len().div_ceil(2) as u16 + 2) } else { (col_w + 2, lines.len() as u16 + 2) };
     let r = centered(area, w, h);
     frame.render_widget(Clear, r);
     let block = panel(" keys (? or Esc closes) ", t);
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    if one_column {
-        frame.render_widget(Paragraph::new(lines), inner);
-    } else {
+    if two {
         let right = lines.split_off(lines.len().div_ceil(2));
-        let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
+        let [a, _, b] = Layout::horizontal([Constraint::Length(col_w), Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         frame.render_widget(Paragraph::new(lines), a);
         frame.render_widget(Paragraph::new(right), b);
+    } else {
+        frame.render_widget(Paragraph::new(lines), inner);
     }
 }
