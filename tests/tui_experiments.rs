@@ -251,3 +251,16 @@ fn a_queue_whose_runs_cannot_be_saved_still_trains_them_all_and_says_so() {
     assert!(app.session_runs.iter().all(|r| r.dir.is_none() && r.result.is_some()), "kept in memory, not on disk");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
 }
+
+#[test]
+fn help_lists_the_views_own_keys_and_the_global_ones_whole_at_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = new_app(&config(1), dir.path(), COLOR);
+    app.view = View::Runs;
+    act(&mut app, Action::Help);
+    let shown = screen(&draw(&app, 80, 24));
+    for needle in ["mark the run as A / B for comparison", "compare the marked runs side by side", "report.md + charts of the shown run (Runs: the selected)", "quit now (a running run is saved)"] {
+        assert!(shown.contains(needle), "{needle:?} missing: {shown}");
+    }
+    assert!(!shown.contains("start training"), "Setup's keys are not Runs' keys: {shown}");
+}

@@ -12,7 +12,7 @@ use crate::tui::app::App;
 use crate::tui::widgets::{centered, panel};
 
 const KEY_W: usize = 11;
-const COLUMN_W: u16 = 64;
+const COLUMN_W: u16 = 70;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
