@@ -50,38 +50,49 @@ mod tests {
         a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs())) / scale
     }
 
-    /// The fast path must give dfdx autodiff's gradients, on a real MNIST batch, for every activation.
+    /// Runs both paths on the first 32 training images and compares loss and every gradient.
     /// Tolerance: 1e-4 relative to the tensor's largest gradient (f32 sums in a different order).
-    #[test]
-    fn fast_backprop_matches_dfdx_autodiff_for_every_activation() {
+    fn assert_paths_agree(hidden: &[usize], act: Activation) {
         let mnist = data::load_dir(&data::locate::bundled_dir().unwrap()).unwrap();
         let batch = mnist.train.head(32);
         let mut x = Vec::new();
         pixels_to_input(&batch.images, &mut x);
-        for act in Activation::ALL {
-            let arch = Architecture {
-                input: 784,
-                hidden: vec![
-                    HiddenLayer { neurons: 24, activation: act },
-                    HiddenLayer { neurons: 12, activation: act },
-                ],
-                classes: 10,
-            };
-            let mut mlp = Mlp::new(&arch, 3);
-            // Non-zero biases so that bias gradients flow through every path.
-            for l in &mut mlp.layers {
-                let n = l.fan_out();
-                l.b = mlp.dev.tensor_from_vec((0..n).map(|i| (i as f32 - 5.0) * 0.03).collect(), (n,));
-            }
-            let (ref_loss, ref_w, ref_b) = super::loss_and_grads(&mlp, x.clone(), &batch.labels);
-            let mut grads = Gradients::zeros(&mlp);
-            let xt = mlp.dev.tensor_from_vec(x.clone(), (32, 784));
-            let stats = backprop::loss_and_grads(&mlp, xt, &batch.labels, &mut grads);
-            assert!((stats.loss - ref_loss).abs() < 1e-5, "{act}: loss {} vs {ref_loss}", stats.loss);
-            for l in 0..3 {
-                let (ew, eb) = (rel_err(&grads.w[l], &ref_w[l]), rel_err(&grads.b[l], &ref_b[l]));
-                assert!(ew < 1e-4 && eb < 1e-4, "{act} layer {l}: w err {ew}, b err {eb}");
-            }
+        let arch = Architecture {
+            input: 784,
+            hidden: hidden.iter().map(|&neurons| HiddenLayer { neurons, activation: act }).collect(),
+            classes: 10,
+        };
+        let mut mlp = Mlp::new(&arch, 3);
+        // Non-zero biases so that bias gradients flow through every path.
+        for l in &mut mlp.layers {
+            let n = l.fan_out();
+            l.b = mlp.dev.tensor_from_vec((0..n).map(|i| (i as f32 - 5.0) * 0.03).collect(), (n,));
         }
+        let (ref_loss, ref_w, ref_b) = super::loss_and_grads(&mlp, x.clone(), &batch.labels);
+        let mut grads = Gradients::zeros(&mlp);
+        let stats = backprop::loss_and_grads(&mlp, x, &batch.labels, &mut grads);
+        assert!((stats.loss - ref_loss).abs() < 1e-5, "{act}: loss {} vs {ref_loss}", stats.loss);
+        for l in 0..mlp.layers.len() {
+            let (ew, eb) = (rel_err(&grads.w[l], &ref_w[l]), rel_err(&grads.b[l], &ref_b[l]));
+            assert!(ew < 1e-4 && eb < 1e-4, "{hidden:?} {act} layer {l}: w err {ew}, b err {eb}");
+        }
+    }
+
+    /// The fast path must give dfdx autodiff's gradients, on a real MNIST batch, for every activation.
+    #[test]
+    fn fast_backprop_matches_dfdx_autodiff_for_every_activation() {
+        for act in Activation::ALL {
+            assert_paths_agree(&[24, 12], act);
+        }
+    }
+
+    /// Weight gradients of SPLIT_GRAD_LEN elements or more are computed in two halves (W2's shape:
+    /// 784×512 and 512×512 here); an odd fan-in (513×600) splits unevenly.
+    #[test]
+    fn split_weight_gradients_match_dfdx_autodiff() {
+        assert!(784 * 512 >= backprop::SPLIT_GRAD_LEN && 512 * 512 >= backprop::SPLIT_GRAD_LEN);
+        assert!(784 * 128 < backprop::SPLIT_GRAD_LEN);
+        assert_paths_agree(&[512, 512, 10], Activation::Relu);
+        assert_paths_agree(&[513, 600], Activation::Tanh);
     }
 }

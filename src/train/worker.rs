@@ -199,8 +199,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
                 pixels.extend_from_slice(data.train.image(i));
             }
             pixels_to_input(&pixels, &mut x);
-            let xt = mlp.input_matrix(std::mem::take(&mut x));
-            let stats = loss_and_grads(&mlp, xt, &labels, &mut grads);
+            let stats = loss_and_grads(&mlp, std::mem::take(&mut x), &labels, &mut grads);
             if !stats.loss.is_finite() {
                 halt = Some(Halt::Diverged(format!(
                     "loss became {} at epoch {epoch}, batch {}: the learning rate {} is too high for this network; try {}",
