@@ -90,8 +90,8 @@ mod tests {
     /// 784×512 and 512×512 here); an odd fan-in (513×600) splits unevenly.
     #[test]
     fn split_weight_gradients_match_dfdx_autodiff() {
-        assert!(784 * 512 >= backprop::SPLIT_GRAD_LEN && 512 * 512 >= backprop::SPLIT_GRAD_LEN);
-        assert!(784 * 128 < backprop::SPLIT_GRAD_LEN);
+        const { assert!(784 * 512 >= backprop::SPLIT_GRAD_LEN && 512 * 512 >= backprop::SPLIT_GRAD_LEN) };
+        const { assert!(784 * 128 < backprop::SPLIT_GRAD_LEN) };
         assert_paths_agree(&[512, 512, 10], Activation::Relu);
         assert_paths_agree(&[513, 600], Activation::Tanh);
     }
