@@ -3,6 +3,7 @@
 pub mod activation;
 pub mod backprop;
 pub mod io;
+pub mod matmul;
 pub mod reference;
 
 use std::fmt;
@@ -111,6 +112,12 @@ impl Dense {
     pub fn fan_out(&self) -> usize {
         self.w.shape().1
     }
+    /// The weights as a row-major `fan_in × fan_out` vector (one copy).
+    pub fn weights(&self) -> Vec<f32> {
+        let mut w = vec![0.0; self.fan_in() * self.fan_out()];
+        self.w.copy_into(&mut w);
+        w
+    }
 }
 
 /// The network. Cloning is cheap (tensors share storage until written).
@@ -146,12 +153,6 @@ impl Mlp {
         Mlp { arch: arch.clone(), layers, dev }
     }
 
-    /// Wraps a row-major batch of inputs (floats in 0..1) as the matrix the first layer takes.
-    pub fn input_matrix(&self, x: Vec<f32>) -> Matrix {
-        let rows = x.len() / self.arch.input;
-        self.dev.tensor_from_vec(x, (rows, self.arch.input))
-    }
-
     /// The activation after layer `i` (None for the output layer).
     pub fn activation(&self, i: usize) -> Option<Activation> {
         self.arch.hidden.get(i).map(|l| l.activation)
@@ -161,19 +162,14 @@ impl Mlp {
     /// No tape is built: inference needs no gradients.
     pub fn logits(&self, x: Vec<f32>) -> Vec<f32> {
         let rows = x.len() / self.arch.input;
-        let mut a = self.input_matrix(x);
-        let last = self.layers.len() - 1;
+        let mut a = x;
         for (i, layer) in self.layers.iter().enumerate() {
-            let mut z = backprop::affine(&a, layer);
+            a = backprop::affine(&a, rows, &layer.weights(), layer);
             if let Some(act) = self.activation(i) {
-                act.apply(&mut z);
+                act.apply(&mut a);
             }
-            if i == last {
-                return z;
-            }
-            a = self.dev.tensor_from_vec(z, (rows, layer.fan_out()));
         }
-        unreachable!("an MLP has at least its output layer")
+        a
     }
 
     /// The incoming weights of first-layer unit `j` (one per input pixel). Without hidden layers these
@@ -192,7 +188,8 @@ impl Mlp {
     /// None without hidden layers.
     pub fn first_hidden_outputs(&self, x: Vec<f32>) -> Option<Vec<f32>> {
         let act = self.activation(0).filter(|_| self.layers.len() > 1)?;
-        let mut z = backprop::affine(&self.input_matrix(x), &self.layers[0]);
+        let rows = x.len() / self.arch.input;
+        let mut z = backprop::affine(&x, rows, &self.layers[0].weights(), &self.layers[0]);
         act.apply(&mut z);
         Some(z)
     }
