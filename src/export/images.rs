@@ -28,15 +28,19 @@ pub fn unit_image(mlp: &Mlp, rows: usize, cols: usize, j: usize) -> GrayImage {
     GrayImage::from_pixels(cols, rows, rescale_to_gray(&mlp.first_layer_unit(j)))
 }
 
+/// Every unit of the first layer as a picture, as [`unit_image`] makes one.
+pub fn unit_images(mlp: &Mlp, rows: usize, cols: usize) -> Vec<GrayImage> {
+    mlp.first_layer_unit_weights().iter().map(|w| GrayImage::from_pixels(cols, rows, rescale_to_gray(w))).collect()
+}
+
 /// Magnification for single-unit PNGs (28 px → 224 px).
 pub const UNIT_SCALE: usize = 8;
 
 /// Every first-layer unit tiled in a near-square grid with white 2-pixel separators, each tile
 /// doubled in size while the grid stays small enough to open comfortably.
 pub fn weights_grid(mlp: &Mlp, rows: usize, cols: usize) -> GrayImage {
-    let units = mlp.first_layer_units();
-    let scale = if units <= 256 { 2 } else { 1 };
-    let tiles: Vec<GrayImage> = (0..units).map(|j| unit_image(mlp, rows, cols, j).upscale(scale)).collect();
+    let scale = if mlp.first_layer_units() <= 256 { 2 } else { 1 };
+    let tiles: Vec<GrayImage> = unit_images(mlp, rows, cols).iter().map(|img| img.upscale(scale)).collect();
     tile(&tiles, 2, 255)
 }
 

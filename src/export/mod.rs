@@ -53,8 +53,8 @@ pub fn write_run_dir(dir: &Path, run: &RunResult, data: &Mnist) -> Result<Vec<Pa
         ("weights-grid.png".into(), images::png_bytes(&images::weights_grid(model, rows, cols))?),
         (MODEL_FILE.into(), model_io::to_bytes(model)?),
     ];
-    for j in 0..model.first_layer_units() {
-        let img = images::unit_image(model, rows, cols, j).upscale(images::UNIT_SCALE);
+    for (j, unit) in images::unit_images(model, rows, cols).iter().enumerate() {
+        let img = unit.upscale(images::UNIT_SCALE);
         files.push((PathBuf::from("weights").join(format!("neuron-{j:03}.png")), images::png_bytes(&img)?));
     }
     // Last, so a directory with a summary.json is a complete one.

@@ -21,7 +21,7 @@ fn f32_bytes(v: &[f32]) -> Vec<u8> {
 pub fn to_bytes(mlp: &Mlp) -> Result<Vec<u8>> {
     let mut owned = Vec::new();
     for (i, l) in mlp.layers.iter().enumerate() {
-        owned.push((format!("layers.{i}.weight"), vec![l.fan_in(), l.fan_out()], f32_bytes(&l.w.as_vec())));
+        owned.push((format!("layers.{i}.weight"), vec![l.fan_in(), l.fan_out()], f32_bytes(&l.weights())));
         owned.push((format!("layers.{i}.bias"), vec![l.fan_out()], f32_bytes(&l.b.as_vec())));
     }
     let views = owned

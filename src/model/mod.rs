@@ -175,9 +175,17 @@ impl Mlp {
     /// The incoming weights of first-layer unit `j` (one per input pixel). Without hidden layers these
     /// are the weights of output class `j`, which is just as telling a picture.
     pub fn first_layer_unit(&self, j: usize) -> Vec<f32> {
-        let w = self.layers[0].w.as_vec();
+        let w = self.layers[0].weights();
         let (fan_in, fan_out) = *self.layers[0].w.shape();
         (0..fan_in).map(|i| w[i * fan_out + j]).collect()
+    }
+
+    /// Every first-layer unit's incoming weights, from one copy of the layer (`as_vec` walks a tensor
+    /// index by index, and per unit that made exporting a 512-unit layer take seconds).
+    pub fn first_layer_unit_weights(&self) -> Vec<Vec<f32>> {
+        let w = self.layers[0].weights();
+        let units = self.first_layer_units();
+        (0..units).map(|j| w.iter().skip(j).step_by(units).copied().collect()).collect()
     }
 
     pub fn first_layer_units(&self) -> usize {

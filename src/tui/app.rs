@@ -346,11 +346,8 @@ pub struct NeuronPictures {
 
 impl NeuronPictures {
     pub fn of(model: &Mlp, rows: usize, cols: usize) -> NeuronPictures {
-        let w = model.layers[0].w.as_vec();
-        let units = model.first_layer_units();
         let mut out = NeuronPictures::default();
-        for j in 0..units {
-            let unit: Vec<f32> = w.iter().skip(j).step_by(units).copied().collect();
+        for unit in model.first_layer_unit_weights() {
             out.images.push(GrayImage::from_pixels(cols, rows, rescale_to_gray(&unit)));
             out.signed.push(GrayImage::from_pixels(cols, rows, signed_gray(&unit)));
             out.ranges.push(min_max(&unit));
