@@ -236,7 +236,7 @@ pub fn eval(cmd: &EvalCmd) -> Result<()> {
     }
     eprintln!("model: {} ({})", mlp.arch, cmd.model.display());
     let t = Instant::now();
-    let ev = eval::evaluate(&mlp, &mnist.test);
+    let ev = crate::train::worker::in_compute_pool(|| eval::evaluate(&mlp, &mnist.test));
     eprintln!("evaluated {} test images in {:.3} s", mnist.test.len(), t.elapsed().as_secs_f64());
     print!("{}", format_test_report(&ev.report, ev.loss));
     Ok(())

@@ -29,7 +29,10 @@ impl<'a> View<'a> {
     }
 }
 
-/// `dst = a · b`, `dst` row-major (`a.rows` × `b.cols`), using the current rayon pool's threads.
+/// `dst = a · b`, `dst` row-major (`a.rows` × `b.cols`). Inside a rayon pool (the trainer's, the
+/// bench's) it uses the pool's threads; called from any other thread (the dashboard's, a CLI's main
+/// thread) it stays on that thread, so that a diagnostic or a re-evaluation in the dashboard never wakes
+/// a second set of workers to compete with a training run for the cores.
 pub fn matmul(a: View, b: View, dst: &mut [f32]) {
     assert_eq!(a.cols, b.rows, "inner dimensions differ");
     assert_eq!(dst.len(), a.rows * b.cols, "output size");
@@ -41,7 +44,7 @@ pub fn matmul(a: View, b: View, dst: &mut [f32]) {
         dst.fill(0.0);
         return;
     }
-    let threads = rayon::current_num_threads();
+    let threads = if rayon::current_thread_index().is_some() { rayon::current_num_threads() } else { 1 };
     let parallelism = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
     // SAFETY: `View::new` checked that each operand's slice holds rows × cols values, and a transposed
     // view keeps the same extent, so every element gemm reads (m×k of a, k×n of b through their

@@ -77,12 +77,12 @@ impl Trainer {
     }
 }
 
-/// Runs `f` on a thread of a rayon pool of its own, one thread per core. dfdx splits each matmul over
-/// the current rayon pool; called from a thread outside it, every matmul would inject a job, wake the
+/// Runs `f` on a thread of a rayon pool of its own, one thread per core. The matrix products split over
+/// the current rayon pool (and stay on the calling thread outside any pool, see `model::matmul`); called from a thread outside it, every matmul would inject a job, wake the
 /// pool and put the caller to sleep until it is done, and a training step makes a handful of matmuls each
 /// not much longer than those wake-ups. From a pool thread the caller takes part in the work. The pool
 /// is per trainer so that concurrent or paused trainers never run inside each other's waits.
-fn in_compute_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+pub fn in_compute_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     match compute_pool() {
         Some(pool) => pool.install(f),
         None => f(),
