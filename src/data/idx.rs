@@ -138,7 +138,7 @@ mod tests {
         for x in [IMAGES_MAGIC, count, rows, cols] {
             v.extend_from_slice(&x.to_be_bytes());
         }
-        v.extend(std::iter::repeat(7u8).take(body));
+        v.extend(std::iter::repeat_n(7u8, body));
         v
     }
 

@@ -64,7 +64,7 @@ pub fn diagnose(history: &[EpochReport], classes: usize, units: Option<UnitHealt
         ));
     }
     let chance = 1.0 / classes.max(1) as f64;
-    if !(last.train_loss < EXPLODED_LOSS) {
+    if last.train_loss.is_nan() || last.train_loss >= EXPLODED_LOSS {
         notes.push(format!(
             "The training loss reached {:.3e}, far above the {:.2} of a random guess: the weights are blowing up (diverging). Lower the learning rate about 10×.",
             last.train_loss,

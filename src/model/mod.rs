@@ -242,7 +242,7 @@ mod tests {
         let err = arch(&[(64, Activation::Relu), (0, Activation::Tanh)]).validate().unwrap_err();
         assert_eq!(err, "hidden layer 2: neurons must be 1–4096 (got 0)");
         assert!(arch(&[(5000, Activation::Relu)]).validate().is_err());
-        assert!(arch(&vec![(4, Activation::Relu); 9]).validate().is_err());
+        assert!(arch(&[(4, Activation::Relu); 9]).validate().is_err());
         assert!(arch(&[]).validate().is_ok());
     }
 

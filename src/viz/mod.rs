@@ -8,7 +8,7 @@ pub const ASCII_RAMP: &[u8] = b" .:-=+*#%@";
 pub fn rescale_to_gray(values: &[f32]) -> Vec<u8> {
     let (min, max) = min_max(values);
     let span = max - min;
-    if !(span > 0.0) {
+    if span.is_nan() || span <= 0.0 {
         return vec![128; values.len()];
     }
     values.iter().map(|&v| (((v - min) / span) * 255.0).round().clamp(0.0, 255.0) as u8).collect()
