@@ -24,7 +24,7 @@ impl RunEntry {
 
     /// The directory's last component, which names the run.
     pub fn name(&self) -> String {
-        self.dir.file_name().map_or_else(|| self.dir.display().to_string(), |n| n.to_string_lossy().into_owned())
+        crate::export::dir_name(&self.dir)
     }
 }
 

@@ -22,6 +22,11 @@ use crate::train::RunResult;
 pub const MODEL_FILE: &str = "model.safetensors";
 
 /// `runs/<YYYYmmdd-HHMMSS>-<architecture>` under the current directory.
+/// A directory's last component (which names a run or a sweep), or the whole path when it has none.
+pub fn dir_name(dir: &Path) -> String {
+    dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
 pub fn default_run_dir(arch: &Architecture) -> PathBuf {
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
     PathBuf::from("runs").join(format!("{stamp}-{}", arch.slug()))

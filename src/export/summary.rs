@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{DataFile, Mnist};
-use crate::metrics::{Averages, ClassMetrics, ORIENTATION};
+use crate::metrics::{Averages, ClassMetrics, ConfusionMatrix, ORIENTATION};
 use crate::train::{EpochReport, RunResult, RunStatus, TrainConfig};
 
 /// Where the data came from, recorded so a run can be traced to exact files.
@@ -54,6 +54,13 @@ pub struct TestMetrics {
     pub macro_avg: Averages,
     pub weighted_avg: Averages,
     pub precision_note: String,
+}
+
+impl TestMetrics {
+    /// The stored confusion matrix (rows = predicted, columns = actual) as one to compute with.
+    pub fn confusion(&self) -> ConfusionMatrix {
+        ConfusionMatrix { counts: self.confusion_matrix.clone() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,8 +19,7 @@ use anyhow::{bail, Context, Result};
 use crate::cli::ReportCmd;
 use crate::data::Mnist;
 use crate::export::report::{report_md_with, Figure, Figures};
-use crate::export::{images, write_atomic, Summary, MODEL_FILE};
-use crate::metrics::ConfusionMatrix;
+use crate::export::{dir_name, images, write_atomic, Summary, MODEL_FILE};
 
 pub const CURVES: &str = "curves.png";
 pub const CONFUSION: &str = "confusion.png";
@@ -145,7 +144,7 @@ pub fn write_bundle(run_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>> {
         bail!("{}: the run used {}x{} images but {} holds {}x{}", run_dir.display(), summary.data.image_rows,
             summary.data.image_cols, data.dir.display(), data.test.rows, data.test.cols);
     }
-    let matrix = ConfusionMatrix { counts: summary.test.confusion_matrix.clone() };
+    let matrix = summary.test.confusion();
     let misses = misclassified::misses(&data.test.labels, &predictions(run_dir, data)?);
     let shown = misses.len().min(misclassified::MAX_SHOWN);
 
@@ -189,7 +188,7 @@ pub fn write_sweep_bundle(sweep_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>
     let mut runs = Vec::new();
     for dir in run_dirs(sweep_dir)? {
         written.extend(write_bundle(&dir, data).with_context(|| format!("{}: report", dir.display()))?);
-        let name = dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = dir_name(&dir);
         runs.push(SweepRun { name, summary: read_summary(&dir)? });
     }
     if runs.is_empty() {
@@ -218,7 +217,7 @@ pub fn write_sweep_bundle(sweep_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>
 /// best first.
 fn sweep_md(sweep_dir: &Path, runs: &[SweepRun], leaderboard: Option<&str>, has_csv: bool) -> String {
     let pct = |x: f64| format!("{:.2} %", x * 100.0);
-    let name = sweep_dir.file_name().map_or_else(|| sweep_dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = dir_name(sweep_dir);
     let mut r = String::new();
     let _ = writeln!(r, "# digitlab sweep: {name}\n");
     let best = &runs[0];

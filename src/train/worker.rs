@@ -78,10 +78,11 @@ impl Trainer {
 }
 
 /// Runs `f` on a thread of a rayon pool of its own, one thread per core. The matrix products split over
-/// the current rayon pool (and stay on the calling thread outside any pool, see `model::matmul`); called from a thread outside it, every matmul would inject a job, wake the
-/// pool and put the caller to sleep until it is done, and a training step makes a handful of matmuls each
-/// not much longer than those wake-ups. From a pool thread the caller takes part in the work. The pool
-/// is per trainer so that concurrent or paused trainers never run inside each other's waits.
+/// the current pool and, outside any pool, stay on the calling thread (see `model::matmul`), so model
+/// work uses every core only in here. From a pool thread the caller takes part in the work instead of
+/// waking the pool and sleeping until it is done, which for a training step's small products would cost
+/// about as much as the products. The pool is per trainer so that concurrent or paused trainers never
+/// run inside each other's waits.
 pub fn in_compute_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     match compute_pool() {
         Some(pool) => pool.install(f),

@@ -17,6 +17,10 @@ use crate::model::{io as model_io, Mlp};
 use crate::viz::{min_max, rescale_to_gray, signed_gray, GrayImage};
 use crate::train::{eval, Command, EpochReport, Evaluation, Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
 
+/// Why an older run of this session, never exported, can have no report: only the current run's
+/// directory is known.
+const NOT_EXPORTABLE: &str = "this run was not exported, and only the latest run can be (e)";
+
 /// Batch losses kept for the sparkline.
 pub const LOSS_HISTORY: usize = 600;
 /// Neurons skipped by PgUp/PgDn.
@@ -230,10 +234,7 @@ pub enum Cell {
 
 impl RunEntry {
     pub fn name(&self) -> String {
-        match (&self.dir, &self.result) {
-            (Some(d), _) => d.file_name().map_or_else(|| d.display().to_string(), |n| n.to_string_lossy().into_owned()),
-            (None, _) => "(this session, not exported)".into(),
-        }
+        self.dir.as_deref().map_or_else(|| "(this session, not exported)".into(), export::dir_name)
     }
 
     pub fn cell(&self, col: RunColumn) -> Cell {
@@ -270,10 +271,6 @@ fn config_cell(cfg: &TrainConfig, col: RunColumn) -> Cell {
     }
 }
 
-fn dir_name(dir: &Path) -> String {
-    dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned())
-}
-
 /// What the Runs selection points at, without borrowing the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Selected {
@@ -298,7 +295,7 @@ impl RunRow<'_> {
             RunRow::Training(s) => {
                 let p = &s.progress;
                 match col {
-                    RunColumn::Name => Cell::Text(format!("{} (training)", dir_name(&s.out_dir))),
+                    RunColumn::Name => Cell::Text(format!("{} (training)", export::dir_name(&s.out_dir))),
                     RunColumn::Epochs => Cell::Text(format!("{}/{}", p.history.len(), p.config.epochs)),
                     RunColumn::TestAccuracy => p.history.last().map_or(Cell::Text("-".into()), |e| Cell::Num(e.test_accuracy)),
                     RunColumn::MacroF1 => p.last.as_ref().map_or(Cell::Text("-".into()), |l| Cell::Num(l.test.report.macro_avg.f1)),
@@ -484,8 +481,11 @@ impl App {
     /// Remakes what is derived from the shown model: neuron pictures and diagnostics.
     fn refresh_pictures(&mut self) {
         let (rows, cols) = (self.data.train.rows, self.data.train.cols);
-        self.pictures = self.shown().map(|s| NeuronPictures::of(s.model, rows, cols)).unwrap_or_default();
-        self.diagnostics = self.shown().map(|s| eval::diagnostics(s.model, &self.data.test, s.history));
+        let (pictures, diagnostics) = match self.shown() {
+            Some(s) => (NeuronPictures::of(s.model, rows, cols), Some(eval::diagnostics(s.model, &self.data.test, s.history))),
+            None => (NeuronPictures::default(), None),
+        };
+        (self.pictures, self.diagnostics) = (pictures, diagnostics);
     }
 
     /// The confusion cell Results shows examples of.
@@ -545,8 +545,7 @@ impl App {
 
     /// The marked runs that still exist, A first.
     pub fn marked_runs(&self) -> Vec<&RunEntry> {
-        let all = self.sorted_runs();
-        self.runs.marked.iter().filter_map(|id| all.iter().find(|e| e.id == *id).copied()).collect()
+        self.runs.marked.iter().filter_map(|&id| self.entry(id)).collect()
     }
 
     fn new_id(&mut self) -> u64 {
@@ -951,13 +950,13 @@ impl App {
             match self.entry(id).and_then(|e| e.dir.clone()) {
                 Some(d) => Some(d),
                 None if Some(id) == current_id => None,
-                None => return self.error("this run was not exported, and only the latest run can be (e)"),
+                None => return self.error(NOT_EXPORTABLE),
             }
         } else {
             match &self.opened {
                 Some(o) => match &o.dir {
                     Some(d) => Some(d.clone()),
-                    None => return self.error("this run was not exported, and only the latest run can be (e)"),
+                    None => return self.error(NOT_EXPORTABLE),
                 },
                 None if self.shown().is_some() => None,
                 None => return self.error("no results yet: a report needs a finished epoch"),
@@ -1202,14 +1201,11 @@ impl App {
                 let Ok(text) = std::fs::read_to_string(dir.join("summary.json")) else { continue };
                 match serde_json::from_str::<Summary>(&text) {
                     Ok(summary) => {
-                        let id = match self.dir_ids.get(&dir) {
-                            Some(&id) => id,
-                            None => {
-                                let id = self.new_id();
-                                self.dir_ids.insert(dir.clone(), id);
-                                id
-                            }
-                        };
+                        let next_id = &mut self.next_id;
+                        let id = *self.dir_ids.entry(dir.clone()).or_insert_with(|| {
+                            *next_id += 1;
+                            *next_id
+                        });
                         disk.push(RunEntry { id, summary, dir: Some(dir), result: None })
                     }
                     Err(_) => unreadable += 1,

@@ -24,17 +24,13 @@ use ratatui::Frame;
 use crate::metrics::ConfusionMatrix;
 use crate::tui::app::{App, RunEntry};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::confusion::{self, is_better, ConfusionTable};
+use crate::tui::widgets::confusion::{self, is_better, put, ConfusionTable, LABEL_W};
 use crate::tui::widgets::panel;
 
 /// Width of the per-class F1 table.
 const F1_W: u16 = 36;
 /// Per-class F1 differences smaller than this are shown as unchanged.
 const F1_EPS: f64 = 0.0005;
-
-fn matrix(e: &RunEntry) -> ConfusionMatrix {
-    ConfusionMatrix { counts: e.summary.test.confusion_matrix.clone() }
-}
 
 fn describe(tag: &str, e: &RunEntry, t: &Theme) -> Line<'static> {
     let s = &e.summary;
@@ -69,7 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, a: &RunEntry, b: &RunEnt
     let block = panel(format!(" Compare{}A vs B (c or Esc: back) ", t.sep()), t);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let (ma, mb) = (matrix(a), matrix(b));
+    let (ma, mb) = (a.summary.test.confusion(), b.summary.test.confusion());
     let n = ma.classes();
     let d_acc = (b.summary.test.accuracy - a.summary.test.accuracy) * 100.0;
     let d_f1 = b.summary.test.macro_avg.f1 - a.summary.test.macro_avg.f1;
@@ -158,19 +154,13 @@ impl Widget for DiffTable<'_> {
         let n = self.a.classes().min(self.b.classes());
         let t = self.theme;
         let w = 5u16;
-        let mut put = |x: u16, y: u16, width: u16, text: &str, style: Style| {
-            let r = Rect::new(area.x + x, area.y + y, width, 1).intersection(area);
-            if !r.is_empty() {
-                buf.set_stringn(r.x, r.y, format!("{text:>width$}", width = width as usize), r.width as usize, style);
-            }
-        };
-        put(0, 0, 9, "pred\\act ", t.title());
+        put(buf, area, 0, 0, LABEL_W, "pred\\act ", t.title());
         for a in 0..n {
-            put(9 + w * a as u16, 0, w, &a.to_string(), t.title());
+            put(buf, area, LABEL_W + w * a as u16, 0, w, &a.to_string(), t.title());
         }
         for p in 0..n {
             let y = 1 + p as u16;
-            put(0, y, 8, &p.to_string(), t.title());
+            put(buf, area, 0, y, LABEL_W - 1, &p.to_string(), t.title());
             for a in 0..n {
                 let (va, vb) = (self.a.get(p, a), self.b.get(p, a));
                 let d = vb as i64 - va as i64;
@@ -179,7 +169,7 @@ impl Widget for DiffTable<'_> {
                     _ if is_better(p, a, vb, va) => (format!("{d:+}"), t.better()),
                     _ => (format!("{d:+}"), t.worse()),
                 };
-                put(9 + w * a as u16, y, w, &text, style);
+                put(buf, area, LABEL_W + w * a as u16, y, w, &text, style);
             }
         }
     }

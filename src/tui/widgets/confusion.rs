@@ -36,7 +36,8 @@ pub fn is_better(predicted: usize, actual: usize, count: u64, other: u64) -> boo
     }
 }
 
-const LABEL_W: u16 = 9;
+/// Width of the row-label column ("pred\\act ").
+pub const LABEL_W: u16 = 9;
 const TOTAL_W: u16 = 7;
 
 /// Width of one matrix cell: 6 when the area allows, else 5.
@@ -59,7 +60,8 @@ pub fn cell_rect(area: Rect, classes: usize, predicted: usize, actual: usize) ->
     Rect::new(area.x + LABEL_W + w * actual as u16, area.y + 1 + predicted as u16, w, 1)
 }
 
-fn put(buf: &mut Buffer, area: Rect, x: u16, y: u16, w: u16, text: &str, style: ratatui::style::Style) {
+/// `text` right-aligned in a `w`-wide cell at (`x`, `y`) of `area`, clipped to it.
+pub fn put(buf: &mut Buffer, area: Rect, x: u16, y: u16, w: u16, text: &str, style: ratatui::style::Style) {
     let r = Rect::new(area.x + x, area.y + y, w, 1).intersection(area);
     if !r.is_empty() {
         buf.set_stringn(r.x, r.y, format!("{text:>width$}", width = w as usize), r.width as usize, style);
