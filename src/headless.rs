@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,7 +11,8 @@ use anyhow::{bail, Context, Result};
 
 use crate::cli::{CompareCmd, EvalCmd, PredictCmd, SweepCmd, TrainCmd};
 use crate::data::{self, Mnist};
-use crate::export;
+use crate::rundir::{self, Stage};
+use crate::signals::{Interrupt, Interrupted};
 use crate::metrics::{ClassificationReport, ORIENTATION};
 use crate::model;
 use crate::train::{eval, Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
@@ -34,26 +34,6 @@ pub fn load_data(flag: Option<&Path>) -> Result<Mnist> {
         t.elapsed().as_secs_f64()
     );
     Ok(mnist)
-}
-
-/// Creates the run directory now, so an unwritable location fails before any training time is spent.
-fn prepare_out_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create run directory", dir.display()))?;
-    tempfile::tempfile_in(dir).with_context(|| format!("{}: run directory is not writable", dir.display()))?;
-    Ok(())
-}
-
-/// SIGINT, SIGTERM and SIGHUP (an SSH drop) all end the run gracefully with its finished epochs saved.
-pub fn interrupt_flag() -> Result<Arc<AtomicBool>> {
-    let flag = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        // A second signal while the first is being handled quits at once (exit 130), as users expect
-        // from pressing Ctrl-C twice.
-        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&flag))
-            .context("cannot install signal handler")?;
-        signal_hook::flag::register(sig, Arc::clone(&flag)).context("cannot install signal handler")?;
-    }
-    Ok(flag)
 }
 
 fn pct(x: f64) -> String {
@@ -143,37 +123,81 @@ fn print_summary(run: &RunResult, dir: &Path) {
 
 pub fn train(cmd: &TrainCmd) -> Result<()> {
     let (cfg, data_flag) = cmd.train.resolve()?;
-    let mnist = Arc::new(load_data(data_flag.as_deref())?);
-    let arch = cfg.architecture(mnist.train.pixels(), mnist.classes);
-    let out: PathBuf = cmd.out.clone().unwrap_or_else(|| export::default_run_dir(&arch));
-    let interrupted = interrupt_flag()?;
-    let run = train_into(&cfg, &mnist, &out, &interrupted)?;
+    // A given --out is checked before the data is loaded, so a refusal costs nothing.
+    let created = match &cmd.out {
+        Some(dir) => rundir::claim(dir, "run")?,
+        None => false,
+    };
+    let prepared = (|| {
+        let mnist = Arc::new(load_data(data_flag.as_deref())?);
+        cfg.validate(Some(mnist.train.len())).map_err(anyhow::Error::msg)?;
+        let arch = cfg.architecture(mnist.train.pixels(), mnist.classes);
+        let out = match &cmd.out {
+            Some(dir) => dir.clone(),
+            None => rundir::create_unique(Path::new("runs"), &rundir::default_name(&arch))?,
+        };
+        anyhow::Ok((mnist, out))
+    })();
+    let (mnist, out) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            if let Some(dir) = cmd.out.as_ref().filter(|_| created) {
+                rundir::remove_if_unsaved(dir);
+            }
+            return Err(e);
+        }
+    };
+    let interrupt = Interrupt::install()?;
+    let run = train_into(&cfg, &mnist, &out, &interrupt)?;
     print_summary(&run, &out);
-    for note in eval::diagnostics(&run.last.model, &mnist.test, &run.history).notes {
-        println!("note: {note}");
+    if let Some(d) = rundir::read_summary(&out).ok().and_then(|s| s.diagnostics) {
+        for note in d.notes {
+            println!("note: {note}");
+        }
     }
     if run.status == RunStatus::Interrupted {
-        bail!("interrupted: {} finished epoch(s) saved in {}", run.history.len(), out.display());
+        let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);
+        return Err(Interrupted {
+            signal,
+            message: format!("interrupted by {}: {} finished epoch(s) saved in {}", crate::signals::name(signal), run.history.len(), out.display()),
+        }
+        .into());
     }
     Ok(())
 }
 
-/// Trains `cfg` on `mnist` into the run directory `out`, printing epoch lines (and a progress line on
-/// a terminal), saving each finished epoch as it comes and the whole directory at the end. When
-/// `interrupted` becomes true the run stops after its current batch and is saved as interrupted.
-pub fn train_into(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupted: &AtomicBool) -> Result<RunResult> {
+/// Trains `cfg` on `mnist` into the run directory `out` (claimed by the caller), printing epoch lines
+/// (and a progress line on a terminal) and saving the run after every finished epoch and at the end.
+/// When `interrupt` is raised the run stops after its current batch and is saved as interrupted.
+/// A run that ends before its first epoch leaves no directory behind; one whose save fails stops and
+/// is recorded as failed, with the reason, where that still fits on the disk.
+pub fn train_into(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: &Interrupt) -> Result<RunResult> {
+    let result = train_and_save(cfg, mnist, out, interrupt);
+    if let Err(e) = &result {
+        if rundir::is_run(out) {
+            // The saved epochs stay; the record says why there are no more.
+            let _ = rundir::set_status(out, RunStatus::Failed { reason: format!("{e:#}") });
+        } else {
+            rundir::remove_if_unsaved(out);
+        }
+    }
+    result
+}
+
+fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: &Interrupt) -> Result<RunResult> {
     cfg.validate(Some(mnist.train.len())).map_err(anyhow::Error::msg)?;
     let arch = cfg.architecture(mnist.train.pixels(), mnist.classes);
-    prepare_out_dir(out)?;
     eprintln!("network: {arch} ({} parameters); {} lr {}, batch {}, {} epoch(s), seed {}",
         arch.param_count(), cfg.optimizer, cfg.lr, cfg.batch_size, cfg.epochs, cfg.seed);
+    eprintln!("run directory: {} (saved after every epoch)", out.display());
 
     let tty = std::io::stderr().is_terminal();
     let trainer = Trainer::spawn(cfg.clone(), Arc::clone(mnist));
     let mut progress = Progress::new(cfg.clone());
     let mut sent_interrupt = false;
+    let mut save_error = None;
     while !progress.is_finished() {
-        if interrupted.load(Ordering::Relaxed) && !sent_interrupt {
+        if interrupt.is_set() && !sent_interrupt {
             let _ = trainer.commands.send(crate::train::Command::Interrupt);
             sent_interrupt = true;
             if tty {
@@ -201,20 +225,33 @@ pub fn train_into(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupted
             _ => {}
         }
         progress.apply(event);
-        if epoch_done {
-            // Keep finished epochs on disk as we go: a killed run still leaves them behind.
+        if epoch_done && save_error.is_none() {
             if let Some(run) = progress.result() {
-                if let Err(e) = export::write_progress(out, &run, mnist) {
-                    eprintln!("warning: could not save progress: {e:#}");
+                if let Err(e) = rundir::save(out, &run, mnist, Stage::Epoch) {
+                    // Training on would only produce epochs that cannot be kept.
+                    let _ = trainer.commands.send(crate::train::Command::Stop);
+                    save_error = Some(e.context(format!("saving epoch {}", run.history.len())));
                 }
             }
         }
     }
     trainer.join();
+    if let Some(e) = save_error {
+        return Err(e);
+    }
     match progress.outcome.take().expect("finished") {
+        Err(message) if interrupt.is_set() => {
+            rundir::remove_if_unsaved(out);
+            let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);
+            Err(Interrupted {
+                signal,
+                message: format!("interrupted by {} before the first epoch finished ({message}); nothing to save", crate::signals::name(signal)),
+            }
+            .into())
+        }
         Err(message) => bail!("training failed: {message}"),
         Ok(run) => {
-            export::write_run_dir(out, &run, mnist).context("writing the run directory")?;
+            rundir::save(out, &run, mnist, Stage::Final).context("saving the finished run")?;
             Ok(*run)
         }
     }
@@ -245,8 +282,7 @@ pub fn eval(cmd: &EvalCmd) -> Result<()> {
 pub fn sweep(cmd: &SweepCmd) -> Result<()> {
     use crate::experiments::{grid::Grid, sweep};
     if let Some(dir) = &cmd.resume {
-        let spec = sweep::read_spec(dir)?;
-        return sweep::run(&spec, dir, cmd.shard);
+        return sweep::resume(dir, cmd.shard);
     }
     let grid = Grid {
         layers: cmd.layers.iter().map(|l| l.0.clone()).collect(),
@@ -263,19 +299,21 @@ pub fn sweep(cmd: &SweepCmd) -> Result<()> {
     let dir = cmd.out.clone().unwrap_or_else(|| {
         PathBuf::from("runs").join(format!("sweep-{}", chrono::Local::now().format("%Y%m%d-%H%M%S")))
     });
-    sweep::run(&sweep::SweepSpec { grid, data: cmd.data.clone() }, &dir, cmd.shard)
+    sweep::start(grid, cmd.data.as_deref(), &dir, cmd.shard)
 }
 
 pub fn compare(cmd: &CompareCmd) -> Result<()> {
     use crate::experiments::leaderboard;
-    let entries = leaderboard::find_runs(&cmd.dirs)?;
-    let rows = leaderboard::rows(&entries);
+    let listing = rundir::list(&cmd.dirs)?;
+    for line in listing.skipped_lines() {
+        eprintln!("{line}");
+    }
+    let rows = leaderboard::rows(&listing.runs);
     print!("{}", leaderboard::to_markdown(&rows));
     if let Some(out) = &cmd.out {
         std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
-        export::write_atomic(&out.join("leaderboard.csv"), leaderboard::to_csv(&rows).as_bytes())?;
-        export::write_atomic(&out.join("leaderboard.md"), format!("# Leaderboard\n\n{}", leaderboard::to_markdown(&rows)).as_bytes())?;
-        eprintln!("wrote {}", out.join("leaderboard.md").display());
+        leaderboard::write(out, &rows, "Leaderboard")?;
+        eprintln!("wrote {}", leaderboard::files(out).map(|p| p.display().to_string()).join(" and "));
     }
     Ok(())
 }

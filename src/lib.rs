@@ -10,5 +10,7 @@ pub mod cli;
 pub mod viz;
 pub mod experiments;
 pub mod export;
+pub mod rundir;
+pub mod signals;
 pub mod headless;
 pub mod tui;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use digitlab::data::{self, Mnist};
-use digitlab::export;
+use digitlab::rundir::{self, Stage};
 use digitlab::model::{Activation, HiddenLayer};
 use digitlab::report::canvas::{Canvas, Rect};
 use digitlab::report::{self, charts, confusion, misclassified};
@@ -52,8 +52,13 @@ fn fixture() -> &'static Fixture {
 fn run_dir(name: &str) -> PathBuf {
     let f = fixture();
     let dir = f.root.join(name);
-    export::write_run_dir(&dir, &f.run, &f.data).unwrap();
+    save(&dir, &f.run, &f.data, Stage::Final);
     dir
+}
+
+fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) {
+    std::fs::create_dir_all(dir).unwrap();
+    rundir::save(dir, run, data, stage).unwrap();
 }
 
 fn decode_gray(path: &Path) -> (u32, u32) {
@@ -94,25 +99,25 @@ fn predictions(dir: &Path) -> Vec<u8> {
 fn the_bundle_of_a_real_run_has_every_picture_at_its_size_and_a_report_linking_them() {
     let f = fixture();
     let dir = run_dir("bundle");
-    let written = report::write_bundle(&dir, &f.data).unwrap();
-    for name in [report::CURVES, report::CONFUSION, report::MISCLASSIFIED, report::REPORT] {
+    let written = rundir::write_bundle(&dir, &f.data).unwrap();
+    for name in [rundir::CURVES_PNG, rundir::CONFUSION_PNG, rundir::MISCLASSIFIED_PNG, rundir::REPORT_MD] {
         assert!(written.contains(&dir.join(name)), "{name} not reported as written: {written:?}");
     }
-    assert!(!written.contains(&dir.join(report::WEIGHTS_GRID)), "the run's own weights-grid.png is kept");
+    assert!(!written.contains(&dir.join(rundir::WEIGHTS_GRID)), "the run's own weights-grid.png is kept");
 
-    assert_eq!((decode(&dir.join(report::CURVES)).width, decode(&dir.join(report::CURVES)).height), (1200, 540));
-    let c = decode(&dir.join(report::CONFUSION));
+    assert_eq!((decode(&dir.join(rundir::CURVES_PNG)).width, decode(&dir.join(rundir::CURVES_PNG)).height), (1200, 540));
+    let c = decode(&dir.join(rundir::CONFUSION_PNG));
     assert_eq!((c.width, c.height), confusion::Layout::new(10).size());
     let misses = misclassified::misses(&f.data.test.labels, &predictions(&dir));
     assert!(!misses.is_empty() && misses.len() < 5000, "{} misses", misses.len());
-    let m = decode(&dir.join(report::MISCLASSIFIED));
+    let m = decode(&dir.join(rundir::MISCLASSIFIED_PNG));
     assert_eq!((m.width, m.height), misclassified::size(&f.data.test, misses.len().min(misclassified::MAX_SHOWN)));
     // 16 units of 28x28, doubled, in a 4x4 grid with 2-pixel separators.
-    assert_eq!(decode_gray(&dir.join(report::WEIGHTS_GRID)), (4 * 56 + 5 * 2, 4 * 56 + 5 * 2));
+    assert_eq!(decode_gray(&dir.join(rundir::WEIGHTS_GRID)), (4 * 56 + 5 * 2, 4 * 56 + 5 * 2));
 
-    let md = std::fs::read_to_string(dir.join(report::REPORT)).unwrap();
+    let md = std::fs::read_to_string(dir.join(rundir::REPORT_MD)).unwrap();
     let links = link_targets(&md);
-    for name in [report::CURVES, report::CONFUSION, report::WEIGHTS_GRID, report::MISCLASSIFIED] {
+    for name in [rundir::CURVES_PNG, rundir::CONFUSION_PNG, rundir::WEIGHTS_GRID, rundir::MISCLASSIFIED_PNG] {
         assert!(links.iter().any(|l| l == name), "report.md does not embed {name}: {links:?}");
     }
     for l in &links {
@@ -122,7 +127,7 @@ fn the_bundle_of_a_real_run_has_every_picture_at_its_size_and_a_report_linking_t
         assert!(md.contains(section), "report.md lacks {section}");
     }
     // Running it again replaces the files and leaves no temporary ones behind.
-    report::write_bundle(&dir, &f.data).unwrap();
+    rundir::write_bundle(&dir, &f.data).unwrap();
     assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
 }
 
@@ -132,12 +137,12 @@ fn the_bundle_of_a_real_run_has_every_picture_at_its_size_and_a_report_linking_t
 fn confusion_png_numbers_equal_confusion_csv() {
     let f = fixture();
     let dir = run_dir("confusion");
-    report::write_bundle(&dir, &f.data).unwrap();
+    rundir::write_bundle(&dir, &f.data).unwrap();
     let csv = read_confusion_csv(&dir.join("confusion.csv"));
     let n = csv.len() - 1;
     assert_eq!((n, csv[n][n]), (10, 10_000));
     let counts = digitlab::metrics::ConfusionMatrix { counts: csv[..n].iter().map(|r| r[..n].to_vec()).collect() };
-    let png = decode(&dir.join(report::CONFUSION));
+    let png = decode(&dir.join(rundir::CONFUSION_PNG));
     let layout = confusion::Layout::new(n);
     for (row, values) in csv.iter().enumerate() {
         for (col, &value) in values.iter().enumerate() {
@@ -162,8 +167,8 @@ fn confusion_png_numbers_equal_confusion_csv() {
 fn misclassified_png_shows_the_misclassified_test_images_captioned() {
     let f = fixture();
     let dir = run_dir("misclassified");
-    report::write_bundle(&dir, &f.data).unwrap();
-    let png = decode(&dir.join(report::MISCLASSIFIED));
+    rundir::write_bundle(&dir, &f.data).unwrap();
+    let png = decode(&dir.join(rundir::MISCLASSIFIED_PNG));
     let test = &f.data.test;
     let misses = misclassified::misses(&test.labels, &predictions(&dir));
     let shown = misses.len().min(misclassified::MAX_SHOWN);
@@ -192,18 +197,20 @@ fn misclassified_png_shows_the_misclassified_test_images_captioned() {
     }
 }
 
-/// A run killed after an epoch has only summary.json, epochs.csv and the model: the bundle evaluates
-/// the model for the misclassified digits and draws the missing weights grid.
+/// A run directory of the first format, saved mid-run, has only summary.json, epochs.csv and the model:
+/// the bundle evaluates the model for the misclassified digits and draws the missing weights grid.
 #[test]
-fn a_killed_runs_directory_still_gets_a_bundle() {
+fn an_older_killed_runs_directory_still_gets_a_bundle() {
     let f = fixture();
     let dir = f.root.join("killed");
-    export::write_progress(&dir, &f.run, &f.data).unwrap();
-    assert!(!dir.join("predictions.csv").exists());
-    let written = report::write_bundle(&dir, &f.data).unwrap();
-    assert!(written.contains(&dir.join(report::WEIGHTS_GRID)));
+    save(&dir, &f.run, &f.data, Stage::Epoch);
+    for old in ["predictions.csv", "weights-grid.png", "confusion.csv", "report.md"] {
+        std::fs::remove_file(dir.join(old)).unwrap();
+    }
+    let written = rundir::write_bundle(&dir, &f.data).unwrap();
+    assert!(written.contains(&dir.join(rundir::WEIGHTS_GRID)));
     let misses = misclassified::misses(&f.data.test.labels, &f.run.last.test.predicted);
-    let m = decode(&dir.join(report::MISCLASSIFIED));
+    let m = decode(&dir.join(rundir::MISCLASSIFIED_PNG));
     assert_eq!((m.width, m.height), misclassified::size(&f.data.test, misses.len().min(misclassified::MAX_SHOWN)));
 }
 
@@ -213,7 +220,7 @@ fn predictions_of_another_test_set_are_refused() {
     let dir = run_dir("other-data");
     let mut other = (*f.data).clone();
     other.test.labels.swap(0, 1); // test images 0 and 1 are a 7 and a 2
-    let err = format!("{:#}", report::write_bundle(&dir, &other).unwrap_err());
+    let err = format!("{:#}", rundir::write_bundle(&dir, &other).unwrap_err());
     assert!(err.contains("predictions.csv") && err.contains("--data"), "{err}");
 }
 
@@ -225,7 +232,7 @@ fn a_sweep_directory_gets_a_comparison_chart_and_the_leaderboard() {
     let sweep = f.root.join("sweep");
     let small = train(&f.data, 4, 1);
     for (name, run) in [("relu 16 (2 epochs)", &f.run), ("relu-4", &small)] {
-        export::write_run_dir(&sweep.join(name), run, &f.data).unwrap();
+        save(&sweep.join(name), run, &f.data, Stage::Final);
     }
     std::fs::write(sweep.join("leaderboard.md"), "# Leaderboard\n\n| rank | run |\n|---|---|\n| 1 | relu 16 (2 epochs) |\n").unwrap();
     std::fs::write(sweep.join("leaderboard.csv"), "rank,run\n1,relu 16 (2 epochs)\n").unwrap();
@@ -233,7 +240,7 @@ fn a_sweep_directory_gets_a_comparison_chart_and_the_leaderboard() {
     let o = common::digitlab(&["report", sweep.to_str().unwrap()]);
     assert!(o.status.success(), "report failed: {}", common::text(&o.stderr));
     for run in ["relu 16 (2 epochs)", "relu-4"] {
-        for name in [report::CURVES, report::CONFUSION, report::MISCLASSIFIED, report::REPORT] {
+        for name in [rundir::CURVES_PNG, rundir::CONFUSION_PNG, rundir::MISCLASSIFIED_PNG, rundir::REPORT_MD] {
             assert!(sweep.join(run).join(name).is_file(), "{run}/{name} missing");
         }
     }
@@ -244,7 +251,7 @@ fn a_sweep_directory_gets_a_comparison_chart_and_the_leaderboard() {
     let c = decode(&sweep.join(report::COMPARISON));
     assert_eq!((c.width, c.height), charts::comparison_size(&bars));
 
-    let md = std::fs::read_to_string(sweep.join(report::REPORT)).unwrap();
+    let md = std::fs::read_to_string(sweep.join(rundir::REPORT_MD)).unwrap();
     assert!(md.contains("### Leaderboard\n\n| rank | run |"), "leaderboard.md embedded one level down:\n{md}");
     let links = link_targets(&md);
     for want in [report::COMPARISON, "leaderboard.csv", "relu 16 (2 epochs)/report.md", "relu-4/report.md"] {

@@ -4,7 +4,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::tui::{act, config, draw, new_app, pump, screen, trained, until_first_epoch, COLOR};
+use common::tui::{act, config, press, send, draw, new_app, pump, screen, trained, until_first_epoch, COLOR};
 use digitlab::model::Activation;
 use digitlab::train::TrainConfig;
 use digitlab::tui::app::{cell_examples, App, View};
@@ -55,9 +55,9 @@ fn setup_shows_architecture_reasons_and_refuses_to_start_while_invalid() {
     for key in "\u{8}\u{8}\u{8}5000".chars() {
         let code = if key == '\u{8}' { crossterm::event::KeyCode::Backspace } else { crossterm::event::KeyCode::Char(key) };
         let msg = keys::msg_for(&app, crossterm::event::KeyEvent::from(code)).unwrap();
-        app.update(msg);
+        send(&mut app, msg);
     }
-    app.update(keys::msg_for(&app, crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)).unwrap());
+    press(&mut app, crossterm::event::KeyCode::Enter).unwrap();
     assert_eq!(app.form.layers[0].neurons, "5000");
     let screen = text(&draw(&app, 120, 40));
     assert!(screen.contains("neurons must be 1–4096"), "{screen}");
@@ -221,36 +221,40 @@ fn weights_view_browses_neurons_in_both_shadings_and_a_grid() {
     // PNGs of the current neuron and the grid, the paths in the status line.
     act(&mut app, Action::ExportImages);
     let status = app.status.clone().unwrap().text;
-    let out = app.session.as_ref().unwrap().out_dir.clone();
+    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
     assert!(out.join("weights/neuron-005.png").is_file(), "{status}");
     assert!(out.join("weights-grid.png").is_file());
     assert!(status.contains("neuron-005.png") && status.contains("weights-grid.png"));
 }
 
 #[test]
-fn setup_to_training_to_results_to_export_writes_the_run_directory() {
+fn setup_to_training_to_results_saves_the_run_directory_on_its_own() {
     let dir = tmp();
     let root = dir.path().join("runs");
     let mut app = new_app(&config(1), &root, COLOR);
     assert_eq!(app.view, View::Setup);
     act(&mut app, Action::Export);
-    assert!(app.status.as_ref().unwrap().text.contains("nothing to export"));
+    assert!(app.status.as_ref().unwrap().text.contains("nothing trained yet"));
     act(&mut app, Action::Start);
     assert_eq!(app.view, View::Train);
     assert!(app.is_training());
     pump(&mut app);
     assert!(!app.is_training());
     assert_eq!(app.view, View::Results);
-    act(&mut app, Action::Export);
-    let out: PathBuf = app.session.as_ref().unwrap().out_dir.clone();
+    // Saved without asking; the status line says where.
+    let out: PathBuf = app.session.as_ref().unwrap().out_dir.clone().expect("saved");
     assert!(out.starts_with(&root));
-    assert!(app.status.as_ref().unwrap().text.contains(&out.display().to_string()));
-    for f in ["summary.json", "weights-grid.png", "epochs.csv", "confusion.csv", "predictions.csv", "report.md", "model.safetensors", "weights/neuron-015.png"] {
+    assert!(app.status.as_ref().unwrap().text.contains(&out.display().to_string()), "{:?}", app.status);
+    act(&mut app, Action::Export);
+    assert!(app.status.as_ref().unwrap().text.contains(&format!("saved automatically after every epoch in {}", out.display())));
+    for f in ["summary.json", "weights-grid.png", "epochs.csv", "confusion.csv", "predictions.csv", "report.md", "model.safetensors",
+        "weights/neuron-015.png", "curves.png", "confusion.png", "misclassified.png"] {
         assert!(out.join(f).is_file(), "{f}");
     }
     let summary = summary_of(&out);
     let acc = app.shown().unwrap().eval.report.accuracy;
     assert_eq!(summary["status"], "completed");
+    assert_eq!(summary["format_version"], 2);
     assert_eq!(summary["test"]["accuracy"].as_f64().unwrap(), acc);
     assert_eq!(summary["model"]["architecture"], "784 → 16 relu → 10 softmax");
     assert!(acc > 0.7, "one epoch of 16 neurons on 2,000 images reaches > 70% ({acc})");
@@ -267,7 +271,7 @@ fn setup_to_training_to_results_to_export_writes_the_run_directory() {
 
     // A second app (a new session) sees the directory only, and opens it from disk.
     let mut other = new_app(&config(1), &root, COLOR);
-    other.rescan_runs();
+    act(&mut other, Action::Rescan);
     act(&mut other, Action::Go(View::Runs));
     act(&mut other, Action::Open);
     assert_eq!(other.view, View::Results);
@@ -285,7 +289,6 @@ fn runs_sort_by_any_column() {
         app.form.layers[0].neurons = neurons.into();
         act(&mut app, Action::Start);
         pump(&mut app);
-        act(&mut app, Action::Export);
     }
     act(&mut app, Action::Go(View::Runs));
     while app.runs.sort != digitlab::tui::app::RunColumn::Architecture {
@@ -310,17 +313,19 @@ fn interrupt_keeps_finished_epochs_as_an_interrupted_run() {
     // q asks first while training; n keeps training.
     act(&mut app, Action::Quit);
     assert!(app.confirm_quit && !app.should_quit);
-    assert!(text(&draw(&app, 80, 24)).contains("Quit and discard it?"));
+    let question = text(&draw(&app, 80, 24));
+    assert!(question.contains("Training is running. Quit?") && question.contains("discard this run"), "{question}");
     act(&mut app, Action::Close);
     assert!(!app.confirm_quit);
     // What SIGTERM and Ctrl-C do.
-    app.update(keys::msg_for(&app, crossterm::event::KeyEvent::new(
+    let ctrl_c = keys::msg_for(&app, crossterm::event::KeyEvent::new(
         crossterm::event::KeyCode::Char('c'),
         crossterm::event::KeyModifiers::CONTROL,
-    )).unwrap());
+    )).unwrap();
+    send(&mut app, ctrl_c);
     pump(&mut app);
     assert!(app.should_quit);
-    let out = app.session.as_ref().unwrap().out_dir.clone();
+    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
     let summary = summary_of(&out);
     assert_eq!(summary["status"], "interrupted");
     assert!(!summary["epochs"].as_array().unwrap().is_empty());
@@ -380,22 +385,67 @@ fn key(c: crossterm::event::KeyCode) -> digitlab::tui::event::Input {
     digitlab::tui::event::Input::Key(crossterm::event::KeyEvent::from(c))
 }
 
+/// The real event loop, on a test terminal, fed `keys`; returns when the app has quit.
+fn run_loop(app: &mut App, keys: &[crossterm::event::KeyCode], signalled: &digitlab::signals::Interrupt) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    for &k in keys {
+        tx.send(key(k)).unwrap();
+    }
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    digitlab::tui::event::run_loop(&mut term, app, &rx, signalled, Vec::new()).unwrap();
+}
+
 #[test]
 fn the_event_loop_answers_keys_while_training_and_quits_after_asking() {
     use crossterm::event::KeyCode as K;
     let dir = tmp();
-    let mut app = new_app(&config(500), dir.path(), COLOR);
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(500), &root, COLOR);
     act(&mut app, Action::Start);
-    let (tx, rx) = crossbeam_channel::unbounded();
-    for k in [K::Char('4'), K::Char('?'), K::Esc, K::Char('3'), K::Char('q'), K::Char('y')] {
-        tx.send(key(k)).unwrap();
-    }
-    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    let signalled = std::sync::atomic::AtomicBool::new(false);
-    digitlab::tui::event::run_loop(&mut term, &mut app, &rx, &signalled).unwrap();
-    assert!(app.should_quit && !app.help);
+    until_first_epoch(&mut app);
+    // q asks; s stops the run, keeps its finished epochs, and quits once they are saved.
+    run_loop(&mut app, &[K::Char('4'), K::Char('?'), K::Esc, K::Char('3'), K::Char('q'), K::Char('s')], &Default::default());
+    assert!(app.should_quit && !app.help && !app.is_training());
     assert_eq!(app.view, View::Results);
-    assert!(app.is_training(), "quitting from the question leaves the trainer to stop on its own");
+    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
+    let summary = summary_of(&out);
+    assert_eq!(summary["status"], "stopped");
+    let epochs = summary["epochs"].as_array().unwrap().len();
+    assert!((1..500).contains(&epochs), "{epochs}");
+    assert!(out.join("curves.png").is_file() && out.join("weights/neuron-000.png").is_file(), "the final save is whole");
+    let note = app.exit_note.clone().unwrap();
+    assert!(note.contains("run stopped") && note.contains(&out.display().to_string()), "{note}");
+}
+
+#[test]
+fn discarding_from_the_quit_question_deletes_the_run() {
+    use crossterm::event::KeyCode as K;
+    let dir = tmp();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(500), &root, COLOR);
+    act(&mut app, Action::Start);
+    until_first_epoch(&mut app);
+    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
+    assert!(out.join("summary.json").is_file(), "the first epoch is on disk");
+    run_loop(&mut app, &[K::Char('q'), K::Char('d')], &Default::default());
+    assert!(app.should_quit);
+    assert!(!out.exists(), "discarded");
+    assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0);
+    assert!(app.exit_note.clone().unwrap().contains("discarded"), "{:?}", app.exit_note);
+}
+
+#[test]
+fn q_after_a_finished_run_just_quits_and_the_run_is_on_disk() {
+    use crossterm::event::KeyCode as K;
+    let dir = tmp();
+    let root = dir.path().join("runs");
+    let mut app = trained(&root, COLOR);
+    run_loop(&mut app, &[K::Char('q')], &Default::default());
+    assert!(app.should_quit && !app.confirm_quit);
+    let runs: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
+    assert_eq!(runs.len(), 1);
+    let summary = summary_of(&runs[0]);
+    assert_eq!((summary["status"].as_str(), summary["epochs"].as_array().unwrap().len()), (Some("completed"), 1));
 }
 
 #[test]
@@ -405,34 +455,44 @@ fn a_signal_in_the_event_loop_saves_the_finished_epochs_and_quits() {
     let mut app = new_app(&config(500), &root, COLOR);
     act(&mut app, Action::Start);
     until_first_epoch(&mut app);
-    let (_tx, rx) = crossbeam_channel::unbounded();
-    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let signalled = std::sync::atomic::AtomicBool::new(true);
-    digitlab::tui::event::run_loop(&mut term, &mut app, &rx, &signalled).unwrap();
+    let signalled = digitlab::signals::Interrupt::default();
+    signalled.raise(15);
+    run_loop(&mut app, &[], &signalled);
     assert!(app.should_quit && app.interrupting);
-    let out = app.session.as_ref().unwrap().out_dir.clone();
+    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
     let summary = summary_of(&out);
     assert_eq!(summary["status"], "interrupted");
     assert!(out.join("weights-grid.png").is_file());
 }
 
 #[test]
-fn a_directory_exported_mid_run_is_brought_up_to_the_final_result() {
+fn every_epoch_is_on_disk_as_it_finishes_and_a_mid_run_report_is_replaced() {
     let dir = tmp();
     let root = dir.path().join("runs");
     let mut app = new_app(&config(2), &root, COLOR);
     act(&mut app, Action::Start);
     until_first_epoch(&mut app);
-    act(&mut app, Action::Export);
-    let out = app.session.as_ref().unwrap().out_dir.clone();
-    let read = || summary_of(&out);
-    if app.is_training() {
-        assert_eq!(read()["status"], "running");
-    }
+    // The app has applied one epoch and its save has been carried out: the directory says exactly that,
+    // whatever the trainer is doing meanwhile.
+    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
+    let s = summary_of(&out);
+    assert_eq!((s["status"].as_str(), s["epochs"].as_array().unwrap().len()), (Some("running"), 1));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("Status: **running**") && report.contains("epoch 1 of 2"), "{report}");
+    assert!(!out.join("curves.png").exists() && !out.join("weights").exists());
+    // b now draws the charts of epoch 1, labelled as a run in progress.
+    act(&mut app, Action::Report);
+    assert!(out.join("curves.png").is_file());
+    assert!(std::fs::read_to_string(out.join("report.md")).unwrap().contains("![Loss and accuracy per epoch"));
     pump(&mut app);
-    let s = read();
+    let s = summary_of(&out);
     assert_eq!((s["status"].as_str(), s["epochs"].as_array().unwrap().len()), (Some("completed"), 2));
-    assert!(app.status.as_ref().unwrap().text.contains(&format!("saved in {}", out.display())));
-    app.rescan_runs();
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("Status: **completed**") && report.contains("epoch 2 of 2"), "{report}");
+    // The final save redrew every chart for epoch 2: the curves now have two points per series.
+    let curves = digitlab::report::charts::curves(&digitlab::rundir::read_summary(&out).unwrap().epochs, "784 → 16 relu → 10 softmax");
+    assert_eq!(std::fs::read(out.join("curves.png")).unwrap(), curves.png().unwrap());
+    assert!(app.status.as_ref().unwrap().text.contains(&out.display().to_string()), "{:?}", app.status);
+    act(&mut app, Action::Rescan);
     assert_eq!(app.sorted_runs().len(), 1, "the session's run and its directory are one row");
 }

@@ -4,11 +4,11 @@
 mod common;
 
 use std::path::Path;
-use std::time::Duration;
 
-use common::tui::{act, config, draw, new_app, pump, pump_until, screen, trained, until_first_epoch, ASCII, COLOR};
+use common::tui::{act, carry_out, config, draw, new_app, pump, pump_until, screen, trained, until_first_epoch, ASCII, COLOR};
 use digitlab::model::Activation;
 use digitlab::tui::app::{App, Msg, RunRow, StatusKind, View};
+use digitlab::tui::effects::Effect;
 use digitlab::tui::keys::Action;
 use ratatui::style::Color;
 
@@ -79,8 +79,8 @@ fn the_queue_trains_each_setup_in_order_saves_it_and_fills_the_runs_view() {
         assert_eq!((s["status"].as_str(), s["epochs"].as_array().unwrap().len()), (Some("completed"), 1));
     }
     // The Runs view lists both, best test accuracy first.
-    app.rescan_runs();
-    let done: Vec<f64> = app.sorted_runs().iter().map(|e| e.summary.test.accuracy).collect();
+    act(&mut app, Action::Rescan);
+    let done: Vec<f64> = app.sorted_runs().iter().map(|e| e.summary.accuracy().unwrap()).collect();
     assert_eq!(done.len(), 2, "the session's runs and their directories are one row each");
     assert!(done[0] >= done[1]);
     let runs = screen(&draw(&app, 160, 48));
@@ -139,18 +139,18 @@ fn two_marked_runs_compare_side_by_side_with_differences_highlighted() {
     assert!(app.runs.comparing);
     let buf = draw(&app, 160, 48);
     let shown = screen(&buf);
-    let (a, b) = (app.marked_runs()[0].summary.clone(), app.marked_runs()[1].summary.clone());
+    let (a, b) = (app.marked_runs()[0].summary.test.clone().unwrap(), app.marked_runs()[1].summary.test.clone().unwrap());
     assert!(shown.contains("A: rows = predicted, columns = actual") && shown.contains("B: rows = predicted, columns = actual"), "{shown}");
-    let d_acc = (b.test.accuracy - a.test.accuracy) * 100.0;
+    let d_acc = (b.accuracy - a.accuracy) * 100.0;
     assert!(shown.contains(&format!("test accuracy {d_acc:+.2} points")), "{shown}");
     // Per-class F1 of both runs and the difference, as the summaries hold them.
-    for (ca, cb) in a.test.per_class.iter().zip(&b.test.per_class) {
+    for (ca, cb) in a.per_class.iter().zip(&b.per_class) {
         let line = format!("{:>6} {:>8.4} {:>8.4} {:>+9.4}", ca.class, ca.f1, cb.f1, cb.f1 - ca.f1);
         assert!(shown.contains(&line), "missing {line:?} in {shown}");
     }
     // Cells that differ are colored; equal ones are not: count colored numbers (a colored digit that ends a
     // cell) in the two matrices and in the difference matrix, against the summaries' confusion matrices.
-    let (ma, mb) = (&a.test.confusion_matrix, &b.test.confusion_matrix);
+    let (ma, mb) = (&a.confusion_matrix, &b.confusion_matrix);
     let differing = (0..10).flat_map(|p| (0..10).map(move |c| (p, c))).filter(|&(p, c)| ma[p][c] != mb[p][c]).count();
     assert!(differing > 0, "two different networks make different mistakes");
     let colored_numbers = |ys: std::ops::Range<u16>, x0: u16| {
@@ -179,14 +179,17 @@ fn the_report_key_writes_the_bundle_without_blocking_the_dashboard() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = trained(&dir.path().join("runs"), COLOR);
     app.view = View::Results;
-    act(&mut app, Action::Report);
-    assert_eq!(app.reports_in_flight, 1);
+    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
+    std::fs::remove_file(out.join("curves.png")).unwrap();
+    // b only asks for the bundle: update touches no file, and the screen says the work is under way.
+    let effects = app.update(Msg::Action(Action::Report));
+    assert!(matches!(&effects[..], [Effect::Report { dir, .. }] if *dir == out), "{effects:?}");
+    assert_eq!(app.pending, 1);
     assert!(status(&app).contains("writing the report bundle"), "{}", status(&app));
-    let done = app.background_events().recv_timeout(Duration::from_secs(120)).expect("report finishes");
-    app.update(Msg::Background(done));
-    assert_eq!(app.reports_in_flight, 0);
+    assert!(!out.join("curves.png").exists());
+    carry_out(&mut app, effects);
+    assert_eq!(app.pending, 0);
     assert!(status(&app).contains("files written"), "{}", status(&app));
-    let out = app.session.as_ref().unwrap().out_dir.clone();
     for f in ["summary.json", "report.md", "curves.png", "confusion.png", "misclassified.png", "weights-grid.png"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
@@ -198,7 +201,7 @@ fn the_report_key_writes_the_bundle_without_blocking_the_dashboard() {
     app.runs.selected = app.run_rows().len() - 1;
     act(&mut app, Action::Report);
     assert_eq!(app.status.as_ref().unwrap().kind, StatusKind::Error);
-    assert!(status(&app).contains("needs a finished run"), "{}", status(&app));
+    assert!(status(&app).contains("needs a trained run"), "{}", status(&app));
 }
 
 #[test]
@@ -224,30 +227,30 @@ fn train_and_results_show_the_diagnostics_of_the_last_epoch() {
     let results = screen(&draw(&app, 160, 48));
     assert!(results.contains(&format!("train - test gap {:+.2} points", d.train_test_gap_points)), "{results}");
     for note in &d.notes {
-        assert!(results.contains(&note[..40]), "note {note:?} missing: {results}");
+        let start: String = note.chars().take(40).collect();
+        assert!(results.contains(&start), "note {note:?} missing: {results}");
     }
 }
 
 #[test]
-fn a_queue_whose_runs_cannot_be_saved_still_trains_them_all_and_says_so() {
+fn a_queue_whose_runs_cannot_be_saved_pauses_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("file.txt");
     std::fs::write(&file, "not a directory").unwrap();
     // Under a regular file nothing can be created, even by root.
-    let mut app = new_app(&config(1), &file.join("runs"), COLOR);
+    let mut app = new_app(&config(3), &file.join("runs"), COLOR);
     act(&mut app, Action::Enqueue);
     act(&mut app, Action::Enqueue);
     act(&mut app, Action::RunQueue);
     pump_until(&mut app, |a| a.session_runs.len() == 1);
+    // The first save failed: the run stopped there (more epochs could not be kept either), and the
+    // queue waits rather than train runs that cannot be saved.
     let s = app.status.clone().unwrap();
-    assert_eq!(s.kind, StatusKind::Error, "the failed save is not hidden by the next run: {}", s.text);
-    assert!(s.text.contains("export failed") && s.text.contains("next: training"), "{}", s.text);
-    assert!(app.is_training(), "the queue goes on");
-    pump(&mut app);
-    let s = app.status.clone().unwrap();
-    assert_eq!(s.kind, StatusKind::Error);
-    assert!(s.text.contains("export failed") && s.text.contains("queue finished: 2 run(s) trained"), "{}", s.text);
-    assert_eq!(app.session_runs.len(), 2);
+    assert_eq!(s.kind, StatusKind::Error, "{}", s.text);
+    assert!(s.text.contains("saving the run failed") && s.text.contains("Not a directory"), "{}", s.text);
+    assert!(!app.is_training() && !app.queue_running);
+    assert_eq!(app.queue.len(), 1, "the second setup still waits");
+    assert_eq!(app.session_runs[0].summary.status.name(), "stopped");
     assert!(app.session_runs.iter().all(|r| r.dir.is_none() && r.result.is_some()), "kept in memory, not on disk");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
 }

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use common::tui::{act, config, draw, new_app, press, pump, pump_until, row, screen, trained, until_first_epoch, ASCII, COLOR};
-use digitlab::tui::app::{App, StatusKind, View};
+use digitlab::tui::app::{App, QuitChoice, StatusKind, View};
 use digitlab::tui::form::SetupForm;
 use digitlab::tui::keys::{Action, BINDINGS};
 use digitlab::tui::theme::Theme;
@@ -19,10 +19,6 @@ use ratatui::style::Color;
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
-}
-
-fn out_dir(app: &App) -> PathBuf {
-    app.session.as_ref().unwrap().out_dir.clone()
 }
 
 /// The status line's kind and text, after checking that the screen shows all of it in its style.
@@ -66,117 +62,102 @@ fn leftovers(dir: &Path) -> Vec<PathBuf> {
 // ---------------------------------------------------------------------------------------------
 // Output that cannot be written
 
+/// Where the current run was saved; the first save makes the directory.
+fn saved_dir(app: &App) -> PathBuf {
+    app.session.as_ref().unwrap().out_dir.clone().expect("the run has been saved")
+}
+
+/// Trains a run whose saves cannot be written under `root`: the first save fails on screen naming
+/// `expect`, the run is stopped (training on would only make epochs that cannot be kept), and the
+/// dashboard goes on.
+fn unsaveable(root: &Path, expect: &str) -> App {
+    let mut app = new_app(&config(50), root, COLOR);
+    act(&mut app, Action::Start);
+    pump(&mut app);
+    let (kind, text) = shown_status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.starts_with("saving the run failed: ") && text.contains(expect), "{text}");
+    let s = app.session.as_ref().unwrap();
+    let run = s.progress.result().unwrap();
+    assert_eq!(run.status.name(), "stopped", "{text}");
+    assert!(run.history.len() < 50, "the run was stopped, not trained to the end");
+    assert!(s.out_dir.is_none());
+    // Without a directory there is nothing to write pictures or a report into, and the keys say so.
+    act(&mut app, Action::Go(View::Weights));
+    act(&mut app, Action::ExportImages);
+    let (kind, text) = shown_status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.contains("no directory yet"), "{text}");
+    act(&mut app, Action::Report);
+    assert!(app.status.as_ref().unwrap().text.contains("no directory yet"));
+    for view in View::ALL {
+        app.view = view;
+        assert_renders(&app, &format!("{view:?} after a failed save"));
+    }
+    app
+}
+
 #[test]
-fn export_under_a_regular_file_fails_on_screen_and_training_goes_on() {
+fn a_runs_root_under_a_regular_file_fails_on_screen_and_stops_the_run() {
     // A runs root whose parent is a regular file: ENOTDIR even for root, who ignores permission bits.
     let dir = tmp();
     let file = dir.path().join("file.txt");
     std::fs::write(&file, "not a directory").unwrap();
-    let mut app = new_app(&config(2), &file.join("runs"), COLOR);
-    act(&mut app, Action::Start);
-    let out = out_dir(&app);
-    until_first_epoch(&mut app);
-
-    // e while training: an error naming the directory, on the status line in the error style.
-    press(&mut app, crossterm::event::KeyCode::Char('e')).unwrap();
-    let (kind, text) = shown_status(&app);
-    assert_eq!(kind, StatusKind::Error);
-    assert!(text.starts_with("export failed: ") && text.contains(&format!("{}: cannot create run directory", out.display())), "{text}");
-    assert!(text.contains("Not a directory"), "{text}");
-
-    // Training was not disturbed: the second epoch arrives and the run completes.
-    assert!(app.is_training());
-    pump(&mut app);
-    let s = app.session.as_ref().unwrap();
-    assert_eq!(s.progress.history.len(), 2);
-    assert_eq!(s.progress.result().unwrap().status.name(), "completed");
-    assert!(!s.exported);
-    // Nothing was exported, so the end of the run does not try again; the status says how to export.
-    let (kind, text) = shown_status(&app);
-    assert_eq!(kind, StatusKind::Info);
-    assert!(text.contains("e exports the run directory"), "{text}");
-
-    // e after training: the same error again.
-    act(&mut app, Action::Export);
-    let (kind, text) = shown_status(&app);
-    assert_eq!(kind, StatusKind::Error);
-    assert!(text.contains(&out.display().to_string()), "{text}");
-
-    // w in Weights: the PNGs cannot be written either.
-    act(&mut app, Action::Go(View::Weights));
-    press(&mut app, crossterm::event::KeyCode::Char('w')).unwrap();
-    let (kind, text) = shown_status(&app);
-    assert_eq!(kind, StatusKind::Error);
-    assert!(text.starts_with("writing PNGs failed: ") && text.contains("Not a directory"), "{text}");
-    assert!(text.contains(&out.join("weights").display().to_string()), "names the directory: {text}");
-
+    let root = file.join("runs");
+    unsaveable(&root, &format!("{}: cannot create the runs directory", root.display()));
     // Nothing partial anywhere: the file is untouched and alone.
     assert_eq!(tree(dir.path()), vec![file.clone()]);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
 }
 
 #[test]
-fn a_read_only_runs_root_fails_on_screen_when_permissions_apply() {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tmp();
-    let root = dir.path().join("runs");
-    std::fs::create_dir(&root).unwrap();
-    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o555)).unwrap();
-    // Root (as in CI) writes into a 0o555 directory all the same; only where the write really fails
-    // is there something to assert. The test above covers root with a path nobody can create.
-    if std::fs::create_dir(root.join("probe")).is_ok() {
-        eprintln!("skipped: permission bits do not stop this user (root)");
-        return;
-    }
-    let mut app = trained(&root, COLOR);
-    let out = out_dir(&app);
-    act(&mut app, Action::Export);
-    let (kind, text) = shown_status(&app);
-    assert_eq!(kind, StatusKind::Error);
-    assert!(text.contains(&format!("{}: cannot create run directory", out.display())) && text.contains("Permission denied"), "{text}");
-    act(&mut app, Action::Go(View::Weights));
-    act(&mut app, Action::ExportImages);
-    let (kind, text) = shown_status(&app);
-    assert_eq!(kind, StatusKind::Error);
-    assert!(text.starts_with("writing PNGs failed: ") && text.contains("Permission denied"), "{text}");
-    assert!(tree(&root).is_empty(), "{:?}", tree(&root));
+fn a_runs_root_nobody_can_create_fails_on_screen() {
+    // /proc takes no new directories, whoever asks: this fails for root as it fails for a student.
+    let root = Path::new("/proc/self/digitlab-runs");
+    unsaveable(root, "cannot create the runs directory");
+    assert!(!root.exists());
 }
 
 #[test]
-fn a_file_that_cannot_be_moved_into_place_leaves_no_temporary_file_and_no_summary() {
+fn a_save_that_cannot_be_moved_into_place_keeps_the_previous_save_whole() {
     let dir = tmp();
     let root = dir.path().join("runs");
-    let mut app = new_app(&config(2), &root, COLOR);
+    // 500 epochs: the run is still going when its second save fails, so that failure is what stops it.
+    let mut app = new_app(&config(500), &root, COLOR);
     act(&mut app, Action::Start);
-    let out = out_dir(&app);
-    // summary.json (written last) is a directory: renaming a file onto it fails, also for root.
-    std::fs::create_dir_all(out.join("summary.json")).unwrap();
     until_first_epoch(&mut app);
-    act(&mut app, Action::Export);
+    let out = saved_dir(&app);
+    let before = std::fs::read(out.join("summary.json")).unwrap();
+    let epochs_before = std::fs::read(out.join("epochs.csv")).unwrap();
+    // summary.json (moved into place last) becomes a directory: the next save cannot put it there,
+    // also as root.
+    std::fs::remove_file(out.join("summary.json")).unwrap();
+    std::fs::create_dir(out.join("summary.json")).unwrap();
+    pump(&mut app);
     let (kind, text) = shown_status(&app);
     assert_eq!(kind, StatusKind::Error);
     assert!(text.contains(&format!("{}: cannot move into place", out.join("summary.json").display())), "{text}");
+    let run = app.session.as_ref().unwrap().progress.result().unwrap();
+    assert_eq!(run.status.name(), "stopped");
+    assert!(run.history.len() < 500);
     assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
-    assert!(out.join("summary.json").is_dir() && out.join("epochs.csv").is_file());
-    // Without a summary.json the directory is not a run: the Runs view does not list it.
-    app.rescan_runs();
-    assert_eq!((app.runs.disk.len(), app.runs.unreadable), (0, 0));
-
-    // The same for the weights grid PNG (written whole by the export above; now a directory in its way).
-    std::fs::remove_file(out.join("weights-grid.png")).unwrap();
-    std::fs::create_dir(out.join("weights-grid.png")).unwrap();
-    act(&mut app, Action::Go(View::Weights));
-    act(&mut app, Action::ExportImages);
+    // The data files of the failed save went in before the summary, which is the order that keeps a
+    // reader safe: nothing else can claim more than summary.json, and that is unreadable here.
+    assert!(out.join("summary.json").is_dir());
+    assert_ne!(std::fs::read(out.join("epochs.csv")).unwrap(), epochs_before);
+    // The Runs view lists the directory as unreadable, naming it, instead of hiding it.
+    act(&mut app, Action::Rescan);
+    assert_eq!(app.runs.disk.len(), 0);
+    assert_eq!(app.runs.unreadable.len(), 1);
+    assert!(app.runs.unreadable[0].1.contains("summary.json: not a regular file"), "{:?}", app.runs.unreadable);
     let (kind, text) = shown_status(&app);
     assert_eq!(kind, StatusKind::Error);
-    assert!(text.contains(&format!("{}: cannot move into place", out.join("weights-grid.png").display())), "{text}");
-    assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
-    assert!(out.join("weights/neuron-000.png").is_file());
-
-    assert!(app.is_training());
-    pump(&mut app);
-    assert_eq!(app.session.as_ref().unwrap().progress.history.len(), 2);
-    assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
+    assert!(text.starts_with("skipped an unreadable run: ") && text.contains(&out.display().to_string()), "{text}");
+    // Put back, the first save reads as it was.
+    std::fs::remove_dir(out.join("summary.json")).unwrap();
+    std::fs::write(out.join("summary.json"), &before).unwrap();
+    act(&mut app, Action::Rescan);
+    assert_eq!((app.runs.disk.len(), app.runs.unreadable.len()), (1, 0));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,7 +215,7 @@ fn mash(app: &mut App, skip: &[Action]) {
                 if matches!(msg, digitlab::tui::app::Msg::Action(a) if skip.contains(&a)) {
                     continue;
                 }
-                app.update(msg);
+                common::tui::send(app, msg);
             }
             assert_renders(app, &format!("{code:?} in {view:?}"));
             app.should_quit = false;
@@ -283,7 +264,7 @@ fn every_key_right_after_start_leaves_the_run_going() {
     // of their own; everything else must leave the trainer alone.
     assert!(app.session.as_ref().unwrap().progress.last.is_none());
     unstartable(&mut app, dir.path());
-    mash(&mut app, &[Action::Stop, Action::PauseResume]);
+    mash(&mut app, &[Action::Stop, Action::PauseResume, Action::ConfirmQuit(QuitChoice::Keep), Action::ConfirmQuit(QuitChoice::Discard)]);
     assert!(app.is_training(), "{:?}", app.status);
     assert!(app.session.as_ref().unwrap().progress.history.is_empty());
     pump(&mut app);
@@ -309,28 +290,26 @@ fn pause_and_stop_before_the_first_trainer_event() {
     let s = app.session.as_ref().unwrap();
     assert_eq!((s.progress.history.len(), s.progress.result().unwrap().status.name()), (1, "completed"));
 
-    // Stop at once: whatever had finished is kept, and the screen and export say what there is.
-    let mut app = new_app(&config(500), &dir.path().join("runs"), COLOR);
+    // Stop before the first epoch: pause at once (the trainer honours it at its next batch, long before
+    // the 100-batch epoch ends), then stop while paused. Nothing finished, so nothing is saved.
+    let root = dir.path().join("runs-stopped");
+    let mut app = new_app(&config(500), &root, COLOR);
     act(&mut app, Action::Start);
+    act(&mut app, Action::PauseResume);
+    pump_until(&mut app, |a| a.session.as_ref().unwrap().progress.paused);
+    assert!(app.session.as_ref().unwrap().progress.history.is_empty(), "paused within the first epoch");
     act(&mut app, Action::Stop);
     pump(&mut app);
     assert!(!app.is_training());
     let s = app.session.as_ref().unwrap();
-    match &s.progress.outcome {
-        Some(Err(message)) => {
-            assert!(message.contains("stopped before the first epoch finished"), "{message}");
-            let (kind, text) = shown_status(&app);
-            assert_eq!(kind, StatusKind::Error);
-            assert!(text.contains("training failed: "), "{text}");
-            act(&mut app, Action::Export);
-            assert!(app.status.as_ref().unwrap().text.contains("once the first epoch has finished"));
-        }
-        Some(Ok(run)) => {
-            assert_eq!(run.status.name(), "stopped");
-            assert!(!run.history.is_empty() && run.history.len() < 500);
-        }
-        None => panic!("the trainer ended without an outcome"),
-    }
+    let Some(Err(message)) = &s.progress.outcome else { panic!("expected no result, got {:?}", s.progress.outcome.as_ref().map(|o| o.is_ok())) };
+    assert!(message.contains("stopped before the first epoch finished"), "{message}");
+    let (kind, text) = shown_status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.contains("training failed: "), "{text}");
+    act(&mut app, Action::Export);
+    assert!(app.status.as_ref().unwrap().text.contains("saved when its first epoch finishes"), "{:?}", app.status);
+    assert!(!root.exists(), "no directory for a run without a finished epoch");
     for view in View::ALL {
         app.view = view;
         assert_renders(&app, &format!("{view:?} after an immediate stop"));

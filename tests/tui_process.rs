@@ -296,20 +296,27 @@ fn training() -> Dashboard {
 }
 
 /// Interrupts a run with `how` and checks what was kept and that the terminal is restored.
-fn interrupt_with(how: impl FnOnce(&mut Dashboard)) {
+fn interrupt_with(signal: &str, how: impl FnOnce(&mut Dashboard)) {
     let mut d = training();
     how(&mut d);
-    assert_kept_as_interrupted(&mut d);
+    assert_kept_as_interrupted(&mut d, signal);
     d.assert_restored();
 }
 
-/// The child ended with an error naming what it kept: every finished epoch, marked interrupted.
-fn assert_kept_as_interrupted(d: &mut Dashboard) {
+/// The child ended with the shell's status for `signal` and a plain line naming what it kept: every
+/// finished epoch, marked interrupted.
+fn assert_kept_as_interrupted(d: &mut Dashboard, signal: &str) {
     let (status, err) = d.finish();
-    assert_eq!((status.code(), status.signal()), (Some(1), None), "{err}");
-    // "digitlab: error: interrupted: N finished epoch(s) saved in runs/…"
-    let note = err.trim().strip_prefix("digitlab: error: interrupted: ").unwrap_or_else(|| panic!("{err}"));
-    let (n, dir) = note.split_once(" finished epoch(s) saved in ").unwrap_or_else(|| panic!("{err}"));
+    let code = match signal {
+        "SIGHUP" => 129,
+        "SIGINT" => 130,
+        "SIGTERM" => 143,
+        other => panic!("{other}"),
+    };
+    assert_eq!((status.code(), status.signal()), (Some(code), None), "{err}");
+    // "digitlab: interrupted by SIGHUP: run interrupted after N epoch(s), saved in runs/…"
+    let note = err.trim().strip_prefix(&format!("digitlab: interrupted by {signal}: run interrupted after ")).unwrap_or_else(|| panic!("{err}"));
+    let (n, dir) = note.split_once(" epoch(s), saved in ").unwrap_or_else(|| panic!("{err}"));
     let n: usize = n.parse().unwrap();
     let run = d.dir.path().join(dir);
     assert_eq!(d.run_dirs(), vec![run.clone()], "one run directory, the one named");
@@ -323,18 +330,18 @@ fn assert_kept_as_interrupted(d: &mut Dashboard) {
 
 #[test]
 fn sighup_keeps_finished_epochs_and_restores_the_terminal() {
-    interrupt_with(|d| d.signal(Signal::HUP));
+    interrupt_with("SIGHUP", |d| d.signal(Signal::HUP));
 }
 
 #[test]
 fn sigterm_keeps_finished_epochs_and_restores_the_terminal() {
-    interrupt_with(|d| d.signal(Signal::TERM));
+    interrupt_with("SIGTERM", |d| d.signal(Signal::TERM));
 }
 
 #[test]
 fn ctrl_c_keeps_finished_epochs_and_restores_the_terminal() {
     // In raw mode Ctrl-C is a byte the dashboard reads, not a SIGINT from the line discipline.
-    interrupt_with(|d| d.send(b"\x03"));
+    interrupt_with("SIGINT", |d| d.send(b"\x03"));
 }
 
 #[test]
@@ -342,7 +349,7 @@ fn a_dropped_connection_keeps_finished_epochs() {
     // Not a signal we send: the kernel's hang-up of a terminal whose other end is gone.
     let mut d = training();
     d.hang_up();
-    assert_kept_as_interrupted(&mut d);
+    assert_kept_as_interrupted(&mut d, "SIGHUP");
 }
 
 #[test]
@@ -358,13 +365,14 @@ fn resizing_down_to_a_few_cells_does_not_disturb_training() {
     d.resize(100, 30);
     let later = d.wait_for_epoch(before);
     assert!(later > before);
-    // q asks while training, y quits: the run is discarded, as the question says.
+    // q asks while training; d discards the run, as the question says, and quits.
+    assert_eq!(d.run_dirs().len(), 1, "the run is on disk from its first epoch");
     d.send(b"q");
-    d.wait_for("the quit question", |o| o.screen.screen().contents().contains("Quit and discard it?").then_some(()));
-    d.send(b"y");
+    d.wait_for("the quit question", |o| o.screen.screen().contents().contains("stop and discard this run").then_some(()));
+    d.send(b"d");
     let (status, err) = d.finish();
     assert!(status.success(), "{status:?}: {err}");
-    assert_eq!(err, "");
-    assert!(d.run_dirs().iter().all(|r| !r.join("summary.json").exists()), "{:?}", d.run_dirs());
+    assert!(err.starts_with("digitlab: run discarded: ") && err.contains("deleted"), "{err}");
+    assert!(d.run_dirs().is_empty(), "{:?}", d.run_dirs());
     d.assert_restored();
 }

@@ -39,7 +39,9 @@ pub fn measure(w: &Workload, mnist: &Arc<Mnist>, data_dir: &Path, timed: usize) 
     let cfg = w.config(timed + 1);
     let theme = Theme { color: true, ascii: false };
     let mut app = App::new(&cfg, Arc::clone(mnist), data_dir.to_path_buf(), theme, runs_root.path().to_path_buf());
-    app.update(Msg::Action(Action::Start));
+    // Saves and the rest happen as in the dashboard, on the effects thread.
+    let executor = crate::tui::effects::Executor::spawn();
+    executor.submit(app.update(Msg::Action(Action::Start)));
     if app.session.is_none() {
         bail!("the dashboard did not start training: {:?}", app.status);
     }
@@ -48,15 +50,16 @@ pub fn measure(w: &Workload, mnist: &Arc<Mnist>, data_dir: &Path, timed: usize) 
     let ticker = tick(TICK);
     while let Some(events) = app.trainer_events() {
         select! {
-            recv(events) -> ev => match ev {
+            recv(events) -> ev => executor.submit(match ev {
                 Ok(ev) => app.update(Msg::Trainer(ev)),
                 Err(_) => app.update(Msg::TrainerGone),
-            },
+            }),
             recv(ticker) -> _ => {
                 term.draw(|f| views::render(f, &app))?;
             }
         }
     }
+    executor.finish();
     let Some(session) = &app.session else { bail!("the dashboard dropped its training session") };
     let epoch_seconds =
         session.progress.history.iter().filter(|r| (2..=timed + 1).contains(&r.epoch)).map(|r| r.train_seconds).collect();

@@ -3,55 +3,24 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 
-use crate::export::Summary;
+use crate::rundir::{self, RunOnDisk};
 
-/// A finished (or interrupted) run found on disk.
-#[derive(Debug, Clone)]
-pub struct RunEntry {
-    pub dir: PathBuf,
-    pub summary: Summary,
+pub const MD_FILE: &str = "leaderboard.md";
+pub const CSV_FILE: &str = "leaderboard.csv";
+
+/// Writes `leaderboard.csv` and `leaderboard.md` (titled `title`) into `dir`; returns the Markdown table.
+pub fn write(dir: &Path, rows: &[Row], title: &str) -> Result<String> {
+    let md = to_markdown(rows);
+    rundir::write_atomic(&dir.join(CSV_FILE), to_csv(rows)?.as_bytes())?;
+    rundir::write_atomic(&dir.join(MD_FILE), format!("# {title}\n\n{md}").as_bytes())?;
+    Ok(md)
 }
 
-impl RunEntry {
-    pub fn read(dir: &Path) -> Result<RunEntry> {
-        let path = dir.join("summary.json");
-        let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
-        let summary = serde_json::from_str(&text).with_context(|| format!("{}: not a digitlab summary", path.display()))?;
-        Ok(RunEntry { dir: dir.to_path_buf(), summary })
-    }
-
-    /// The directory's last component, which names the run.
-    pub fn name(&self) -> String {
-        crate::export::dir_name(&self.dir)
-    }
-}
-
-/// Run directories among `paths`: a path with a summary.json is a run; otherwise its immediate
-/// subdirectories that have one are (a sweep directory). Sorted by path, duplicates removed.
-pub fn find_runs(paths: &[PathBuf]) -> Result<Vec<RunEntry>> {
-    let mut dirs = Vec::new();
-    for p in paths {
-        if p.join("summary.json").is_file() {
-            dirs.push(p.clone());
-            continue;
-        }
-        let rd = std::fs::read_dir(p).with_context(|| format!("{}: not a run or sweep directory", p.display()))?;
-        let mut found = false;
-        for e in rd.flatten() {
-            if e.path().join("summary.json").is_file() {
-                dirs.push(e.path());
-                found = true;
-            }
-        }
-        if !found {
-            bail!("{}: no summary.json in it or in its subdirectories", p.display());
-        }
-    }
-    dirs.sort();
-    dirs.dedup();
-    dirs.iter().map(|d| RunEntry::read(d)).collect()
+/// The files [`write`] writes into `dir`.
+pub fn files(dir: &Path) -> [PathBuf; 2] {
+    [dir.join(CSV_FILE), dir.join(MD_FILE)]
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,15 +33,16 @@ pub struct Row {
     pub epochs: usize,
     pub batch_size: usize,
     pub params: usize,
-    pub best_test_accuracy: f64,
-    pub final_test_accuracy: f64,
-    pub macro_f1: f64,
+    /// `None` for a run that finished no epoch.
+    pub best_test_accuracy: Option<f64>,
+    pub final_test_accuracy: Option<f64>,
+    pub macro_f1: Option<f64>,
     pub seconds: f64,
     pub status: String,
 }
 
 impl Row {
-    pub fn of(e: &RunEntry) -> Row {
+    pub fn of(e: &RunOnDisk) -> Row {
         let s = &e.summary;
         let mut acts: Vec<&str> = s.config.hidden.iter().map(|l| l.activation.name()).collect();
         acts.dedup();
@@ -85,56 +55,56 @@ impl Row {
             epochs: s.epochs.len(),
             batch_size: s.config.batch_size,
             params: s.model.parameters,
-            best_test_accuracy: s.epochs.iter().map(|e| e.test_accuracy).fold(0.0, f64::max),
-            final_test_accuracy: s.test.accuracy,
-            macro_f1: s.test.macro_avg.f1,
+            best_test_accuracy: s.epochs.iter().map(|e| e.test_accuracy).reduce(f64::max),
+            final_test_accuracy: s.accuracy(),
+            macro_f1: s.macro_f1(),
             seconds: s.timings.train_seconds,
-            status: s.status.name().to_string(),
+            status: match &s.status {
+                crate::train::RunStatus::Failed { reason } => format!("failed: {reason}"),
+                other => other.name().to_string(),
+            },
         }
     }
 }
 
-/// Rows for `entries`, best final test accuracy first (ties: by run name).
-pub fn rows(entries: &[RunEntry]) -> Vec<Row> {
-    let mut rows: Vec<Row> = entries.iter().map(Row::of).collect();
-    rows.sort_by(|a, b| b.final_test_accuracy.total_cmp(&a.final_test_accuracy).then(a.run.cmp(&b.run)));
+/// Rows for `runs`, best final test accuracy first, runs without one last (ties: by run name).
+pub fn rows(runs: &[RunOnDisk]) -> Vec<Row> {
+    let mut rows: Vec<Row> = runs.iter().map(Row::of).collect();
+    let key = |r: &Row| r.final_test_accuracy.unwrap_or(-1.0);
+    rows.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.run.cmp(&b.run)));
     rows
 }
 
 pub const CSV_HEADER: &str =
     "rank,run,architecture,activation,optimizer,lr,epochs,batch_size,params,best_test_accuracy,final_test_accuracy,macro_f1,train_seconds,status";
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+fn fixed(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(String::new, |x| format!("{x:.digits$}"))
 }
 
-pub fn to_csv(rows: &[Row]) -> String {
-    let mut s = format!("{CSV_HEADER}\n");
+/// The leaderboard as CSV (quoting by the csv crate); cells of runs without results are empty.
+pub fn to_csv(rows: &[Row]) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_HEADER.split(','))?;
     for (i, r) in rows.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{:.4},{:.4},{:.4},{:.2},{}",
-            i + 1,
-            csv_field(&r.run),
-            csv_field(&r.architecture),
-            csv_field(&r.activation),
-            r.optimizer,
-            r.lr,
-            r.epochs,
-            r.batch_size,
-            r.params,
-            r.best_test_accuracy,
-            r.final_test_accuracy,
-            r.macro_f1,
-            r.seconds,
-            r.status
-        );
+        w.write_record([
+            (i + 1).to_string(),
+            r.run.clone(),
+            r.architecture.clone(),
+            r.activation.clone(),
+            r.optimizer.clone(),
+            r.lr.to_string(),
+            r.epochs.to_string(),
+            r.batch_size.to_string(),
+            r.params.to_string(),
+            fixed(r.best_test_accuracy, 4),
+            fixed(r.final_test_accuracy, 4),
+            fixed(r.macro_f1, 4),
+            format!("{:.2}", r.seconds),
+            r.status.clone(),
+        ])?;
     }
-    s
+    Ok(String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?)
 }
 
 pub fn to_markdown(rows: &[Row]) -> String {
@@ -145,7 +115,7 @@ pub fn to_markdown(rows: &[Row]) -> String {
     for (i, r) in rows.iter().enumerate() {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} % | {:.2} % | {:.4} | {:.1} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {} |",
             i + 1,
             r.run,
             r.architecture,
@@ -155,12 +125,16 @@ pub fn to_markdown(rows: &[Row]) -> String {
             r.epochs,
             r.batch_size,
             r.params,
-            r.best_test_accuracy * 100.0,
-            r.final_test_accuracy * 100.0,
-            r.macro_f1,
+            pct(r.best_test_accuracy),
+            pct(r.final_test_accuracy),
+            r.macro_f1.map_or_else(|| "–".to_string(), |f| format!("{f:.4}")),
             r.seconds,
-            r.status
+            r.status.replace('|', "/")
         );
     }
     s
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_string(), |x| format!("{:.2} %", x * 100.0))
 }

@@ -1,19 +1,26 @@
 //! `digitlab sweep`: runs a grid one run after another into one sweep directory, resumable and
 //! shardable, then writes the leaderboard from every run directory present.
+//!
+//! `sweep.json` is the sweep directory's claim: it is created only where none exists (a hard link of
+//! a complete file, which fails rather than replace one), so of two sweeps started into one directory
+//! with different grids the second refuses, while shards of the same grid share it.
 
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::grid::{Grid, Shard};
+use super::grid::{Grid, GridPoint, Shard};
 use super::leaderboard;
-use crate::export::write_atomic;
 use crate::headless;
+use crate::rundir::{self, DataInfo, Summary};
+use crate::signals::{Interrupt, Interrupted};
+use crate::train::RunStatus;
 
-/// What `sweep.json` records: the grid and the data it ran on, so `--resume DIR` needs no flags.
+/// What `sweep.json` records: the grid and the data it ran on (an absolute path), so `--resume DIR`
+/// needs no flags and works from any directory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepSpec {
     pub grid: Grid,
@@ -21,44 +28,99 @@ pub struct SweepSpec {
 }
 
 pub const SPEC_FILE: &str = "sweep.json";
+/// Partial runs that a resume trains again are moved here rather than deleted.
+pub const SET_ASIDE_DIR: &str = ".interrupted";
 
-/// A run is done when its summary says it completed; anything else (absent, interrupted, running)
-/// is run again on resume.
+/// A run is done when its summary says it completed; anything else (absent, interrupted, running,
+/// failed) is run again on resume.
 pub fn is_completed(run_dir: &Path) -> bool {
-    leaderboard::RunEntry::read(run_dir).is_ok_and(|e| e.summary.status == crate::train::RunStatus::Completed)
-}
-
-/// Writes `leaderboard.csv` and `leaderboard.md` for every run in `dir`; returns the Markdown.
-pub fn write_leaderboard(dir: &Path) -> Result<String> {
-    let entries = leaderboard::find_runs(&[dir.to_path_buf()])?;
-    let rows = leaderboard::rows(&entries);
-    let md = leaderboard::to_markdown(&rows);
-    write_atomic(&dir.join("leaderboard.csv"), leaderboard::to_csv(&rows).as_bytes())?;
-    write_atomic(&dir.join("leaderboard.md"), format!("# Sweep leaderboard\n\n{md}").as_bytes())?;
-    Ok(md)
+    rundir::read_summary(run_dir).is_ok_and(|s| s.status == RunStatus::Completed)
 }
 
 /// Reads `sweep.json` from an existing sweep directory.
 pub fn read_spec(dir: &Path) -> Result<SweepSpec> {
     let path = dir.join(SPEC_FILE);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read (is this a sweep directory?)", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{}: not a digitlab sweep", path.display()))
+    if !path.is_file() {
+        bail!("{}: not found (is {} a sweep directory?)", path.display(), dir.display());
+    }
+    let bytes = rundir::read_bounded(&path, 1 << 20, "sweep file")?;
+    serde_json::from_slice(&bytes).map_err(|e| anyhow!("{}: not a digitlab sweep: {e}", path.display()))
 }
 
-/// Runs the sweep `spec` in `dir` (created if needed). Runs already completed there are skipped, so
-/// calling this again resumes an interrupted sweep; with `shard`, only that slice runs.
-pub fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>) -> Result<()> {
-    let points = spec.grid.points().map_err(anyhow::Error::msg)?;
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create sweep directory", dir.display()))?;
-    match read_spec(dir) {
-        Ok(existing) if existing != *spec => bail!(
-            "{}: holds a different sweep; resume it with `digitlab sweep --resume {}` or choose another --out",
-            dir.join(SPEC_FILE).display(),
-            dir.display()
-        ),
-        Ok(_) => {}
-        Err(_) => write_atomic(&dir.join(SPEC_FILE), &serde_json::to_vec_pretty(spec)?)?,
+/// Makes `dir` this sweep's directory: a new or empty directory gets `sweep.json`; a directory with
+/// the same sweep is shared (another shard, or a resume); anything else is refused.
+fn claim(spec: &SweepSpec, dir: &Path) -> Result<()> {
+    let spec_path = dir.join(SPEC_FILE);
+    if !spec_path.exists() {
+        if dir.is_dir() && fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(false) {
+            bail!("{}: already holds files but no {SPEC_FILE}; digitlab never writes over earlier work: choose another --out", dir.display());
+        }
+        fs::create_dir_all(dir).with_context(|| format!("{}: cannot create sweep directory", dir.display()))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".sweep-")
+            .make_in(dir, |p| fs::OpenOptions::new().write(true).create_new(true).open(p))
+            .with_context(|| format!("{}: cannot write", dir.display()))?;
+        fs::write(tmp.path(), serde_json::to_vec_pretty(spec)?).with_context(|| format!("{}: cannot write", tmp.path().display()))?;
+        match fs::hard_link(tmp.path(), &spec_path) {
+            Ok(()) => return Ok(()),
+            // Another process claimed it first: fall through and compare.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e).with_context(|| format!("{}: cannot create", spec_path.display())),
+        }
     }
+    let existing = read_spec(dir)?;
+    if existing != *spec {
+        bail!(
+            "{}: holds a different sweep; resume it with `digitlab sweep --resume {}` or choose another --out",
+            spec_path.display(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Starts a new sweep of `grid` in `dir` (or joins it, for another shard of the same grid).
+pub fn start(grid: Grid, data: Option<&Path>, dir: &Path, shard: Option<Shard>) -> Result<()> {
+    // Recorded as an absolute path so that --resume works from anywhere.
+    let (data_dir, _) = crate::data::resolve_data_dir(data)?;
+    let data_dir = std::path::absolute(&data_dir).with_context(|| format!("{}: cannot resolve", data_dir.display()))?;
+    let spec = SweepSpec { grid, data: Some(data_dir) };
+    spec.grid.points().map_err(anyhow::Error::msg)?;
+    claim(&spec, dir)?;
+    run(&spec, dir, shard)
+}
+
+/// Resumes the sweep recorded in `dir`.
+pub fn resume(dir: &Path, shard: Option<Shard>) -> Result<()> {
+    let spec = read_spec(dir)?;
+    run(&spec, dir, shard).with_context(|| format!("resuming the sweep of {}", dir.join(SPEC_FILE).display()))
+}
+
+/// Moves an unfinished run of an earlier attempt out of the way, so a resume trains it again
+/// without destroying it.
+fn set_aside(dir: &Path, p: &GridPoint) -> Result<()> {
+    let from = dir.join(&p.name);
+    if !from.exists() {
+        return Ok(());
+    }
+    let aside = dir.join(SET_ASIDE_DIR);
+    fs::create_dir_all(&aside).with_context(|| format!("{}: cannot create", aside.display()))?;
+    let mut k = 1;
+    let mut to = aside.join(&p.name);
+    while to.exists() {
+        k += 1;
+        to = aside.join(format!("{}-{k}", p.name));
+    }
+    fs::rename(&from, &to).with_context(|| format!("{}: cannot move aside", from.display()))?;
+    eprintln!("{}: unfinished; trained again (the partial run is kept in {})", p.name, to.display());
+    Ok(())
+}
+
+/// Runs the points of `spec` not yet completed in `dir` (only `shard`'s, when given), then writes the
+/// leaderboard. A run that fails is recorded as failed with its reason and the others still train;
+/// the sweep then ends with an error naming the failures.
+fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>) -> Result<()> {
+    let points = spec.grid.points().map_err(anyhow::Error::msg)?;
     let mine: Vec<_> = points.iter().filter(|p| shard.is_none_or(|s| s.contains(p.number))).collect();
     let todo: Vec<_> = mine.iter().filter(|p| !is_completed(&dir.join(&p.name))).collect();
     eprintln!(
@@ -69,25 +131,64 @@ pub fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>) -> Result<()> {
         todo.len(),
         dir.display()
     );
-    if todo.is_empty() {
-        let md = write_leaderboard(dir)?;
-        println!("{md}\nleaderboard: {}", dir.join("leaderboard.md").display());
-        return Ok(());
-    }
-    let mnist = Arc::new(headless::load_data(spec.data.as_deref())?);
-    let interrupted = headless::interrupt_flag()?;
-    for (k, p) in todo.iter().enumerate() {
-        println!("\n[{}/{}] run {} of {}: {}", k + 1, todo.len(), p.number, points.len(), p.name);
-        match headless::train_into(&p.config, &mnist, &dir.join(&p.name), &interrupted) {
-            Ok(run) => println!("{}: test accuracy {:.2} % ({})", p.name, run.last.test.report.accuracy * 100.0, run.status.name()),
-            Err(e) => eprintln!("{}: failed: {e:#}", p.name),
-        }
-        if interrupted.load(Ordering::Relaxed) {
-            write_leaderboard(dir).ok();
-            bail!("sweep interrupted; finish it with `digitlab sweep --resume {}`", dir.display());
+    let mut failed = Vec::new();
+    if !todo.is_empty() {
+        let mnist = Arc::new(headless::load_data(spec.data.as_deref())?);
+        let interrupt = Interrupt::install()?;
+        for (k, p) in todo.iter().enumerate() {
+            println!("\n[{}/{}] run {} of {}: {}", k + 1, todo.len(), p.number, points.len(), p.name);
+            set_aside(dir, p)?;
+            let run_dir = dir.join(&p.name);
+            let outcome = fs::create_dir(&run_dir)
+                .with_context(|| format!("{}: cannot create run directory", run_dir.display()))
+                .and_then(|()| headless::train_into(&p.config, &mnist, &run_dir, &interrupt));
+            match outcome {
+                Ok(run) => println!("{}: test accuracy {:.2} % ({})", p.name, run.last.test.report.accuracy * 100.0, run.status.name()),
+                Err(e) if e.is::<Interrupted>() || interrupt.is_set() => {
+                    let _ = write_leaderboard(dir);
+                    let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);
+                    return Err(Interrupted {
+                        signal,
+                        message: format!("sweep interrupted by {}; finish it with `digitlab sweep --resume {}`", crate::signals::name(signal), dir.display()),
+                    }
+                    .into());
+                }
+                Err(e) => {
+                    let reason = format!("{e:#}");
+                    eprintln!("{}: failed: {reason}", p.name);
+                    record_failure(&run_dir, p, &mnist, &reason);
+                    failed.push(format!("{} ({reason})", p.name));
+                }
+            }
         }
     }
     let md = write_leaderboard(dir)?;
-    println!("\n{md}\nleaderboard: {}", dir.join("leaderboard.md").display());
+    println!("\n{md}\nleaderboard: {}", dir.join(leaderboard::MD_FILE).display());
+    if !failed.is_empty() {
+        bail!("{} of {} run(s) failed: {}", failed.len(), todo.len(), failed.join("; "));
+    }
     Ok(())
+}
+
+/// A run that failed before its first epoch gets a directory saying so, for the leaderboard; one that
+/// failed later already records it.
+fn record_failure(run_dir: &Path, p: &GridPoint, mnist: &crate::data::Mnist, reason: &str) {
+    if rundir::is_run(run_dir) {
+        return;
+    }
+    let arch = p.config.architecture(mnist.train.pixels(), mnist.classes);
+    let summary = Summary::without_epochs(&p.config, &arch, DataInfo::of(mnist), RunStatus::Failed { reason: reason.to_string() });
+    let saved = fs::create_dir_all(run_dir).map_err(anyhow::Error::from).and_then(|()| rundir::save_failure(run_dir, &summary));
+    if let Err(e) = saved {
+        eprintln!("{}: cannot record the failure: {e:#}", run_dir.display());
+    }
+}
+
+/// Writes the leaderboard of every run in `dir`; returns the Markdown table.
+pub fn write_leaderboard(dir: &Path) -> Result<String> {
+    let listing = rundir::list(&[dir.to_path_buf()])?;
+    for line in listing.skipped_lines() {
+        eprintln!("{line}");
+    }
+    leaderboard::write(dir, &leaderboard::rows(&listing.runs), "Sweep leaderboard")
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::summary::Summary;
+use crate::rundir::Summary;
 use crate::metrics::ORIENTATION;
 
 fn pct(x: f64) -> String {
@@ -41,10 +41,27 @@ pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion],
     let mut r = String::new();
     let c = &s.config;
     let _ = writeln!(r, "# digitlab run: {}\n", s.model.architecture);
-    let _ = writeln!(r, "Status: **{}**. Test accuracy after epoch {}: **{}** (loss {:.4}).\n",
-        s.status.name(), s.test.epoch, pct(s.test.accuracy), s.test.loss);
-    if let crate::train::RunStatus::Diverged { message } = &s.status {
-        let _ = writeln!(r, "> Training diverged: {message}. The figures below are those of the last good epoch.\n");
+    match &s.test {
+        Some(t) => {
+            let _ = writeln!(r, "Status: **{}**. Test accuracy after epoch {} of {}: **{}** (loss {:.4}).\n",
+                s.status.name(), t.epoch, c.epochs, pct(t.accuracy), t.loss);
+        }
+        None => {
+            let _ = writeln!(r, "Status: **{}**. No epoch finished.\n", s.status.name());
+        }
+    }
+    match &s.status {
+        crate::train::RunStatus::Diverged { message } => {
+            let _ = writeln!(r, "> Training diverged: {message}. The figures below are those of the last good epoch.\n");
+        }
+        crate::train::RunStatus::Failed { reason } => {
+            let _ = writeln!(r, "> The run failed: {reason}.\n");
+        }
+        crate::train::RunStatus::Running => {
+            let _ = writeln!(r, "> Still training: this report describes epoch {} of {}. It is rewritten after every epoch; \
+                the charts and neuron pictures are drawn when the run ends.\n", s.epochs.len(), c.epochs);
+        }
+        _ => {}
     }
     let _ = writeln!(r, "## Configuration\n");
     let _ = writeln!(r, "| setting | value |\n|---|---|");
@@ -74,7 +91,8 @@ pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion],
         let _ = write!(r, "\n{}", f.markdown());
     }
 
-    let n = s.test.confusion_matrix.len();
+    let Some(test) = &s.test else { return r };
+    let n = test.confusion_matrix.len();
     let _ = writeln!(r, "\n## Confusion matrix (test set)\n");
     let _ = writeln!(r, "Orientation: **{ORIENTATION}**. Cell (row p, column a) counts test images of digit a that the network called p.\n");
     let _ = write!(r, "| predicted ↓ / actual → |");
@@ -83,7 +101,7 @@ pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion],
     }
     let _ = writeln!(r, " total |");
     let _ = writeln!(r, "|---:|{}---:|", "---:|".repeat(n));
-    for (p, row) in s.test.confusion_matrix.iter().enumerate() {
+    for (p, row) in test.confusion_matrix.iter().enumerate() {
         let _ = write!(r, "| **{p}** |");
         for (a, v) in row.iter().enumerate() {
             if a == p {
@@ -96,21 +114,21 @@ pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion],
     }
     let _ = write!(r, "| total |");
     for a in 0..n {
-        let _ = write!(r, " {} |", s.test.confusion_matrix.iter().map(|row| row[a]).sum::<u64>());
+        let _ = write!(r, " {} |", test.confusion_matrix.iter().map(|row| row[a]).sum::<u64>());
     }
-    let _ = writeln!(r, " {} |", s.test.confusion_matrix.iter().flatten().sum::<u64>());
+    let _ = writeln!(r, " {} |", test.confusion_matrix.iter().flatten().sum::<u64>());
     if let Some(f) = &figures.confusion {
         let _ = write!(r, "\n{}", f.markdown());
     }
 
     let _ = writeln!(r, "\n## Per-class metrics\n");
-    let _ = writeln!(r, "recall(i) = M[i][i] / column sum i; precision(i) = M[i][i] / row sum i; {}.\n", s.test.precision_note);
+    let _ = writeln!(r, "recall(i) = M[i][i] / column sum i; precision(i) = M[i][i] / row sum i; {}.\n", test.precision_note);
     let _ = writeln!(r, "| class | precision | recall | F1 | support |\n|---:|---:|---:|---:|---:|");
-    for m in &s.test.per_class {
+    for m in &test.per_class {
         let _ = writeln!(r, "| {} | {:.4} | {:.4} | {:.4} | {} |", m.class, m.precision, m.recall, m.f1, m.support);
     }
-    let total: u64 = s.test.per_class.iter().map(|m| m.support).sum();
-    for (name, a) in [("macro avg", &s.test.macro_avg), ("weighted avg", &s.test.weighted_avg)] {
+    let total: u64 = test.per_class.iter().map(|m| m.support).sum();
+    for (name, a) in [("macro avg", &test.macro_avg), ("weighted avg", &test.weighted_avg)] {
         let _ = writeln!(r, "| {name} | {:.4} | {:.4} | {:.4} | {total} |", a.precision, a.recall, a.f1);
     }
 

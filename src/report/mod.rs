@@ -18,17 +18,10 @@ use anyhow::{bail, Context, Result};
 
 use crate::cli::ReportCmd;
 use crate::data::Mnist;
-use crate::export::report::{report_md_with, Figure, Figures};
-use crate::export::{dir_name, images, write_atomic, Summary, MODEL_FILE};
 
-pub const CURVES: &str = "curves.png";
-pub const CONFUSION: &str = "confusion.png";
-pub const MISCLASSIFIED: &str = "misclassified.png";
-pub const WEIGHTS_GRID: &str = "weights-grid.png";
+use crate::rundir::{self, dir_name, write_atomic, Summary, REPORT_MD as REPORT, SUMMARY};
+
 pub const COMPARISON: &str = "comparison.png";
-pub const REPORT: &str = "report.md";
-pub const SUMMARY: &str = "summary.json";
-pub const PREDICTIONS: &str = "predictions.csv";
 /// Written by `digitlab sweep`; embedded in the sweep's report when present.
 pub const LEADERBOARD_MD: &str = "leaderboard.md";
 pub const LEADERBOARD_CSV: &str = "leaderboard.csv";
@@ -44,37 +37,18 @@ pub enum Target {
 impl Target {
     /// A run directory holds summary.json; a sweep directory holds run directories.
     pub fn of(dir: &Path) -> Result<Target> {
-        if dir.join(SUMMARY).is_file() {
+        if rundir::is_run(dir) {
             return Ok(Target::Run);
         }
         if !dir.is_dir() {
             bail!("{}: no such directory", dir.display());
         }
-        let runs = run_dirs(dir)?;
+        let runs = rundir::run_dirs_in(dir)?;
         if runs.is_empty() {
             bail!("{}: not a run directory (no {SUMMARY}) nor a sweep directory (no subdirectory with {SUMMARY})", dir.display());
         }
         Ok(Target::Sweep(runs))
     }
-}
-
-/// Subdirectories of `dir` holding a summary.json, sorted by name.
-pub fn run_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut runs = Vec::new();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("{}: cannot list", dir.display()))? {
-        let path = entry.with_context(|| format!("{}: cannot list", dir.display()))?.path();
-        if path.join(SUMMARY).is_file() {
-            runs.push(path);
-        }
-    }
-    runs.sort();
-    Ok(runs)
-}
-
-pub fn read_summary(run_dir: &Path) -> Result<Summary> {
-    let path = run_dir.join(SUMMARY);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{}: not a digitlab summary", path.display()))
 }
 
 pub fn run(cmd: &ReportCmd) -> Result<()> {
@@ -85,7 +59,7 @@ pub fn run(cmd: &ReportCmd) -> Result<()> {
     };
     // The data the run recorded, unless --data says otherwise; a recorded path that no longer exists
     // falls back to $DIGITLAB_DATA, then the bundled copy.
-    let recorded = read_summary(&first)?.data.dir;
+    let recorded = rundir::read_summary(&first)?.data.dir;
     let (dir, source) = match (&cmd.data, recorded.is_dir()) {
         (Some(flag), _) => (flag.clone(), "--data"),
         (None, true) => (recorded, "recorded by the run"),
@@ -97,7 +71,7 @@ pub fn run(cmd: &ReportCmd) -> Result<()> {
     let data = crate::data::load_dir(&dir)?;
     eprintln!("data: {} ({source}) for the misclassified digits", dir.display());
     let written = match &target {
-        Target::Run => write_bundle(&cmd.dir, &data)?,
+        Target::Run => rundir::write_bundle(&cmd.dir, &data)?,
         Target::Sweep(_) => write_sweep_bundle(&cmd.dir, &data)?,
     };
     for path in &written {
@@ -105,75 +79,6 @@ pub fn run(cmd: &ReportCmd) -> Result<()> {
     }
     println!("open {}", cmd.dir.join(REPORT).display());
     Ok(())
-}
-
-/// Each test image's predicted class, from predictions.csv, checked against the data's labels so a
-/// report never pairs a run with another test set. A run directory left by a killed run has no
-/// predictions.csv: its saved model is evaluated instead.
-fn predictions(run_dir: &Path, data: &Mnist) -> Result<Vec<u8>> {
-    let path = run_dir.join(PREDICTIONS);
-    if !path.is_file() {
-        let mlp = crate::model::io::load(&run_dir.join(MODEL_FILE))?;
-        return Ok(crate::train::eval::evaluate(&mlp, &data.test).predicted);
-    }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let mut predicted = Vec::with_capacity(data.test.len());
-    for (n, line) in text.lines().enumerate().skip(1) {
-        let bad = || format!("{}: line {}: expected index,label,predicted", path.display(), n + 1);
-        let fields: Vec<usize> = line.split(',').map(|f| f.trim().parse()).collect::<Result<_, _>>().with_context(bad)?;
-        let &[index, label, pred] = &fields[..] else { bail!(bad()) };
-        if index != predicted.len() || index >= data.test.len() || pred >= data.classes {
-            bail!("{}: line {}: index {index} or class {pred} does not fit the test set of {}", path.display(), n + 1, data.dir.display());
-        }
-        if data.test.labels[index] as usize != label {
-            bail!("{}: test image {index} is labelled {label} here but {} in {}: pass --data with the run's data directory",
-                path.display(), data.test.labels[index], data.dir.display());
-        }
-        predicted.push(pred as u8);
-    }
-    if predicted.len() != data.test.len() {
-        bail!("{}: {} predictions for {} test images in {}", path.display(), predicted.len(), data.test.len(), data.dir.display());
-    }
-    Ok(predicted)
-}
-
-/// Writes the report bundle of one run directory and returns the files written.
-pub fn write_bundle(run_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>> {
-    let summary = read_summary(run_dir)?;
-    if (summary.data.image_rows, summary.data.image_cols) != (data.test.rows, data.test.cols) {
-        bail!("{}: the run used {}x{} images but {} holds {}x{}", run_dir.display(), summary.data.image_rows,
-            summary.data.image_cols, data.dir.display(), data.test.rows, data.test.cols);
-    }
-    let matrix = summary.test.confusion();
-    let misses = misclassified::misses(&data.test.labels, &predictions(run_dir, data)?);
-    let shown = misses.len().min(misclassified::MAX_SHOWN);
-
-    let mut files: Vec<(&str, Vec<u8>)> = vec![
-        (CURVES, charts::curves(&summary.epochs, &summary.model.architecture).png()?),
-        (CONFUSION, confusion::confusion_chart(&matrix).png()?),
-        (MISCLASSIFIED, misclassified::misclassified_chart(&data.test, &misses).png()?),
-    ];
-    if !run_dir.join(WEIGHTS_GRID).is_file() {
-        let mlp = crate::model::io::load(&run_dir.join(MODEL_FILE))?;
-        files.push((WEIGHTS_GRID, images::png_bytes(&images::weights_grid(&mlp, data.test.rows, data.test.cols))?));
-    }
-    let figures = Figures {
-        curves: Some(Figure { file: CURVES.into(), caption: "Loss and accuracy per epoch (train, validation when held out, test)".into() }),
-        confusion: Some(Figure { file: CONFUSION.into(), caption: format!("Confusion matrix heatmap ({})", crate::metrics::ORIENTATION) }),
-        misclassified: Some(Figure {
-            file: MISCLASSIFIED.into(),
-            caption: format!("{shown} of {} misclassified test digits, captioned true → predicted", misses.len()),
-        }),
-    };
-    let md = report_md_with(&summary, &matrix.top_confusions(10), &figures);
-    files.push((REPORT, md.into_bytes()));
-    let mut written = Vec::with_capacity(files.len());
-    for (name, bytes) in files {
-        let path = run_dir.join(name);
-        write_atomic(&path, &bytes)?;
-        written.push(path);
-    }
-    Ok(written)
 }
 
 /// One run of a sweep, as its report lists it.
@@ -186,18 +91,24 @@ struct SweepRun {
 pub fn write_sweep_bundle(sweep_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     let mut runs = Vec::new();
-    for dir in run_dirs(sweep_dir)? {
-        written.extend(write_bundle(&dir, data).with_context(|| format!("{}: report", dir.display()))?);
-        let name = dir_name(&dir);
-        runs.push(SweepRun { name, summary: read_summary(&dir)? });
+    let listing = rundir::list(&[sweep_dir.to_path_buf()])?;
+    for line in listing.skipped_lines() {
+        eprintln!("{line}");
+    }
+    for run in listing.runs {
+        if run.summary.test.is_some() {
+            written.extend(rundir::write_bundle(&run.dir, data).with_context(|| format!("{}: report", run.dir.display()))?);
+        }
+        runs.push(SweepRun { name: run.name(), summary: run.summary });
     }
     if runs.is_empty() {
         bail!("{}: no run directory (subdirectory with {SUMMARY}) inside", sweep_dir.display());
     }
-    runs.sort_by(|a, b| b.summary.test.accuracy.total_cmp(&a.summary.test.accuracy).then(a.name.cmp(&b.name)));
+    let key = |r: &SweepRun| r.summary.accuracy().unwrap_or(-1.0);
+    runs.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.name.cmp(&b.name)));
     let bars: Vec<charts::RunBar> = runs
         .iter()
-        .map(|r| charts::RunBar { name: r.name.clone(), architecture: r.summary.model.architecture.clone(), accuracy: r.summary.test.accuracy })
+        .filter_map(|r| Some(charts::RunBar { name: r.name.clone(), architecture: r.summary.model.architecture.clone(), accuracy: r.summary.accuracy()? }))
         .collect();
     let leaderboard = std::fs::read_to_string(sweep_dir.join(LEADERBOARD_MD)).ok();
     let files = [
@@ -217,11 +128,12 @@ pub fn write_sweep_bundle(sweep_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>
 /// best first.
 fn sweep_md(sweep_dir: &Path, runs: &[SweepRun], leaderboard: Option<&str>, has_csv: bool) -> String {
     let pct = |x: f64| format!("{:.2} %", x * 100.0);
+    let opct = |x: Option<f64>| x.map_or_else(|| "–".to_string(), pct);
     let name = dir_name(sweep_dir);
     let mut r = String::new();
     let _ = writeln!(r, "# digitlab sweep: {name}\n");
     let best = &runs[0];
-    let _ = writeln!(r, "{} runs. Best test accuracy: **{}** by [{}]({}/{REPORT}) ({}).\n", runs.len(), pct(best.summary.test.accuracy),
+    let _ = writeln!(r, "{} runs. Best test accuracy: **{}** by [{}]({}/{REPORT}) ({}).\n", runs.len(), opct(best.summary.accuracy()),
         best.name, link_target(&best.name), best.summary.model.architecture);
     let _ = writeln!(r, "## Test accuracy per run\n");
     let _ = writeln!(r, "![test accuracy per run]({COMPARISON})\n");
@@ -241,9 +153,9 @@ fn sweep_md(sweep_dir: &Path, runs: &[SweepRun], leaderboard: Option<&str>, has_
             for run in runs {
                 let s = &run.summary;
                 let best_acc = s.epochs.iter().map(|e| e.test_accuracy).fold(f64::NEG_INFINITY, f64::max);
-                let _ = writeln!(r, "| [{}]({}/{REPORT}) | {} | {} | {} | {} | {} | {} | {} | {:.4} | {:.1} |", run.name, link_target(&run.name),
+                let _ = writeln!(r, "| [{}]({}/{REPORT}) | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} |", run.name, link_target(&run.name),
                     s.model.architecture, s.config.optimizer, s.config.lr, s.epochs.len(), s.model.parameters,
-                    if best_acc.is_finite() { pct(best_acc) } else { "–".into() }, pct(s.test.accuracy), s.test.macro_avg.f1,
+                    if best_acc.is_finite() { pct(best_acc) } else { "–".into() }, opct(s.accuracy()), s.macro_f1().map_or_else(|| "–".into(), |f| format!("{f:.4}")),
                     s.timings.train_seconds);
             }
             r.push('\n');
@@ -255,7 +167,7 @@ fn sweep_md(sweep_dir: &Path, runs: &[SweepRun], leaderboard: Option<&str>, has_
     let _ = writeln!(r, "## Runs\n");
     for run in runs {
         let _ = writeln!(r, "- [{}]({}/{REPORT}): {}, test accuracy {}", run.name, link_target(&run.name), run.summary.model.architecture,
-            pct(run.summary.test.accuracy));
+            opct(run.summary.accuracy()));
     }
     r
 }

@@ -82,6 +82,8 @@ pub enum RunStatus {
     Interrupted,
     /// The loss became NaN/inf; results are those of the last good epoch.
     Diverged { message: String },
+    /// Ended by an error (the run could not start, or its directory could not be written).
+    Failed { reason: String },
 }
 
 impl RunStatus {
@@ -92,6 +94,7 @@ impl RunStatus {
             RunStatus::Stopped => "stopped",
             RunStatus::Interrupted => "interrupted",
             RunStatus::Diverged { .. } => "diverged",
+            RunStatus::Failed { .. } => "failed",
         }
     }
 }

@@ -4,22 +4,21 @@ use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::Context;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 
+use super::effects::{Done, Effect, RunKey};
 use super::form::{Editing, SetupForm};
 use super::keys::Action;
 use super::theme::Theme;
 use crate::data::{self, Mnist};
-use crate::export::{self, images, write_atomic, DataInfo, Summary};
 use crate::metrics::diagnostics::Diagnostics;
-use crate::model::{io as model_io, Mlp};
+use crate::model::Mlp;
+use crate::rundir::{self, DataInfo, Stage, Summary};
 use crate::viz::{min_max, rescale_to_gray, signed_gray, GrayImage};
 use crate::train::{eval, Command, EpochReport, Evaluation, Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
 
-/// Why an older run of this session, never exported, can have no report: only the current run's
-/// directory is known.
-const NOT_EXPORTABLE: &str = "this run was not exported, and only the latest run can be (e)";
+/// Why a run has no directory yet: the first save comes with its first epoch.
+const NOT_SAVED: &str = "this run has no directory yet: it is saved when its first epoch finishes";
 
 /// Batch losses kept for the sparkline.
 pub const LOSS_HISTORY: usize = 600;
@@ -74,15 +73,17 @@ pub enum Msg {
     TrainerGone,
     /// Ctrl-C, SIGTERM, SIGHUP or a lost terminal: stop, keep finished epochs, quit.
     Interrupt,
-    /// Work done off the UI thread has ended.
-    Background(Background),
+    /// An effect asked for by `update` has been carried out.
+    Done(Done),
 }
 
-/// The result of work done on a thread of its own so that the dashboard stays responsive.
-#[derive(Debug)]
-pub enum Background {
-    /// A report bundle was written into `dir` (the number of files), or why not.
-    Report { dir: PathBuf, result: Result<usize, String> },
+/// What `q` during training does, chosen in the quit question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuitChoice {
+    /// Stop after the current batch, save the finished epochs (status stopped), quit.
+    Keep,
+    /// Stop and delete the run's directory, then quit.
+    Discard,
 }
 
 /// A setup waiting in the run queue: the form as it was when added.
@@ -110,13 +111,18 @@ pub struct Session {
     trainer: Option<Trainer>,
     /// Recent (coalesced) batch losses, oldest first.
     pub losses: VecDeque<f32>,
-    pub out_dir: PathBuf,
+    /// Names the run's saves; the directory is made by the first one.
+    key: RunKey,
+    /// The directory name asked for (`runs/<time>-<network>`; a taken name gets `-2`, …).
+    name: String,
+    /// Where the run is saved, once its first save has landed.
+    pub out_dir: Option<PathBuf>,
     /// Index in `App::session_runs` once finished.
     entry: Option<usize>,
-    /// The run directory has been written (so it is rewritten with the final result at the end).
-    pub exported: bool,
-    /// Started from the queue: saved when it ends, and the next queued setup follows.
+    /// Started from the queue: the next queued setup follows when it ends.
     pub queued: bool,
+    /// A save failed: the run was stopped, and the error stays on the status line.
+    save_failed: bool,
 }
 
 impl Session {
@@ -135,6 +141,8 @@ pub struct RunEntry {
     pub dir: Option<PathBuf>,
     /// Kept for this session's runs, so opening one needs no disk.
     pub result: Option<Box<RunResult>>,
+    /// This session's run key, which its directory is learnt by.
+    key: Option<RunKey>,
 }
 
 /// A finished run opened from the Runs view; Results and Weights show it instead of the current run.
@@ -234,7 +242,7 @@ pub enum Cell {
 
 impl RunEntry {
     pub fn name(&self) -> String {
-        self.dir.as_deref().map_or_else(|| "(this session, not exported)".into(), export::dir_name)
+        self.dir.as_deref().map_or_else(|| "(this session, not saved)".into(), rundir::dir_name)
     }
 
     pub fn cell(&self, col: RunColumn) -> Cell {
@@ -242,8 +250,8 @@ impl RunEntry {
         match col {
             RunColumn::Name => Cell::Text(self.name()),
             RunColumn::Epochs => Cell::Num(s.epochs.len() as f64),
-            RunColumn::TestAccuracy => Cell::Num(s.test.accuracy),
-            RunColumn::MacroF1 => Cell::Num(s.test.macro_avg.f1),
+            RunColumn::TestAccuracy => s.accuracy().map_or(Cell::Text("-".into()), Cell::Num),
+            RunColumn::MacroF1 => s.macro_f1().map_or(Cell::Text("-".into()), Cell::Num),
             RunColumn::Time => Cell::Num(s.timings.train_seconds),
             RunColumn::Status => Cell::Text(s.status.name().into()),
             c => config_cell(&s.config, c),
@@ -295,7 +303,7 @@ impl RunRow<'_> {
             RunRow::Training(s) => {
                 let p = &s.progress;
                 match col {
-                    RunColumn::Name => Cell::Text(format!("{} (training)", export::dir_name(&s.out_dir))),
+                    RunColumn::Name => Cell::Text(format!("{} (training)", s.out_dir.as_deref().map_or_else(|| s.name.clone(), rundir::dir_name))),
                     RunColumn::Epochs => Cell::Text(format!("{}/{}", p.history.len(), p.config.epochs)),
                     RunColumn::TestAccuracy => p.history.last().map_or(Cell::Text("-".into()), |e| Cell::Num(e.test_accuracy)),
                     RunColumn::MacroF1 => p.last.as_ref().map_or(Cell::Text("-".into()), |l| Cell::Num(l.test.report.macro_avg.f1)),
@@ -322,8 +330,8 @@ pub struct RunsState {
     pub descending: bool,
     /// Run directories found under the runs root.
     pub disk: Vec<RunEntry>,
-    /// Directories that had a summary.json which could not be read.
-    pub unreadable: usize,
+    /// Directories that had a summary.json which could not be read, with why.
+    pub unreadable: Vec<(PathBuf, String)>,
     /// Ids of the runs marked for comparison, in marking order (A, then B).
     pub marked: Vec<u64>,
     /// The two marked runs are shown side by side instead of the table.
@@ -378,15 +386,18 @@ pub struct App {
     pub queue_done: usize,
     /// Beginner diagnostics of what `shown()` returns; kept in step with `pictures`.
     pub diagnostics: Option<Diagnostics>,
-    /// Report bundles being written on their own threads.
-    pub reports_in_flight: usize,
-    background: (Sender<Background>, Receiver<Background>),
+    /// Effects asked for and not yet done (saves, reports, scans): the header shows that work is going on.
+    pub pending: usize,
+    /// Effects the current `update` asks for; handed out when it returns.
+    outbox: Vec<Effect>,
     next_id: u64,
     dir_ids: HashMap<PathBuf, u64>,
     pub status: Option<Status>,
     pub help: bool,
     pub confirm_quit: bool,
     pub should_quit: bool,
+    /// Quitting once the run in training has ended and been saved (or discarded).
+    quit_after_run: Option<QuitChoice>,
     /// Quitting after an interrupt, once the trainer has handed back its finished epochs.
     pub interrupting: bool,
     /// A line to print after the terminal is restored (e.g. where an interrupted run was saved).
@@ -417,7 +428,7 @@ impl App {
                 sort: RunColumn::Name,
                 descending: true,
                 disk: Vec::new(),
-                unreadable: 0,
+                unreadable: Vec::new(),
                 marked: Vec::new(),
                 comparing: false,
             },
@@ -425,14 +436,15 @@ impl App {
             queue_running: false,
             queue_done: 0,
             diagnostics: None,
-            reports_in_flight: 0,
-            background: crossbeam_channel::unbounded(),
+            pending: 0,
+            outbox: Vec::new(),
             next_id: 0,
             dir_ids: HashMap::new(),
             status: None,
             help: false,
             confirm_quit: false,
             should_quit: false,
+            quit_after_run: None,
             interrupting: false,
             exit_note: None,
         }
@@ -441,11 +453,6 @@ impl App {
     /// The trainer's event channel while one is attached.
     pub fn trainer_events(&self) -> Option<Receiver<Event>> {
         self.session.as_ref()?.trainer.as_ref().map(|t| t.events.clone())
-    }
-
-    /// Results of work done off the UI thread (report bundles); the loop turns them into `Msg::Background`.
-    pub fn background_events(&self) -> Receiver<Background> {
-        self.background.1.clone()
     }
 
     pub fn is_training(&self) -> bool {
@@ -473,7 +480,7 @@ impl App {
             title: format!("current run, epoch {} ({state})", snap.report.epoch),
             model: &snap.model,
             eval: &snap.test,
-            dir: Some(&s.out_dir),
+            dir: s.out_dir.as_deref(),
             history: &s.progress.history,
         })
     }
@@ -560,7 +567,10 @@ impl App {
         self.status = Some(Status { kind: StatusKind::Error, text: text.into() });
     }
 
-    pub fn update(&mut self, msg: Msg) {
+    /// Applies `msg` to the state and returns what must be done outside it (saves, reports, scans),
+    /// in the order asked; each comes back as `Msg::Done`.
+    #[must_use = "the effects must be carried out: a run's saves are among them"]
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Action(a) => self.action(a),
             Msg::Edit(k) => self.edit(k),
@@ -570,32 +580,161 @@ impl App {
                     s.trainer = None;
                     if !s.progress.is_finished() {
                         s.progress.apply(Event::Failed("the training thread ended without a word".into()));
+                        self.finish();
                     }
                 }
                 if self.interrupting {
                     self.should_quit = true;
                 }
             }
-            Msg::Background(Background::Report { dir, result }) => {
-                self.reports_in_flight = self.reports_in_flight.saturating_sub(1);
-                match result {
-                    Ok(n) => self.info(format!("report: {n} files written; open {}", dir.join("report.md").display())),
-                    Err(e) => self.error(format!("report failed: {e}")),
-                }
+            Msg::Done(done) => {
+                self.pending = self.pending.saturating_sub(1);
+                self.done(done);
             }
             Msg::Interrupt => {
                 self.confirm_quit = false;
+                self.interrupting = true;
                 match &self.session {
                     Some(s) if s.is_running() => {
                         if let Some(t) = &s.trainer {
                             let _ = t.commands.send(Command::Interrupt);
                         }
-                        self.interrupting = true;
+                        self.queue_running = false;
                         self.info("interrupted: saving the finished epochs…");
                     }
                     _ => self.should_quit = true,
                 }
             }
+        }
+        let effects = std::mem::take(&mut self.outbox);
+        self.pending += effects.len();
+        effects
+    }
+
+    /// The effect `update` hands out when it returns.
+    fn ask(&mut self, effect: Effect) {
+        self.outbox.push(effect);
+    }
+
+    /// Asks for the current run to be saved as it stands.
+    fn save_session(&mut self, stage: Stage) {
+        let Some(s) = &self.session else { return };
+        let Some(run) = s.progress.result() else { return };
+        let effect = Effect::Save {
+            key: s.key,
+            dir: s.out_dir.clone(),
+            root: self.runs_root.clone(),
+            name: s.name.clone(),
+            run: Box::new(run),
+            data: Arc::clone(&self.data),
+            stage,
+        };
+        self.ask(effect);
+    }
+
+    /// Where a finished run was saved, for the status line and the note printed on exit.
+    fn saved_note(&self, dir: &Path) -> String {
+        let Some(run) = self.session.as_ref().and_then(|s| s.progress.result()) else { return format!("saved in {}", dir.display()) };
+        format!("run {} after {} epoch(s), saved in {}", run.status.name(), run.history.len(), dir.display())
+    }
+
+    /// The result of an effect.
+    fn done(&mut self, done: Done) {
+        match done {
+            Done::Saved { key, stage, result } => {
+                let current = self.session.as_ref().is_some_and(|s| s.key == key);
+                match result {
+                    Ok((dir, _)) => {
+                        if let Some(e) = self.session_runs.iter_mut().find(|e| e.key == Some(key)) {
+                            e.dir = Some(dir.clone());
+                        }
+                        if current {
+                            if let Some(s) = &mut self.session {
+                                s.out_dir = Some(dir.clone());
+                            }
+                        }
+                        if current && stage == Stage::Final {
+                            let note = self.saved_note(&dir);
+                            if self.should_quit {
+                                self.exit_note = Some(note);
+                            } else if self.status.as_ref().is_none_or(|s| s.kind == StatusKind::Info) && !self.queue_running {
+                                let done = self.status.as_ref().map_or(String::new(), |s| s.text.clone());
+                                self.info(if done.is_empty() { note } else { format!("{done} — {}", dir.display()) });
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let text = format!("saving the run failed: {e}");
+                        if current {
+                            if let Some(s) = &mut self.session {
+                                s.save_failed = true;
+                                if let Some(t) = s.trainer.as_ref().filter(|_| !s.progress.is_finished()) {
+                                    // Training on would only make epochs that cannot be kept.
+                                    let _ = t.commands.send(Command::Stop);
+                                }
+                            }
+                        }
+                        if self.should_quit {
+                            self.exit_note = Some(text.clone());
+                        }
+                        self.error(text);
+                    }
+                }
+            }
+            Done::Discarded { result, .. } => {
+                let text = match result {
+                    Ok(t) => format!("run discarded: {t}"),
+                    Err(e) => format!("discarding the run failed: {e}"),
+                };
+                self.exit_note = Some(text.clone());
+                self.info(text);
+            }
+            Done::Report { dir, result } => match result {
+                Ok(n) => self.info(format!("report: {n} files written; open {}", dir.join(rundir::REPORT_MD).display())),
+                Err(e) => self.error(format!("report failed: {e}")),
+            },
+            Done::Pictures { result } => match result {
+                Ok(files) => self.info(format!("wrote {}", files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and "))),
+                Err(e) => self.error(format!("writing PNGs failed: {e}")),
+            },
+            Done::Scanned { root, listing } => {
+                if root != self.runs_root {
+                    return;
+                }
+                let mut disk = Vec::new();
+                for run in listing.runs {
+                    let next_id = &mut self.next_id;
+                    let id = *self.dir_ids.entry(run.dir.clone()).or_insert_with(|| {
+                        *next_id += 1;
+                        *next_id
+                    });
+                    disk.push(RunEntry { id, summary: run.summary, dir: Some(run.dir), result: None, key: None });
+                }
+                self.runs.disk = disk;
+                if let Some((_, why)) = listing.skipped.first() {
+                    let more = match listing.skipped.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more)", n - 1),
+                    };
+                    self.error(format!("skipped an unreadable run: {why}{more}"));
+                }
+                self.runs.unreadable = listing.skipped;
+                self.runs.selected = self.runs.selected.min(self.run_rows().len().saturating_sub(1));
+            }
+            Done::Opened { dir, result } => match result {
+                Ok((model, eval)) => {
+                    let Some(entry) = self.runs.disk.iter().find(|e| e.dir.as_deref() == Some(dir.as_path())) else { return };
+                    let opened = Opened {
+                        title: format!("run {}", entry.name()),
+                        model: *model,
+                        eval: *eval,
+                        dir: Some(dir),
+                        history: entry.summary.epochs.clone(),
+                    };
+                    self.show_opened(opened);
+                }
+                Err(e) => self.error(format!("cannot open: {e}")),
+            },
         }
     }
 
@@ -611,11 +750,23 @@ impl App {
                     self.should_quit = true;
                 }
             }
-            Action::ConfirmQuit => {
-                if let Some(t) = self.session.as_ref().and_then(|s| s.trainer.as_ref()) {
-                    let _ = t.commands.send(Command::Interrupt);
+            Action::ConfirmQuit(choice) => {
+                self.confirm_quit = false;
+                match self.session.as_ref().filter(|s| s.is_running()).and_then(|s| s.trainer.as_ref()) {
+                    Some(t) => {
+                        let _ = t.commands.send(match choice {
+                            QuitChoice::Keep => Command::Stop,
+                            QuitChoice::Discard => Command::Interrupt,
+                        });
+                        self.quit_after_run = Some(choice);
+                        self.queue_running = false;
+                        self.info(match choice {
+                            QuitChoice::Keep => "stopping: saving the finished epochs, then quitting…",
+                            QuitChoice::Discard => "stopping: discarding the run, then quitting…",
+                        });
+                    }
+                    None => self.should_quit = true,
                 }
-                self.should_quit = true;
             }
             Action::Help => self.help = !self.help,
             Action::Close => {
@@ -628,9 +779,7 @@ impl App {
             Action::NextView => self.view = self.view.step(true),
             Action::PrevView => self.view = self.view.step(false),
             Action::Go(v) => self.view = v,
-            Action::Export => {
-                self.export_run();
-            }
+            Action::Export => self.where_saved(),
             Action::Start => self.start(),
             Action::PauseResume => self.pause_resume(),
             Action::Stop => match self.session.as_ref().filter(|s| s.is_running()).and_then(|s| s.trainer.as_ref()) {
@@ -826,23 +975,18 @@ impl App {
             return false;
         }
         let arch = cfg.architecture(self.data.train.pixels(), self.data.classes);
-        let name = export::default_run_dir(&arch).file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        let mut out_dir = self.runs_root.join(&name);
-        let taken = |d: &Path| d.exists() || self.session_runs.iter().any(|r| r.dir.as_deref() == Some(d));
-        let mut k = 2;
-        while taken(&out_dir) || self.session.as_ref().is_some_and(|s| s.out_dir == out_dir) {
-            out_dir = self.runs_root.join(format!("{}-{k}", name.to_string_lossy()));
-            k += 1;
-        }
         let trainer = Trainer::spawn(cfg.clone(), Arc::clone(&self.data));
+        let key = next_run_key();
         self.session = Some(Session {
             progress: Progress::new(cfg),
             trainer: Some(trainer),
             losses: VecDeque::with_capacity(LOSS_HISTORY),
-            out_dir,
+            key,
+            name: rundir::default_name(&arch),
+            out_dir: None,
             entry: None,
-            exported: false,
             queued,
+            save_failed: false,
         });
         self.opened = None;
         self.refresh_pictures();
@@ -892,8 +1036,8 @@ impl App {
             }
         }
         self.queue_running = false;
-        let best = self.sorted_runs().into_iter().max_by(|a, b| a.summary.test.accuracy.total_cmp(&b.summary.test.accuracy));
-        let best = best.map_or(String::new(), |e| format!("; best so far: {} at {:.2}%", e.name(), e.summary.test.accuracy * 100.0));
+        let best = self.sorted_runs().into_iter().filter_map(|e| Some((e, e.summary.accuracy()?))).max_by(|a, b| a.1.total_cmp(&b.1));
+        let best = best.map_or(String::new(), |(e, acc)| format!("; best so far: {} at {:.2}%", e.name(), acc * 100.0));
         let done = format!("queue finished: {} run(s) trained{best}", self.queue_done);
         // An error (a run that could not start or be saved) stays in view, with the queue's end after it.
         match self.status.clone() {
@@ -931,64 +1075,43 @@ impl App {
         if marked.len() < 2 {
             return self.error(format!("mark two runs with m first ({} marked)", marked.len()));
         }
-        if marked[0].summary.test.confusion_matrix.len() != marked[1].summary.test.confusion_matrix.len() {
+        let classes = |e: &RunEntry| e.summary.test.as_ref().map(|t| t.confusion_matrix.len());
+        if classes(marked[0]).is_none() || classes(marked[1]).is_none() {
+            return self.error("a run that finished no epoch has nothing to compare");
+        }
+        if classes(marked[0]) != classes(marked[1]) {
             return self.error("the two runs have different numbers of classes");
         }
         self.runs.comparing = true;
     }
 
-    /// Writes the report bundle (report.md with charts) of the selected run (Runs) or of the shown run,
-    /// exporting the current run first. The writing happens on a thread; `Msg::Background` reports back.
+    /// Rebuilds the report bundle (report.md with charts) of the selected run (Runs) or of the shown
+    /// run, off the UI thread; `Msg::Done` reports back.
     fn write_report(&mut self) {
-        let current_id = self.session.as_ref().and_then(|s| s.entry).and_then(|i| self.session_runs.get(i)).map(|e| e.id);
-        let target = if self.view == View::Runs {
+        let dir = if self.view == View::Runs {
             let id = match self.selected_row() {
                 Selected::Done(id) => id,
                 Selected::Nothing => return self.error("no run selected"),
-                _ => return self.error("a report needs a finished run: select one"),
+                Selected::Training => self.session.as_ref().and_then(|s| s.out_dir.clone()).map_or(0, |_| u64::MAX),
+                Selected::Queued(_) => return self.error("a report needs a trained run: select one"),
             };
-            match self.entry(id).and_then(|e| e.dir.clone()) {
-                Some(d) => Some(d),
-                None if Some(id) == current_id => None,
-                None => return self.error(NOT_EXPORTABLE),
+            if id == u64::MAX {
+                self.session.as_ref().and_then(|s| s.out_dir.clone())
+            } else if id == 0 {
+                return self.error(NOT_SAVED);
+            } else {
+                self.entry(id).and_then(|e| e.dir.clone())
             }
+        } else if self.shown().is_none() {
+            return self.error("no results yet: a report needs a finished epoch");
         } else {
-            match &self.opened {
-                Some(o) => match &o.dir {
-                    Some(d) => Some(d.clone()),
-                    None => return self.error(NOT_EXPORTABLE),
-                },
-                None if self.shown().is_some() => None,
-                None => return self.error("no results yet: a report needs a finished epoch"),
-            }
+            self.shown().and_then(|s| s.dir.map(Path::to_path_buf))
         };
-        // None: the current run, written out first so the report reads its latest epochs.
-        let dir = match target {
-            Some(d) => d,
-            None => {
-                if !self.export_run() {
-                    return;
-                }
-                match &self.session {
-                    Some(s) => s.out_dir.clone(),
-                    None => return,
-                }
-            }
-        };
-        let data = Arc::clone(&self.data);
-        let tx = self.background.0.clone();
-        let job_dir = dir.clone();
-        let spawned = std::thread::Builder::new().name("digitlab-report".into()).spawn(move || {
-            let result = crate::report::write_bundle(&job_dir, &data).map(|files| files.len()).map_err(|e| format!("{e:#}"));
-            let _ = tx.send(Background::Report { dir: job_dir, result });
-        });
-        match spawned {
-            Ok(_) => {
-                self.reports_in_flight += 1;
-                self.info(format!("writing the report bundle in {}…", dir.display()));
-            }
-            Err(e) => self.error(format!("report failed: cannot start a thread: {e}")),
-        }
+        let Some(dir) = dir else { return self.error(NOT_SAVED) };
+        let running = self.is_training() && self.session.as_ref().and_then(|s| s.out_dir.as_deref()) == Some(dir.as_path());
+        self.ask(Effect::Report { dir: dir.clone(), data: Arc::clone(&self.data) });
+        let note = if running { " (of the epochs so far; the run's next save replaces it)" } else { "" };
+        self.info(format!("writing the report bundle in {}{note}…", dir.display()));
     }
 
     fn pause_resume(&mut self) {
@@ -1020,75 +1143,76 @@ impl App {
             }
             _ => {}
         }
+        let epoch = matches!(ev, Event::Epoch(_));
         let ended = matches!(ev, Event::Finished(_) | Event::Failed(_));
         let new_snapshot = matches!(ev, Event::Epoch(_) | Event::Finished(_));
         s.progress.apply(ev);
+        if epoch && !s.save_failed && self.quit_after_run != Some(QuitChoice::Discard) {
+            // Every finished epoch is on disk before the next one ends.
+            self.save_session(Stage::Epoch);
+        }
         if new_snapshot {
             self.refresh_pictures();
         }
         if let Some(n) = note {
-            self.info(n);
+            if !self.session.as_ref().is_some_and(|s| s.save_failed) {
+                self.info(n);
+            }
         }
         if ended {
             self.finish();
         }
     }
 
-    /// The trainer has sent its last event.
+    /// The trainer has sent its last event: the run is saved (or discarded) and the session goes on —
+    /// or ends, when the user asked to quit.
     fn finish(&mut self) {
         let Some(s) = &mut self.session else { return };
         if let Some(t) = s.trainer.take() {
             t.join();
         }
+        let key = s.key;
+        let queued = s.queued;
+        let save_failed = s.save_failed;
         let outcome = s.progress.outcome.clone();
+        let quitting = self.interrupting || self.quit_after_run.is_some();
+        if quitting {
+            self.should_quit = true;
+        }
+        if self.quit_after_run == Some(QuitChoice::Discard) {
+            let dir = self.session.as_ref().and_then(|s| s.out_dir.clone());
+            self.ask(Effect::Discard { key, dir });
+            self.exit_note = Some("run discarded".into());
+            return;
+        }
         match outcome {
             Some(Ok(run)) => {
                 let entry = RunEntry {
                     id: self.new_id(),
                     summary: Summary::new(&run, DataInfo::of(&self.data)),
-                    dir: None,
+                    dir: self.session.as_ref().and_then(|s| s.out_dir.clone()),
                     result: Some(run.clone()),
+                    key: Some(key),
                 };
                 self.session_runs.push(entry);
                 if let Some(s) = &mut self.session {
                     s.entry = Some(self.session_runs.len() - 1);
                 }
-                let exported_before = self.session.as_ref().is_some_and(|s| s.exported);
-                let queued = self.session.as_ref().is_some_and(|s| s.queued);
-                // Exported mid-run, queued (queue runs are always saved) or about to quit: bring the
-                // directory up to the final result.
-                let tried = self.interrupting || exported_before || queued;
-                let saved = tried && self.export_run();
-                // export_run left the reason on the status line.
-                let save_error = (tried && !saved).then(|| self.status.as_ref().map_or(String::new(), |s| s.text.clone()));
-                let out_dir = self.session.as_ref().map_or(String::new(), |s| s.out_dir.display().to_string());
-                if self.interrupting {
-                    let left = match self.queue.len() {
-                        0 => String::new(),
-                        n => format!(" ({n} queued setup(s) not run)"),
-                    };
-                    self.exit_note = Some(if saved {
-                        format!("interrupted: {} finished epoch(s) saved in {out_dir}{left}", run.history.len())
-                    } else {
-                        format!("interrupted; saving failed: {}{left}", self.status.as_ref().map_or("", |s| s.text.as_str()))
-                    });
-                    self.should_quit = true;
+                if !save_failed {
+                    self.save_session(Stage::Final);
+                }
+                if quitting {
+                    // The note is completed with the directory when the save lands.
+                    self.exit_note = Some(format!("run {} after {} epoch(s); saving…", run.status.name(), run.history.len()));
                     return;
                 }
-                let acc = run.last.test.report.accuracy * 100.0;
-                match &run.status {
-                    RunStatus::Diverged { message } => {
-                        let saved = save_error.map_or(String::new(), |e| format!(" — {e}"));
-                        self.error(format!("diverged: {message}; showing the last good epoch{saved}"))
-                    }
-                    st => {
-                        let done = format!("training {} after {} epoch(s): test accuracy {acc:.2}%", st.name(), run.history.len());
-                        match save_error {
-                            Some(e) => self.error(format!("{done} — {e}")),
-                            None if saved => self.info(format!("{done} — saved in {out_dir}")),
-                            None => self.info(format!("{done} — e exports the run directory")),
-                        }
-                    }
+                if save_failed {
+                    // The error that stopped the run stays in view.
+                } else if let RunStatus::Diverged { message } = &run.status {
+                    self.error(format!("diverged: {message}; showing the last good epoch"));
+                } else {
+                    let acc = run.last.test.report.accuracy * 100.0;
+                    self.info(format!("training {} after {} epoch(s): test accuracy {acc:.2}%", run.status.name(), run.history.len()));
                 }
                 if queued {
                     self.queue_done += 1;
@@ -1099,13 +1223,12 @@ impl App {
                 }
             }
             Some(Err(message)) => {
-                if self.interrupting {
-                    self.exit_note = Some(format!("interrupted before the first epoch finished: {message}"));
-                    self.should_quit = true;
+                if quitting {
+                    self.exit_note = Some(format!("the run ended before its first epoch finished ({message}); nothing to save"));
                     return;
                 }
                 self.error(format!("training failed: {message}"));
-                if self.session.as_ref().is_some_and(|s| s.queued) {
+                if queued {
                     self.advance_queue(false);
                 }
             }
@@ -1121,7 +1244,12 @@ impl App {
         }
         if stopped {
             self.queue_running = false;
-            return self.info(format!("queue paused after the stop: {} setup(s) wait; S resumes", self.queue.len()));
+            let paused = format!("queue paused after the stop: {} setup(s) wait; S resumes", self.queue.len());
+            // A stop forced by a failed save keeps its error in view.
+            return match self.status.clone() {
+                Some(s) if s.kind == StatusKind::Error => self.error(format!("{} · {paused}", s.text)),
+                _ => self.info(paused),
+            };
         }
         let before = self.status.clone();
         self.next_queued();
@@ -1135,33 +1263,14 @@ impl App {
         }
     }
 
-    /// Writes the current run's directory (the same files as `digitlab train --out`).
-    fn export_run(&mut self) -> bool {
-        let Some(s) = &self.session else {
-            self.error("nothing to export yet: train a network first (s in Setup)");
-            return false;
-        };
-        let Some(run) = s.progress.result() else {
-            self.error("export is possible once the first epoch has finished");
-            return false;
-        };
-        let dir = s.out_dir.clone();
-        let entry = s.entry;
-        match export::write_run_dir(&dir, &run, &self.data) {
-            Ok(files) => {
-                if let Some(s) = &mut self.session {
-                    s.exported = true;
-                }
-                if let Some(e) = entry.and_then(|i| self.session_runs.get_mut(i)) {
-                    e.dir = Some(dir.clone());
-                    e.summary = Summary::new(&run, DataInfo::of(&self.data));
-                }
-                self.info(format!("exported {} files to {}", files.len(), dir.display()));
-                true
-            }
-            Err(e) => {
-                self.error(format!("export failed: {e:#}"));
-                false
+    /// Runs are saved on their own; `e` says where.
+    fn where_saved(&mut self) {
+        match self.session.as_ref().map(|s| &s.out_dir) {
+            None => self.error("nothing trained yet: runs are saved on their own after every epoch"),
+            Some(None) => self.info("the run is saved when its first epoch finishes"),
+            Some(Some(dir)) => {
+                let text = format!("saved automatically after every epoch in {}", dir.display());
+                self.info(text)
             }
         }
     }
@@ -1173,51 +1282,21 @@ impl App {
             return self.error("no weights yet: they appear after the first epoch");
         };
         let Some(dir) = shown.dir.map(Path::to_path_buf) else {
-            return self.error("this run has no directory to write into");
+            return self.error(NOT_SAVED);
         };
-        let j = self.weights.neuron.min(shown.model.first_layer_units().saturating_sub(1));
-        let neuron = images::unit_image(shown.model, rows, cols, j).upscale(images::UNIT_SCALE);
-        let grid = images::weights_grid(shown.model, rows, cols);
-        let neuron_path = dir.join("weights").join(format!("neuron-{j:03}.png"));
-        let grid_path = dir.join("weights-grid.png");
-        let weights_dir = dir.join("weights");
-        let written = std::fs::create_dir_all(&weights_dir)
-            .with_context(|| format!("{}: cannot create directory", weights_dir.display()))
-            .and_then(|_| write_atomic(&neuron_path, &images::png_bytes(&neuron)?))
-            .and_then(|_| write_atomic(&grid_path, &images::png_bytes(&grid)?));
-        match written {
-            Ok(()) => self.info(format!("wrote {} and {}", neuron_path.display(), grid_path.display())),
-            Err(e) => self.error(format!("writing PNGs failed: {e:#}")),
-        }
+        let neuron = self.weights.neuron.min(shown.model.first_layer_units().saturating_sub(1));
+        let model = Box::new(shown.model.clone());
+        self.ask(Effect::Pictures { dir, model, neuron, rows, cols });
     }
 
-    /// Reads every `runs/*/summary.json`.
+    /// Lists the run directories under the runs root, off the UI thread.
     pub fn rescan_runs(&mut self) {
-        let mut disk = Vec::new();
-        let mut unreadable = 0;
-        if let Ok(entries) = std::fs::read_dir(&self.runs_root) {
-            for e in entries.flatten() {
-                let dir = e.path();
-                let Ok(text) = std::fs::read_to_string(dir.join("summary.json")) else { continue };
-                match serde_json::from_str::<Summary>(&text) {
-                    Ok(summary) => {
-                        let next_id = &mut self.next_id;
-                        let id = *self.dir_ids.entry(dir.clone()).or_insert_with(|| {
-                            *next_id += 1;
-                            *next_id
-                        });
-                        disk.push(RunEntry { id, summary, dir: Some(dir), result: None })
-                    }
-                    Err(_) => unreadable += 1,
-                }
-            }
-        }
-        self.runs.disk = disk;
-        self.runs.unreadable = unreadable;
-        self.runs.selected = self.runs.selected.min(self.run_rows().len().saturating_sub(1));
+        let root = self.runs_root.clone();
+        self.ask(Effect::Scan { root });
     }
 
-    /// Opens the selected run in Results (its model re-evaluated on the loaded test set).
+    /// Opens the selected run in Results: this session's from memory, others by loading their model
+    /// and evaluating it on the loaded test set, off the UI thread.
     fn open_selected_run(&mut self) {
         let entry = match self.selected_row() {
             Selected::Done(id) => match self.entry(id) {
@@ -1228,23 +1307,25 @@ impl App {
             Selected::Queued(_) => return self.error("this setup is queued, not trained yet"),
             Selected::Nothing => return self.error("no run selected"),
         };
-        let title = format!("run {}", entry.name());
-        let history = entry.summary.epochs.clone();
-        let opened = if let Some(r) = &entry.result {
-            Opened { title, model: r.last.model.clone(), eval: r.last.test.clone(), dir: entry.dir.clone(), history }
-        } else {
-            let Some(dir) = entry.dir.clone() else { return };
-            let path = dir.join(export::MODEL_FILE);
-            let model = match model_io::load(&path) {
-                Ok(m) => m,
-                Err(e) => return self.error(format!("cannot open: {e:#}")),
+        if let Some(r) = &entry.result {
+            let opened = Opened {
+                title: format!("run {}", entry.name()),
+                model: r.last.model.clone(),
+                eval: r.last.test.clone(),
+                dir: entry.dir.clone(),
+                history: entry.summary.epochs.clone(),
             };
-            if model.arch.input != self.data.test.pixels() || model.arch.classes != self.data.classes {
-                return self.error(format!("{}: the model does not fit the loaded data", path.display()));
-            }
-            let eval = eval::evaluate(&model, &self.data.test);
-            Opened { title, model, eval, dir: Some(dir), history }
-        };
+            return self.show_opened(opened);
+        }
+        let Some(dir) = entry.dir.clone() else { return };
+        if entry.summary.test.is_none() {
+            return self.error(format!("{}: the run finished no epoch ({})", dir.display(), entry.summary.status.name()));
+        }
+        self.ask(Effect::Open { dir, data: Arc::clone(&self.data) });
+        self.info(format!("opening {}…", entry.name()));
+    }
+
+    fn show_opened(&mut self, opened: Opened) {
         self.opened = Some(opened);
         self.refresh_pictures();
         self.results.cursor = None;
@@ -1252,6 +1333,12 @@ impl App {
         self.view = View::Results;
         self.info("opened; Results and Weights show this run until the next training starts");
     }
+}
+
+/// Keys are unique in the process, not only in one `App`, so one carrier of effects can serve several.
+fn next_run_key() -> RunKey {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Test images of `actual` class that were predicted as `predicted`, first `max` in file order.

@@ -2,7 +2,6 @@
 //! together. Trainer events only change state; the screen is redrawn on the tick and after each key,
 //! so a burst of events never delays a key and a slow frame never slows the trainer.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -12,6 +11,8 @@ use ratatui::backend::Backend;
 use ratatui::Terminal;
 
 use super::app::{App, Msg};
+use super::effects::{Effect, Executor};
+use crate::signals::Interrupt;
 use super::{keys, views};
 
 /// Redraw period: 5 frames a second. Keys redraw at once, so this only paces the progress display; on
@@ -49,24 +50,48 @@ pub fn spawn_input_reader() -> Receiver<Input> {
     rx
 }
 
-/// Runs until the app wants to quit. `signalled` is set by SIGTERM/SIGHUP/SIGINT handlers.
-pub fn run_loop<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, input: &Receiver<Input>, signalled: &AtomicBool) -> Result<()>
+/// Runs until the app wants to quit, carrying out the effects `update` asks for (`first`: those asked
+/// before the loop) on the effects thread, then waits for the last of them (the final saves).
+/// `signalled` is raised by the SIGTERM/SIGHUP/SIGINT handlers; a lost terminal raises SIGHUP on it.
+pub fn run_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    input: &Receiver<Input>,
+    signalled: &Interrupt,
+    first: Vec<Effect>,
+) -> Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let executor = Executor::spawn();
+    executor.submit(first);
+    let result = drive(terminal, app, input, signalled, &executor);
+    for done in executor.finish() {
+        // Effects asked for now are not carried out: the dashboard is closing.
+        let _ = app.update(Msg::Done(done));
+    }
+    result
+}
+
+fn drive<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, input: &Receiver<Input>, signalled: &Interrupt, executor: &Executor) -> Result<()>
 where
     B::Error: Send + Sync + 'static,
 {
     let ticker = tick(TICK);
+    let done = executor.done();
+    // A signal that came before the loop (while the data loaded) counts too.
+    let mut handled = None;
     let mut interrupted_at: Option<Instant> = None;
     let mut terminal_gone = false;
     terminal.draw(|f| views::render(f, app))?;
     while !app.should_quit {
         let events = app.trainer_events().unwrap_or_else(never);
-        let background = app.background_events();
         let mut redraw = false;
         select! {
             recv(input) -> msg => match msg {
                 Ok(Input::Key(k)) => {
                     if let Some(m) = keys::msg_for(app, k) {
-                        app.update(m);
+                        executor.submit(app.update(m));
                     }
                     redraw = true;
                 }
@@ -74,26 +99,28 @@ where
                 // The terminal is gone (SSH dropped): keep what was trained, then leave.
                 Err(_) => {
                     if interrupted_at.is_none() {
-                        app.update(Msg::Interrupt);
+                        signalled.raise(signal_hook::consts::SIGHUP);
+                        executor.submit(app.update(Msg::Interrupt));
                         interrupted_at = Some(Instant::now());
                     }
                     std::thread::sleep(TICK);
                 }
             },
-            recv(events) -> ev => match ev {
+            recv(events) -> ev => executor.submit(match ev {
                 Ok(ev) => app.update(Msg::Trainer(ev)),
                 Err(_) => app.update(Msg::TrainerGone),
-            },
-            recv(background) -> done => {
-                if let Ok(done) = done {
-                    app.update(Msg::Background(done));
+            }),
+            recv(done) -> d => {
+                if let Ok(d) = d {
+                    executor.submit(app.update(Msg::Done(d)));
                 }
                 redraw = true;
             }
             recv(ticker) -> _ => redraw = true,
         }
-        if signalled.swap(false, Ordering::Relaxed) && interrupted_at.is_none() {
-            app.update(Msg::Interrupt);
+        if signalled.signal() != handled && interrupted_at.is_none() {
+            handled = signalled.signal();
+            executor.submit(app.update(Msg::Interrupt));
             interrupted_at = Some(Instant::now());
         }
         if app.interrupting && interrupted_at.is_none() {
@@ -108,7 +135,8 @@ where
             if terminal.draw(|f| views::render(f, app)).is_err() {
                 terminal_gone = true;
                 if interrupted_at.is_none() {
-                    app.update(Msg::Interrupt);
+                    signalled.raise(signal_hook::consts::SIGHUP);
+                    executor.submit(app.update(Msg::Interrupt));
                     interrupted_at = Some(Instant::now());
                 }
             }

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{App, EditKey, Msg, View};
+use super::app::{App, EditKey, Msg, QuitChoice, View};
 
 /// What a key asks for; views interpret the generic moves (Up, Left, …) for themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,8 @@ pub enum Action {
     ReverseSort,
     Rescan,
     Open,
-    ConfirmQuit,
+    /// The answer to the quit question asked while training.
+    ConfirmQuit(QuitChoice),
     Enqueue,
     RunQueue,
     ClearQueue,
@@ -120,7 +121,7 @@ pub const BINDINGS: &[Binding] = &[
     b(G, &[K::Char('3')], Action::Go(View::Results), "", "", ""),
     b(G, &[K::Char('4')], Action::Go(View::Weights), "", "", ""),
     b(G, &[K::Char('5')], Action::Go(View::Runs), "", "", ""),
-    b(G, &[K::Char('e')], Action::Export, "e", "export the run directory", "export"),
+    b(G, &[K::Char('e')], Action::Export, "e", "where the run is saved (saved after every epoch)", "saved"),
     b(G, &[K::Char('b')], Action::Report, "b", "report.md + charts of the shown run (Runs: the selected)", "report"),
     b(G, &[K::Char('?')], Action::Help, "?", "help", "help"),
     b(G, &[K::Esc], Action::Close, "Esc", "close help / comparison", ""),
@@ -143,7 +144,8 @@ pub fn msg_for(app: &App, key: KeyEvent) -> Option<Msg> {
     }
     if app.confirm_quit {
         return match key.code {
-            K::Char('y') | K::Char('Y') => Some(Msg::Action(Action::ConfirmQuit)),
+            K::Char('y' | 'Y' | 's' | 'S' | 'k' | 'K') => Some(Msg::Action(Action::ConfirmQuit(QuitChoice::Keep))),
+            K::Char('d' | 'D') => Some(Msg::Action(Action::ConfirmQuit(QuitChoice::Discard))),
             _ => Some(Msg::Action(Action::Close)),
         };
     }

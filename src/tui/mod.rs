@@ -5,6 +5,7 @@
 //! `views` draw a screen from `&App`; `widgets` are pieces several views share; `theme` owns styles.
 
 pub mod app;
+pub mod effects;
 pub mod event;
 pub mod form;
 pub mod keys;
@@ -14,7 +15,6 @@ pub mod widgets;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
@@ -33,18 +33,15 @@ pub fn run(args: &TuiArgs) -> Result<()> {
     let (cfg, data_flag) = args.train.resolve()?;
     let (dir, _) = data::resolve_data_dir(data_flag.as_deref())?;
     let mnist = Arc::new(data::load_dir(&dir)?);
-    let signalled = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(sig, Arc::clone(&signalled)).context("cannot install signal handler")?;
-    }
+    let signalled = crate::signals::Interrupt::install()?;
     let mut app = App::new(&cfg, mnist, dir, Theme::from_env(args.ascii), PathBuf::from("runs"));
-    app.rescan_runs();
+    let mut first = app.update(Msg::Action(Action::Rescan));
     if args.autostart {
-        app.update(Msg::Action(Action::Start));
+        first.extend(app.update(Msg::Action(Action::Start)));
     }
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
     let input = event::spawn_input_reader();
-    let result = event::run_loop(&mut terminal, &mut app, &input, &signalled);
+    let result = event::run_loop(&mut terminal, &mut app, &input, &signalled, first);
     // The terminal may be gone (hang-up); there is nobody to tell then.
     let _ = ratatui::try_restore();
     if terminal.show_cursor().is_err() {
@@ -53,8 +50,11 @@ pub fn run(args: &TuiArgs) -> Result<()> {
     }
     result?;
     match app.exit_note {
-        // Like `digitlab train`: an interrupted run ends with an error status, naming what was kept.
-        Some(note) if app.interrupting => bail!(note),
+        // Like `digitlab train`: an interrupted run ends with the signal's status, naming what was kept.
+        Some(note) if app.interrupting => {
+            let signal = signalled.signal().unwrap_or(signal_hook::consts::SIGINT);
+            Err(crate::signals::Interrupted { signal, message: format!("interrupted by {}: {note}", crate::signals::name(signal)) }.into())
+        }
         Some(note) => {
             use std::io::Write;
             let _ = writeln!(std::io::stderr(), "digitlab: {note}");

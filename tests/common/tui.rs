@@ -2,7 +2,7 @@
 //! ratatui's `TestBackend`.
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -10,6 +10,7 @@ use digitlab::data::{self, locate, Mnist};
 use digitlab::model::{Activation, HiddenLayer};
 use digitlab::train::TrainConfig;
 use digitlab::tui::app::{App, Msg};
+use digitlab::tui::effects::{perform, Effect, RunDirs};
 use digitlab::tui::keys::{self, Action};
 use digitlab::tui::theme::Theme;
 use digitlab::tui::views;
@@ -48,14 +49,31 @@ pub fn new_app(cfg: &TrainConfig, runs_root: &Path, theme: Theme) -> App {
     App::new(cfg, mnist(), locate::bundled_dir().unwrap(), theme, runs_root.to_path_buf())
 }
 
+/// Carries out `effects` here and now, as the dashboard's effects thread would, feeding each result
+/// back (and whatever that asks for in turn).
+pub fn carry_out(app: &mut App, effects: Vec<Effect>) {
+    static DIRS: OnceLock<Mutex<RunDirs>> = OnceLock::new();
+    let mut queue: std::collections::VecDeque<Effect> = effects.into();
+    while let Some(effect) = queue.pop_front() {
+        let done = perform(effect, &mut DIRS.get_or_init(Default::default).lock().unwrap());
+        queue.extend(app.update(Msg::Done(done)));
+    }
+}
+
+/// `app.update(msg)` with its effects carried out.
+pub fn send(app: &mut App, msg: Msg) {
+    let effects = app.update(msg);
+    carry_out(app, effects);
+}
+
 pub fn act(app: &mut App, a: Action) {
-    app.update(Msg::Action(a));
+    send(app, Msg::Action(a));
 }
 
 /// A key press as the event loop hands it over (`None`: the key means nothing here).
 pub fn press(app: &mut App, code: KeyCode) -> Option<()> {
     let msg = keys::msg_for(app, KeyEvent::from(code))?;
-    app.update(msg);
+    send(app, msg);
     Some(())
 }
 
@@ -63,8 +81,8 @@ pub fn press(app: &mut App, code: KeyCode) -> Option<()> {
 pub fn step(app: &mut App) {
     let rx = app.trainer_events().expect("a trainer is attached");
     match rx.recv_timeout(TRAINER_SILENCE) {
-        Ok(ev) => app.update(Msg::Trainer(ev)),
-        Err(crossbeam_channel::RecvTimeoutError::Disconnected) => app.update(Msg::TrainerGone),
+        Ok(ev) => send(app, Msg::Trainer(ev)),
+        Err(crossbeam_channel::RecvTimeoutError::Disconnected) => send(app, Msg::TrainerGone),
         Err(e) => panic!("trainer silent for {TRAINER_SILENCE:?}: {e}"),
     }
 }

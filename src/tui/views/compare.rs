@@ -25,6 +25,7 @@ use crate::metrics::ConfusionMatrix;
 use crate::tui::app::{App, RunEntry};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::confusion::{self, is_better, put, ConfusionTable, LABEL_W};
+use crate::rundir::TestMetrics;
 use crate::tui::widgets::panel;
 
 /// Width of the per-class F1 table.
@@ -32,7 +33,7 @@ const F1_W: u16 = 36;
 /// Per-class F1 differences smaller than this are shown as unchanged.
 const F1_EPS: f64 = 0.0005;
 
-fn describe(tag: &str, e: &RunEntry, t: &Theme) -> Line<'static> {
+fn describe(tag: &str, e: &RunEntry, test: &TestMetrics, t: &Theme) -> Line<'static> {
     let s = &e.summary;
     Line::from(vec![
         Span::styled(format!("{tag}  "), t.key()),
@@ -43,8 +44,8 @@ fn describe(tag: &str, e: &RunEntry, t: &Theme) -> Line<'static> {
             s.config.optimizer.name(),
             s.config.lr,
             s.epochs.len(),
-            s.test.accuracy * 100.0,
-            s.test.macro_avg.f1
+            test.accuracy * 100.0,
+            test.macro_avg.f1
         ))),
     ])
 }
@@ -65,13 +66,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, a: &RunEntry, b: &RunEnt
     let block = panel(format!(" Compare{}A vs B (c or Esc: back) ", t.sep()), t);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let (ma, mb) = (a.summary.test.confusion(), b.summary.test.confusion());
+    // Marking refuses runs without results; this only guards against a rescan replacing one.
+    let (Some(ta), Some(tb)) = (&a.summary.test, &b.summary.test) else { return };
+    let (ma, mb) = (ta.confusion(), tb.confusion());
     let n = ma.classes();
-    let d_acc = (b.summary.test.accuracy - a.summary.test.accuracy) * 100.0;
-    let d_f1 = b.summary.test.macro_avg.f1 - a.summary.test.macro_avg.f1;
+    let d_acc = (tb.accuracy - ta.accuracy) * 100.0;
+    let d_f1 = tb.macro_avg.f1 - ta.macro_avg.f1;
     let head = vec![
-        describe("A", a, t),
-        describe("B", b, t),
+        describe("A", a, ta, t),
+        describe("B", b, tb, t),
         Line::from(vec![
             Span::styled("B − A: ", t.title()),
             Span::styled(format!("test accuracy {d_acc:+.2} points"), signed_style(d_acc, 0.005, t)),
@@ -107,7 +110,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, a: &RunEntry, b: &RunEnt
         }
     }
     let [f1, _, diff] = Layout::horizontal([Constraint::Length(F1_W), Constraint::Length(2), Constraint::Min(0)]).areas(bottom);
-    frame.render_widget(Paragraph::new(f1_lines(a, b, t)), f1);
+    frame.render_widget(Paragraph::new(f1_lines(ta, tb, t)), f1);
     if diff.width > 0 {
         let [axis, table] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(diff);
         let hint = if both { "" } else { " (wider terminal: both matrices)" };
@@ -124,7 +127,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, a: &RunEntry, b: &RunEnt
 }
 
 /// Per-class F1 of A and B and B − A, then the macro average.
-fn f1_lines(a: &RunEntry, b: &RunEntry, t: &Theme) -> Vec<Line<'static>> {
+fn f1_lines(a: &TestMetrics, b: &TestMetrics, t: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(format!("{:>6} {:>8} {:>8} {:>9}", "class", "F1 A", "F1 B", "B - A"), t.title()))];
     let row = |label: String, fa: f64, fb: f64| {
         let d = fb - fa;
@@ -133,10 +136,10 @@ fn f1_lines(a: &RunEntry, b: &RunEntry, t: &Theme) -> Vec<Line<'static>> {
             Span::styled(format!("{d:>+9.4}"), signed_style(d, F1_EPS, t)),
         ])
     };
-    for (ca, cb) in a.summary.test.per_class.iter().zip(&b.summary.test.per_class) {
+    for (ca, cb) in a.per_class.iter().zip(&b.per_class) {
         lines.push(row(ca.class.to_string(), ca.f1, cb.f1));
     }
-    lines.push(row("macro".into(), a.summary.test.macro_avg.f1, b.summary.test.macro_avg.f1));
+    lines.push(row("macro".into(), a.macro_avg.f1, b.macro_avg.f1));
     lines
 }
 

@@ -59,13 +59,15 @@ pub fn render(frame: &mut Frame, app: &App) {
         help::render(frame, body, app);
     }
     if app.confirm_quit {
-        let r = centered(body, 52, 5);
+        let r = centered(body, 56, 6);
         frame.render_widget(Clear, r);
+        let k = |key: &'static str| Span::styled(key, app.theme.key());
         frame.render_widget(
             Paragraph::new(vec![
-                Line::from("Training is running. Quit and discard it?"),
-                Line::from("(export with e first to keep finished epochs)"),
-                Line::from(vec![Span::styled("y", app.theme.key()), Span::raw(" quit   "), Span::styled("n", app.theme.key()), Span::raw(" keep training")]),
+                Line::from("Training is running. Quit?"),
+                Line::from(vec![k("s"), Span::raw(" stop, keep the finished epochs, quit")]),
+                Line::from(vec![k("d"), Span::raw(" stop and discard this run, quit")]),
+                Line::from(vec![k("Esc"), Span::raw(" keep training")]),
             ])
             .block(panel(" quit? ", &app.theme)),
             r,

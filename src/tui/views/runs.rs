@@ -80,13 +80,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if !app.runs.marked.is_empty() {
         title.push_str(&format!("{}marked {} of 2", t.sep(), app.marked_runs().len()));
     }
-    if app.runs.unreadable > 0 {
-        title.push_str(&format!("{}{} unreadable summary.json skipped", t.sep(), app.runs.unreadable));
+    if !app.runs.unreadable.is_empty() {
+        title.push_str(&format!("{}{} unreadable summary.json skipped", t.sep(), app.runs.unreadable.len()));
     }
     title.push(' ');
     if rows.is_empty() {
         let p = Paragraph::new(format!(
-            "No runs yet: train one (Setup, 1) and export it (e), queue setups (Q in Setup, then S), or run `digitlab train`; run directories under {} appear here (R rescans).",
+            "No runs yet: train one (Setup, 1; runs are saved after every epoch), queue setups (Q in Setup, then S), or run `digitlab train`; run directories under {} appear here (R rescans).",
             app.runs_root.display()
         ))
         .wrap(Wrap { trim: true })

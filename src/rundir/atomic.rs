@@ -1,5 +1,5 @@
-//! Every file we write goes to a temporary file in the same directory and is renamed into place, so
-//! a crash, a full disk or a kill never leaves a half-written file under the final name.
+//! A single file written on its own goes to a temporary file in the same directory and is renamed
+//! into place, so a crash, a full disk or a kill never leaves a half-written file under the final name.
 
 use std::io::Write;
 use std::path::Path;
@@ -11,7 +11,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".digitlab-")
         .suffix(".tmp")
-        .tempfile_in(dir)
+        // Opened like any new file, so its mode follows the umask (tempfile's own default is 0600).
+        .make_in(dir, |p| std::fs::OpenOptions::new().write(true).create_new(true).open(p))
         .with_context(|| format!("{}: cannot create a file in this directory", dir.display()))?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
@@ -33,6 +34,21 @@ mod tests {
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn mode_follows_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.txt");
+        write_atomic(&p, b"one").unwrap();
+        // A plain new file made by the same process gets the mode the umask leaves.
+        let reference = dir.path().join("b.txt");
+        std::fs::write(&reference, b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&p), mode(&reference));
+        assert_ne!(mode(&p), 0o600, "the umask of this process would have to be 0177 for this to be right");
     }
 
     #[test]

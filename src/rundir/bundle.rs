@@ -1,0 +1,93 @@
+//! The report bundle of a run directory: `report.md` and the figures it embeds (curves, confusion
+//! heatmap, misclassified digits). Made from memory when a run ends, or rebuilt from what a run
+//! directory holds (`digitlab report`, the dashboard's `b`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::{commit, read_bounded, read_summary, Summary, CONFUSION_PNG, CURVES_PNG, MISCLASSIFIED_PNG, MODEL, PREDICTIONS_CSV, REPORT_MD, WEIGHTS_GRID};
+use crate::data::Mnist;
+use crate::export::images;
+use crate::export::report::{report_md_with, Figure, Figures};
+use crate::report::{charts, confusion, misclassified};
+
+/// report.md for `summary`, embedding the figures when they are written beside it.
+pub(super) fn report_md(summary: &Summary, figures: Option<&Figures>) -> String {
+    let top = summary.test.as_ref().map(|t| t.confusion().top_confusions(10)).unwrap_or_default();
+    report_md_with(summary, &top, figures.unwrap_or(&Figures::default()))
+}
+
+/// The figure files of a run and their captions, from its summary and test predictions.
+pub(super) fn figure_files(summary: &Summary, predicted: &[u8], data: &Mnist) -> Result<(Vec<(PathBuf, Vec<u8>)>, Figures)> {
+    let Some(test) = &summary.test else { bail!("the run has no finished epoch to draw") };
+    let misses = misclassified::misses(&data.test.labels, predicted);
+    let shown = misses.len().min(misclassified::MAX_SHOWN);
+    let files = vec![
+        (CURVES_PNG.into(), charts::curves(&summary.epochs, &summary.model.architecture).png()?),
+        (CONFUSION_PNG.into(), confusion::confusion_chart(&test.confusion()).png()?),
+        (MISCLASSIFIED_PNG.into(), misclassified::misclassified_chart(&data.test, &misses).png()?),
+    ];
+    let figures = Figures {
+        curves: Some(Figure { file: CURVES_PNG.into(), caption: "Loss and accuracy per epoch (train, validation when held out, test)".into() }),
+        confusion: Some(Figure { file: CONFUSION_PNG.into(), caption: format!("Confusion matrix heatmap ({})", crate::metrics::ORIENTATION) }),
+        misclassified: Some(Figure {
+            file: MISCLASSIFIED_PNG.into(),
+            caption: format!("{shown} of {} misclassified test digits, captioned true → predicted", misses.len()),
+        }),
+    };
+    Ok((files, figures))
+}
+
+/// Rebuilds the report bundle of the run directory `dir` from what it holds, against the test set
+/// of `data`, and returns the files written. The figures describe the run as its `summary.json`
+/// does (a running run's report says so; its next save replaces them).
+pub fn write_bundle(dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>> {
+    let summary = read_summary(dir)?;
+    if summary.test.is_none() {
+        bail!("{}: the run finished no epoch ({}), so there is nothing to draw", dir.display(), summary.status.name());
+    }
+    if (summary.data.image_rows, summary.data.image_cols) != (data.test.rows, data.test.cols) {
+        bail!("{}: the run used {}x{} images but {} holds {}x{}", dir.display(), summary.data.image_rows,
+            summary.data.image_cols, data.dir.display(), data.test.rows, data.test.cols);
+    }
+    let (mut files, figures) = figure_files(&summary, &read_predictions(dir, data)?, data)?;
+    if !dir.join(WEIGHTS_GRID).is_file() {
+        let mlp = crate::model::io::load(&dir.join(MODEL))?;
+        files.push((WEIGHTS_GRID.into(), images::png_bytes(&images::weights_grid(&mlp, data.test.rows, data.test.cols))?));
+    }
+    files.push((REPORT_MD.into(), report_md(&summary, Some(&figures)).into_bytes()));
+    commit(dir, files, &[])
+}
+
+/// Each test image's predicted class, from `predictions.csv`, checked against the data's labels so a
+/// report never pairs a run with another test set. A run directory without `predictions.csv` (an
+/// older format) has its saved model evaluated instead.
+pub fn read_predictions(dir: &Path, data: &Mnist) -> Result<Vec<u8>> {
+    let path = dir.join(PREDICTIONS_CSV);
+    if !path.is_file() {
+        let mlp = crate::model::io::load(&dir.join(MODEL))?;
+        return Ok(crate::train::eval::evaluate(&mlp, &data.test).predicted);
+    }
+    // "index,label,predicted\n" is at most 20 bytes a line.
+    let limit = 64 + 20 * data.test.len() as u64;
+    let bytes = read_bounded(&path, limit, "predictions file")?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(&bytes[..]);
+    let mut predicted = Vec::with_capacity(data.test.len());
+    for (n, row) in reader.deserialize::<(usize, usize, usize)>().enumerate() {
+        let line = n + 2;
+        let (index, label, pred) = row.with_context(|| format!("{}: line {line}: expected index,label,predicted", path.display()))?;
+        if index != predicted.len() || index >= data.test.len() || pred >= data.classes {
+            bail!("{}: line {line}: index {index} or class {pred} does not fit the test set of {}", path.display(), data.dir.display());
+        }
+        if data.test.labels[index] as usize != label {
+            bail!("{}: test image {index} is labelled {label} here but {} in {}: pass --data with the run's data directory",
+                path.display(), data.test.labels[index], data.dir.display());
+        }
+        predicted.push(pred as u8);
+    }
+    if predicted.len() != data.test.len() {
+        bail!("{}: {} predictions for {} test images in {}", path.display(), predicted.len(), data.test.len(), data.dir.display());
+    }
+    Ok(predicted)
+}

@@ -1,0 +1,400 @@
+//! The run directory, and the only module that knows its layout: file names, the `summary.json`
+//! schema, writing, reading with validation, and listing.
+//!
+//! A run directory is claimed when the run starts and saved after every finished epoch, then once
+//! more when the run ends. Every save is staged: all new files are written into a hidden directory
+//! inside the run directory first, and only when every byte is on disk are they renamed into place,
+//! `summary.json` last. A full disk or a kill therefore leaves the previous save whole, and no file
+//! ever claims more than `summary.json` does (its status and epoch count).
+//!
+//! Nothing here overwrites what a person made: a run is only ever written into a directory that was
+//! empty or absent when it was claimed, and new names are made with `create_dir`, which fails rather
+//! than reuse a directory.
+
+mod atomic;
+mod bundle;
+pub mod summary;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+pub use atomic::write_atomic;
+pub use bundle::{read_predictions, write_bundle};
+pub use summary::{DataInfo, Summary, TestMetrics, FORMAT_VERSION};
+
+use crate::data::Mnist;
+use crate::model::{io as model_io, Architecture};
+use crate::train::RunResult;
+
+pub const SUMMARY: &str = "summary.json";
+pub const EPOCHS_CSV: &str = "epochs.csv";
+pub const PREDICTIONS_CSV: &str = "predictions.csv";
+pub const CONFUSION_CSV: &str = "confusion.csv";
+pub const REPORT_MD: &str = "report.md";
+pub const MODEL: &str = "model.safetensors";
+pub const WEIGHTS_GRID: &str = "weights-grid.png";
+/// One PNG per first-layer neuron, `neuron-NNN.png`, written when the run ends.
+pub const WEIGHTS_DIR: &str = "weights";
+pub const CURVES_PNG: &str = "curves.png";
+pub const CONFUSION_PNG: &str = "confusion.png";
+pub const MISCLASSIFIED_PNG: &str = "misclassified.png";
+
+/// Prefix of the hidden directories a save is staged in; listing and clean-up know them by it.
+const STAGING_PREFIX: &str = ".staging-";
+/// Far above any summary this program writes (256 classes and thousands of epochs fit in ~2 MB), so
+/// a damaged or foreign file is refused before it is read into memory.
+pub const SUMMARY_MAX_BYTES: u64 = 8 << 20;
+
+/// The path of neuron `j`'s picture, relative to the run directory.
+pub fn neuron_png(j: usize) -> PathBuf {
+    Path::new(WEIGHTS_DIR).join(format!("neuron-{j:03}.png"))
+}
+
+/// A directory's last component (which names a run or a sweep), or the whole path when it has none.
+pub fn dir_name(dir: &Path) -> String {
+    dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The name a run gets when none is given: `<YYYYmmdd-HHMMSS>-<architecture>`.
+pub fn default_name(arch: &Architecture) -> String {
+    format!("{}-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"), arch.slug())
+}
+
+/// Creates a new directory `root/name`, or `name-2`, `name-3`, … when that is taken. `create_dir`
+/// either makes the directory or fails, so two runs started in the same second, in one process or
+/// two, never share a directory.
+pub fn create_unique(root: &Path, name: &str) -> Result<PathBuf> {
+    fs::create_dir_all(root).with_context(|| format!("{}: cannot create the runs directory", root.display()))?;
+    for k in 1.. {
+        let dir = if k == 1 { root.join(name) } else { root.join(format!("{name}-{k}")) };
+        match fs::create_dir(&dir) {
+            Ok(()) => return check_writable(&dir).map(|()| dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && k < 10_000 => continue,
+            Err(e) => return Err(e).with_context(|| format!("{}: cannot create run directory", dir.display())),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+/// Claims `dir` (given by the user) for a new run or sweep: created when absent, accepted when empty.
+/// A directory that holds anything is refused, so no earlier run and no file a person put there is
+/// ever written over. Returns whether the directory was created here.
+pub fn claim(dir: &Path, what: &str) -> Result<bool> {
+    let created = match fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if let Some(first) = entries.next() {
+                let first = first.map(|e| e.file_name().to_string_lossy().into_owned()).unwrap_or_default();
+                bail!(
+                    "{}: already holds files ({first}{}); digitlab never writes over earlier work: name a new directory \
+                     (e.g. {}-2), or leave --out out for a fresh one under runs/",
+                    dir.display(),
+                    if entries.next().is_some() { ", …" } else { "" },
+                    dir.display()
+                );
+            }
+            false
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::create_dir_all(dir).with_context(|| format!("{}: cannot create {what} directory", dir.display()))?;
+            true
+        }
+        Err(e) if dir.exists() && !dir.is_dir() => {
+            return Err(e).with_context(|| format!("{}: exists and is not a directory", dir.display()));
+        }
+        Err(e) => return Err(e).with_context(|| format!("{}: cannot read", dir.display())),
+    };
+    check_writable(dir)?;
+    Ok(created)
+}
+
+/// Fails early, before any training time is spent, when files cannot be created in `dir`.
+fn check_writable(dir: &Path) -> Result<()> {
+    tempfile::tempfile_in(dir).with_context(|| format!("{}: run directory is not writable", dir.display()))?;
+    Ok(())
+}
+
+/// Removes a run directory that never got a save (the run ended before its first epoch), so no
+/// unexplained empty directory is left. Anything else in it (a file a person added) keeps it.
+pub fn remove_if_unsaved(dir: &Path) {
+    if dir.join(SUMMARY).exists() {
+        return;
+    }
+    remove_staging(dir);
+    let _ = fs::remove_dir(dir);
+}
+
+/// Deletes a run directory on the user's explicit request: the files this program writes, then the
+/// directory itself if nothing else is in it. Returns what was left behind, if anything.
+pub fn discard(dir: &Path) -> Result<Option<String>> {
+    remove_staging(dir);
+    for name in [SUMMARY, EPOCHS_CSV, PREDICTIONS_CSV, CONFUSION_CSV, REPORT_MD, MODEL, WEIGHTS_GRID, CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG] {
+        remove_file_if_present(&dir.join(name))?;
+    }
+    remove_neuron_pngs(dir)?;
+    match fs::remove_dir(dir) {
+        Ok(()) => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(_) => Ok(Some(format!("{} kept: it holds files digitlab did not write", dir.display()))),
+    }
+}
+
+fn remove_staging(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(STAGING_PREFIX) {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+fn remove_file_if_present(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).with_context(|| format!("{}: cannot remove", path.display())),
+        _ => Ok(()),
+    }
+}
+
+/// Removes `weights/neuron-*.png` (and `weights/` when that empties it).
+fn remove_neuron_pngs(dir: &Path) -> Result<()> {
+    let weights = dir.join(WEIGHTS_DIR);
+    let Ok(entries) = fs::read_dir(&weights) else { return Ok(()) };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("neuron-") && name.ends_with(".png") {
+            remove_file_if_present(&e.path())?;
+        }
+    }
+    let _ = fs::remove_dir(&weights);
+    Ok(())
+}
+
+/// Which save of a run this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// After a finished epoch: the records, the model, the tables, `report.md` and the weights grid.
+    /// Figures and neuron pictures of an earlier epoch are removed, as they no longer describe the run.
+    Epoch,
+    /// The run has ended: everything, with the figures (curves, confusion heatmap, misclassified
+    /// digits) and one picture per first-layer neuron.
+    Final,
+}
+
+/// Saves `run` into its directory `dir` (already claimed) and returns the files now there. On error
+/// the directory keeps its previous save, whole.
+pub fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) -> Result<Vec<PathBuf>> {
+    let mut summary = Summary::new(run, DataInfo::of(data));
+    summary.diagnostics = Some(crate::train::eval::diagnostics(&run.last.model, &data.test, &run.history));
+    let eval = &run.last.test;
+    let model = &run.last.model;
+    let (rows, cols) = (data.train.rows, data.train.cols);
+    let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
+        (EPOCHS_CSV.into(), crate::export::tables::epochs_csv(&run.history).into_bytes()),
+        (PREDICTIONS_CSV.into(), crate::export::tables::predictions_csv(&data.test.labels, &eval.predicted).into_bytes()),
+        (CONFUSION_CSV.into(), crate::export::tables::confusion_csv(&eval.report.confusion).into_bytes()),
+        (WEIGHTS_GRID.into(), crate::export::images::png_bytes(&crate::export::images::weights_grid(model, rows, cols))?),
+        (MODEL.into(), model_io::to_bytes(model)?),
+    ];
+    let stale: &[&str] = match stage {
+        Stage::Epoch => {
+            files.push((REPORT_MD.into(), bundle::report_md(&summary, None).into_bytes()));
+            &[CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG, WEIGHTS_DIR]
+        }
+        Stage::Final => {
+            for (j, unit) in crate::export::images::unit_images(model, rows, cols).iter().enumerate() {
+                files.push((neuron_png(j), crate::export::images::png_bytes(&unit.upscale(crate::export::images::UNIT_SCALE))?));
+            }
+            let (figures, captions) = bundle::figure_files(&summary, &eval.predicted, data)?;
+            files.extend(figures);
+            files.push((REPORT_MD.into(), bundle::report_md(&summary, Some(&captions)).into_bytes()));
+            &[]
+        }
+    };
+    files.push((SUMMARY.into(), serde_json::to_vec_pretty(&summary)?));
+    commit(dir, files, stale)
+}
+
+/// Records that a run failed before its first epoch: a run directory whose `summary.json` says
+/// `failed` with the reason, so a sweep's leaderboard can list it.
+pub fn save_failure(dir: &Path, summary: &Summary) -> Result<Vec<PathBuf>> {
+    commit(dir, vec![(SUMMARY.into(), serde_json::to_vec_pretty(summary)?)], &[])
+}
+
+/// Changes the recorded status of a saved run (e.g. to `failed` when its next save could not be
+/// written): `summary.json` and `report.md` are rewritten, small enough to fit where the whole save
+/// did not, and figures of the old status are removed.
+pub fn set_status(dir: &Path, status: crate::train::RunStatus) -> Result<()> {
+    let mut summary = read_summary(dir)?;
+    summary.status = status;
+    let files = vec![
+        (REPORT_MD.into(), bundle::report_md(&summary, None).into_bytes()),
+        (SUMMARY.into(), serde_json::to_vec_pretty(&summary)?),
+    ];
+    commit(dir, files, &[CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG])?;
+    Ok(())
+}
+
+/// Writes `files` (paths relative to `dir`) into a staging directory inside `dir`, then renames them
+/// into place, `summary.json` last; `stale` entries (files, or `weights/`) are removed before the
+/// renames. The staging directory is deleted whatever happens.
+fn commit(dir: &Path, mut files: Vec<(PathBuf, Vec<u8>)>, stale: &[&str]) -> Result<Vec<PathBuf>> {
+    let staging = tempfile::Builder::new()
+        .prefix(STAGING_PREFIX)
+        .tempdir_in(dir)
+        .with_context(|| format!("{}: cannot write into the run directory", dir.display()))?;
+    for (name, bytes) in &files {
+        let path = staging.path().join(name);
+        let written = path.parent().map_or(Ok(()), fs::create_dir_all).and_then(|()| write_new(&path, bytes));
+        written.with_context(|| format!("{}: cannot write (the directory keeps its previous save)", dir.join(name).display()))?;
+    }
+    for name in stale {
+        if *name == WEIGHTS_DIR {
+            remove_neuron_pngs(dir)?;
+        } else {
+            remove_file_if_present(&dir.join(name))?;
+        }
+    }
+    // The summary refers to the rest, so it goes in last.
+    files.sort_by_key(|(name, _)| name == Path::new(SUMMARY));
+    let mut written = Vec::with_capacity(files.len());
+    for (name, _) in &files {
+        let to = dir.join(name);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
+        }
+        fs::rename(staging.path().join(name), &to).with_context(|| format!("{}: cannot move into place", to.display()))?;
+        written.push(to);
+    }
+    Ok(written)
+}
+
+/// Creates `path` with the process's umask (a lab partner can read what the umask allows), writes
+/// and syncs it.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Reads a whole file known to be at most `limit` bytes, refusing anything that is not a regular
+/// file or is larger, before reading it.
+pub fn read_bounded(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
+    let meta = fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    if !meta.is_file() {
+        bail!("{}: not a regular file", path.display());
+    }
+    if meta.len() > limit {
+        bail!("{}: {} bytes, more than any {what} digitlab writes (limit {} bytes)", path.display(), meta.len(), limit);
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    if bytes.len() as u64 > limit {
+        bail!("{}: grew past {limit} bytes while being read", path.display());
+    }
+    Ok(bytes)
+}
+
+/// Reads and validates a run's `summary.json`; a damaged or foreign file is an error naming the file
+/// and what is wrong with it.
+pub fn read_summary(dir: &Path) -> Result<Summary> {
+    let path = dir.join(SUMMARY);
+    let bytes = read_bounded(&path, SUMMARY_MAX_BYTES, "run summary")?;
+    let summary: Summary =
+        serde_json::from_slice(&bytes).map_err(|e| anyhow!("{}: not a digitlab run summary: {e}", path.display()))?;
+    summary.validate().map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    Ok(summary)
+}
+
+/// A run found on disk.
+#[derive(Debug, Clone)]
+pub struct RunOnDisk {
+    pub dir: PathBuf,
+    pub summary: Summary,
+}
+
+impl RunOnDisk {
+    pub fn name(&self) -> String {
+        dir_name(&self.dir)
+    }
+}
+
+/// Runs found on disk, and the directories that looked like runs but could not be read (with why).
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub runs: Vec<RunOnDisk>,
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+impl Listing {
+    /// One line per skipped run, for stderr or a status line.
+    pub fn skipped_lines(&self) -> Vec<String> {
+        self.skipped.iter().map(|(_, why)| format!("skipped {why}")).collect()
+    }
+}
+
+/// True for a directory that holds a run record.
+pub fn is_run(dir: &Path) -> bool {
+    dir.join(SUMMARY).exists()
+}
+
+/// Runs among `paths`: a path holding `summary.json` is a run; any other directory is searched one
+/// level down (a sweep, or a runs folder). Runs whose summary cannot be read are skipped and named
+/// in the listing; a path that is neither, or holds no run at all, is an error naming it.
+pub fn list(paths: &[PathBuf]) -> Result<Listing> {
+    let mut dirs = Vec::new();
+    for p in paths {
+        if is_run(p) {
+            dirs.push(p.clone());
+            continue;
+        }
+        if !p.is_dir() {
+            bail!("{}: no such directory", p.display());
+        }
+        let found = run_dirs_in(p)?;
+        if found.is_empty() {
+            bail!("{}: not a run directory (no {SUMMARY}) and no run directory inside", p.display());
+        }
+        dirs.extend(found);
+    }
+    dirs.sort();
+    dirs.dedup();
+    Ok(read_all(dirs))
+}
+
+/// Every run directly under `root` (the dashboard's `runs/`); an absent root is an empty listing.
+pub fn scan(root: &Path) -> Listing {
+    read_all(run_dirs_in(root).unwrap_or_default())
+}
+
+fn read_all(dirs: Vec<PathBuf>) -> Listing {
+    let mut listing = Listing::default();
+    for dir in dirs {
+        match read_summary(&dir) {
+            Ok(summary) => listing.runs.push(RunOnDisk { dir, summary }),
+            Err(e) => listing.skipped.push((dir, format!("{e:#}"))),
+        }
+    }
+    listing
+}
+
+/// Subdirectories of `dir` holding a run record, sorted; hidden ones (staging, set-aside runs) are not runs.
+pub fn run_dirs_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut runs = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("{}: cannot list", dir.display()))? {
+        let entry = entry.with_context(|| format!("{}: cannot list", dir.display()))?;
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if is_run(&path) {
+            runs.push(path);
+        }
+    }
+    runs.sort();
+    Ok(runs)
+}

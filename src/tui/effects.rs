@@ -1,0 +1,162 @@
+//! What the dashboard asks to be done outside `App::update`: everything that touches the disk or takes
+//! longer than a frame. `update` returns these as values; the [`Executor`] carries them out one after
+//! another on a thread of its own (so a run's saves land in order) and each result comes back as a
+//! [`Done`] message. Tests can carry an effect out in place with [`perform`].
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::data::Mnist;
+use crate::export::images;
+use crate::model::{io as model_io, Mlp};
+use crate::rundir::{self, Listing, Stage};
+use crate::train::{eval, Evaluation, RunResult};
+
+/// Identifies one run of the session, so that its saves find the directory its first save made.
+pub type RunKey = u64;
+
+#[derive(Debug)]
+pub enum Effect {
+    /// Save a run into `dir` when the app knows it; else its first save makes one under `root` (named
+    /// `name`, or `name-2`, …) and later saves of the same run find it by `key`.
+    Save { key: RunKey, dir: Option<PathBuf>, root: PathBuf, name: String, run: Box<RunResult>, data: Arc<Mnist>, stage: Stage },
+    /// Delete a run's directory, on the user's explicit choice: `dir` when the app knows it, else the one
+    /// its first save made (that save may still have been on its way).
+    Discard { key: RunKey, dir: Option<PathBuf> },
+    /// Rebuild the report bundle of a run directory.
+    Report { dir: PathBuf, data: Arc<Mnist> },
+    /// Write one neuron's picture and the weights grid into a run directory.
+    Pictures { dir: PathBuf, model: Box<Mlp>, neuron: usize, rows: usize, cols: usize },
+    /// List the run directories under `root`.
+    Scan { root: PathBuf },
+    /// Load a saved run's model and evaluate it on `data`'s test set.
+    Open { dir: PathBuf, data: Arc<Mnist> },
+}
+
+/// The result of an effect, as the dashboard receives it.
+#[derive(Debug)]
+pub enum Done {
+    Saved { key: RunKey, stage: Stage, result: Result<(PathBuf, usize), String> },
+    Discarded { key: RunKey, result: Result<String, String> },
+    Report { dir: PathBuf, result: Result<usize, String> },
+    Pictures { result: Result<Vec<PathBuf>, String> },
+    Scanned { root: PathBuf, listing: Listing },
+    Opened { dir: PathBuf, result: Result<(Box<Mlp>, Box<Evaluation>), String> },
+}
+
+/// The directories the session's runs were saved in; owned by whoever carries the effects out.
+#[derive(Debug, Default)]
+pub struct RunDirs(HashMap<RunKey, PathBuf>);
+
+fn text(e: anyhow::Error) -> String {
+    format!("{e:#}")
+}
+
+/// Carries `effect` out here and now.
+pub fn perform(effect: Effect, dirs: &mut RunDirs) -> Done {
+    match effect {
+        Effect::Save { key, dir, root, name, run, data, stage } => {
+            let dir = match dirs.0.get(&key).cloned().or(dir) {
+                Some(d) => Ok(d),
+                None => rundir::create_unique(&root, &name).inspect(|d| {
+                    dirs.0.insert(key, d.clone());
+                }),
+            };
+            let result = dir.and_then(|d| rundir::save(&d, &run, &data, stage).map(|files| (d, files.len())));
+            Done::Saved { key, stage, result: result.map_err(text) }
+        }
+        Effect::Discard { key, dir } => {
+            let result = match dirs.0.remove(&key).or(dir) {
+                None => Ok("nothing was saved yet".to_string()),
+                Some(d) => rundir::discard(&d).map(|kept| kept.unwrap_or_else(|| format!("{} deleted", d.display()))),
+            };
+            Done::Discarded { key, result: result.map_err(text) }
+        }
+        Effect::Report { dir, data } => {
+            let result = rundir::write_bundle(&dir, &data).map(|f| f.len()).map_err(text);
+            Done::Report { dir, result }
+        }
+        Effect::Pictures { dir, model, neuron, rows, cols } => Done::Pictures { result: pictures(&dir, &model, neuron, rows, cols).map_err(text) },
+        Effect::Scan { root } => {
+            let listing = rundir::scan(&root);
+            Done::Scanned { root, listing }
+        }
+        Effect::Open { dir, data } => {
+            let result = open(&dir, &data).map_err(text);
+            Done::Opened { dir, result }
+        }
+    }
+}
+
+fn pictures(dir: &Path, model: &Mlp, neuron: usize, rows: usize, cols: usize) -> anyhow::Result<Vec<PathBuf>> {
+    use anyhow::Context;
+    let neuron_path = dir.join(rundir::neuron_png(neuron));
+    let grid_path = dir.join(rundir::WEIGHTS_GRID);
+    let weights = dir.join(rundir::WEIGHTS_DIR);
+    std::fs::create_dir_all(&weights).with_context(|| format!("{}: cannot create directory", weights.display()))?;
+    let img = images::unit_image(model, rows, cols, neuron).upscale(images::UNIT_SCALE);
+    rundir::write_atomic(&neuron_path, &images::png_bytes(&img)?)?;
+    rundir::write_atomic(&grid_path, &images::png_bytes(&images::weights_grid(model, rows, cols))?)?;
+    Ok(vec![neuron_path, grid_path])
+}
+
+fn open(dir: &Path, data: &Mnist) -> anyhow::Result<(Box<Mlp>, Box<Evaluation>)> {
+    let path = dir.join(rundir::MODEL);
+    let model = model_io::load(&path)?;
+    if model.arch.input != data.test.pixels() || model.arch.classes != data.classes {
+        anyhow::bail!("{}: the model does not fit the loaded data", path.display());
+    }
+    let evaluation = crate::train::worker::in_compute_pool(|| eval::evaluate(&model, &data.test));
+    Ok((Box::new(model), Box::new(evaluation)))
+}
+
+/// One worker thread that carries effects out in the order they were asked for.
+pub struct Executor {
+    jobs: Option<Sender<Effect>>,
+    done: Receiver<Done>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Executor {
+    pub fn spawn() -> Executor {
+        let (jobs, rx) = crossbeam_channel::unbounded::<Effect>();
+        let (tx, done) = crossbeam_channel::unbounded();
+        let thread = std::thread::Builder::new()
+            .name("digitlab-effects".into())
+            .spawn(move || {
+                let mut dirs = RunDirs::default();
+                for effect in rx {
+                    if tx.send(perform(effect, &mut dirs)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("spawn the effects thread");
+        Executor { jobs: Some(jobs), done, thread: Some(thread) }
+    }
+
+    pub fn submit(&self, effects: Vec<Effect>) {
+        if let Some(jobs) = &self.jobs {
+            for e in effects {
+                let _ = jobs.send(e);
+            }
+        }
+    }
+
+    /// Results as they come.
+    pub fn done(&self) -> Receiver<Done> {
+        self.done.clone()
+    }
+
+    /// Waits for every effect asked for so far (the last saves before quitting) and returns their results.
+    pub fn finish(mut self) -> Vec<Done> {
+        drop(self.jobs.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.done.try_iter().collect()
+    }
+}
