@@ -1,21 +1,19 @@
-//! `digitlab train` and `digitlab eval`: the same trainer and exports as the dashboard, printed as
-//! plain lines (or a live progress line when stderr is a terminal).
+//! Training without the dashboard: the same trainer and saves, printed as plain lines (or a live
+//! progress line when stderr is a terminal). Used by `digitlab train`, `eval` and `sweep`.
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::cli::{CompareCmd, EvalCmd, PredictCmd, SweepCmd, TrainCmd};
 use crate::data::{self, Mnist};
 use crate::rundir::{self, Stage};
 use crate::signals::{Interrupt, Interrupted};
 use crate::metrics::{ClassificationReport, ORIENTATION};
-use crate::model;
-use crate::train::{eval, Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
+use crate::train::{Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
 
 /// Loads the data directory chosen by flag, environment or bundled copy, telling the user which.
 pub fn load_data(flag: Option<&Path>) -> Result<Mnist> {
@@ -106,7 +104,7 @@ pub fn format_test_report(report: &ClassificationReport, loss: f64) -> String {
     s
 }
 
-fn print_summary(run: &RunResult, dir: &Path) {
+pub fn print_summary(run: &RunResult, dir: &Path) {
     let mut out = String::new();
     let _ = writeln!(out, "\nrun {} after {} epoch(s): {}", run.status.name(), run.history.len(), run.last.model.arch);
     if let RunStatus::Diverged { message } = &run.status {
@@ -119,51 +117,6 @@ fn print_summary(run: &RunResult, dir: &Path) {
     let _ = writeln!(out, "training time {:.2} s ({:.2} s/epoch)", run.train_seconds, run.train_seconds / run.history.len().max(1) as f64);
     let _ = writeln!(out, "run directory: {}", dir.display());
     print!("{out}");
-}
-
-pub fn train(cmd: &TrainCmd) -> Result<()> {
-    let (cfg, data_flag) = cmd.train.resolve()?;
-    // A given --out is checked before the data is loaded, so a refusal costs nothing.
-    let created = match &cmd.out {
-        Some(dir) => rundir::claim(dir, "run")?,
-        None => false,
-    };
-    let prepared = (|| {
-        let mnist = Arc::new(load_data(data_flag.as_deref())?);
-        cfg.validate(Some(mnist.train.len())).map_err(anyhow::Error::msg)?;
-        let arch = cfg.architecture(mnist.train.pixels(), mnist.classes);
-        let out = match &cmd.out {
-            Some(dir) => dir.clone(),
-            None => rundir::create_unique(Path::new("runs"), &rundir::default_name(&arch))?,
-        };
-        anyhow::Ok((mnist, out))
-    })();
-    let (mnist, out) = match prepared {
-        Ok(p) => p,
-        Err(e) => {
-            if let Some(dir) = cmd.out.as_ref().filter(|_| created) {
-                rundir::remove_if_unsaved(dir);
-            }
-            return Err(e);
-        }
-    };
-    let interrupt = Interrupt::install()?;
-    let run = train_into(&cfg, &mnist, &out, &interrupt)?;
-    print_summary(&run, &out);
-    if let Some(d) = rundir::read_summary(&out).ok().and_then(|s| s.diagnostics) {
-        for note in d.notes {
-            println!("note: {note}");
-        }
-    }
-    if run.status == RunStatus::Interrupted {
-        let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);
-        return Err(Interrupted {
-            signal,
-            message: format!("interrupted by {}: {} finished epoch(s) saved in {}", crate::signals::name(signal), run.history.len(), out.display()),
-        }
-        .into());
-    }
-    Ok(())
 }
 
 /// Trains `cfg` on `mnist` into the run directory `out` (claimed by the caller), printing epoch lines
@@ -257,67 +210,6 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
     }
 }
 
-pub fn eval(cmd: &EvalCmd) -> Result<()> {
-    let mlp = model::io::load(&cmd.model)?;
-    let mnist = load_data(cmd.data.as_deref())?;
-    if mlp.arch.input != mnist.test.pixels() || mlp.arch.classes != mnist.classes {
-        bail!(
-            "{}: model expects {} inputs and {} classes, but the data has {}x{} images and {} classes",
-            cmd.model.display(),
-            mlp.arch.input,
-            mlp.arch.classes,
-            mnist.test.rows,
-            mnist.test.cols,
-            mnist.classes
-        );
-    }
-    eprintln!("model: {} ({})", mlp.arch, cmd.model.display());
-    let t = Instant::now();
-    let ev = crate::train::worker::in_compute_pool(|| eval::evaluate(&mlp, &mnist.test));
-    eprintln!("evaluated {} test images in {:.3} s", mnist.test.len(), t.elapsed().as_secs_f64());
-    print!("{}", format_test_report(&ev.report, ev.loss));
-    Ok(())
-}
-
-pub fn sweep(cmd: &SweepCmd) -> Result<()> {
-    use crate::experiments::{grid::Grid, sweep};
-    if let Some(dir) = &cmd.resume {
-        return sweep::resume(dir, cmd.shard);
-    }
-    let grid = Grid {
-        layers: cmd.layers.iter().map(|l| l.0.clone()).collect(),
-        activations: cmd.activation.iter().map(|a| a.0.clone()).collect(),
-        optimizers: cmd.optimizer.clone(),
-        lrs: cmd.lr.clone(),
-        momentums: cmd.momentum.clone(),
-        nesterov: cmd.nesterov,
-        epochs: cmd.epochs.iter().map(|&e| e as usize).collect(),
-        batch_sizes: cmd.batch_size.iter().map(|&b| b as usize).collect(),
-        seeds: cmd.seed.clone(),
-        val_splits: cmd.val_split.clone(),
-    };
-    let dir = cmd.out.clone().unwrap_or_else(|| {
-        PathBuf::from("runs").join(format!("sweep-{}", chrono::Local::now().format("%Y%m%d-%H%M%S")))
-    });
-    sweep::start(grid, cmd.data.as_deref(), &dir, cmd.shard)
-}
-
-pub fn compare(cmd: &CompareCmd) -> Result<()> {
-    use crate::experiments::leaderboard;
-    let listing = rundir::list(&cmd.dirs)?;
-    for line in listing.skipped_lines() {
-        eprintln!("{line}");
-    }
-    let rows = leaderboard::rows(&listing.runs);
-    print!("{}", leaderboard::to_markdown(&rows));
-    if let Some(out) = &cmd.out {
-        std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
-        leaderboard::write(out, &rows, "Leaderboard")?;
-        eprintln!("wrote {}", leaderboard::files(out).map(|p| p.display().to_string()).join(" and "));
-    }
-    Ok(())
-}
-
 /// Probabilities of each class, highest first.
 pub fn top_classes(logits: &[f32], k: usize) -> Vec<(usize, f64)> {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -327,31 +219,4 @@ pub fn top_classes(logits: &[f32], k: usize) -> Vec<(usize, f64)> {
     p.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     p.truncate(k);
     p
-}
-
-pub fn predict(cmd: &PredictCmd) -> Result<()> {
-    use crate::data::png_digit::{guess_ink, read_gray_png, to_mnist_polarity, Ink};
-    let mlp = model::io::load(&cmd.model)?;
-    let side = (mlp.arch.input as f64).sqrt().round() as usize;
-    if side * side != mlp.arch.input {
-        bail!("{}: model input {} is not a square picture", cmd.model.display(), mlp.arch.input);
-    }
-    let pixels = read_gray_png(&cmd.image, side, side)?;
-    let ink = match cmd.ink.as_str() {
-        "light" => Ink::Light,
-        "dark" => Ink::Dark,
-        _ => guess_ink(&pixels, side, side),
-    };
-    let pixels = to_mnist_polarity(pixels, ink);
-    let mut x = Vec::new();
-    model::pixels_to_input(&pixels, &mut x);
-    let logits = mlp.logits(x);
-    let top = top_classes(&logits, 3);
-    println!("image: {} ({side}x{side}, {})", cmd.image.display(),
-        if ink == Ink::Dark { "dark ink on light paper: inverted" } else { "light ink on dark, as MNIST" });
-    println!("prediction: {}", top[0].0);
-    for (class, p) in &top {
-        println!("  {class}  {:6.2} %", p * 100.0);
-    }
-    Ok(())
 }

@@ -2,11 +2,12 @@
 
 pub mod data;
 pub mod model;
-pub mod report;
+pub mod figures;
 pub mod metrics;
 pub mod train;
 pub mod bench;
 pub mod cli;
+pub mod commands;
 pub mod viz;
 pub mod experiments;
 pub mod export;

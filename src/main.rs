@@ -1,21 +1,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use digitlab::cli::{Cli, Command};
+use digitlab::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match &cli.command {
-        None => digitlab::tui::run(&cli.tui),
-        Some(Command::Tui(args)) => digitlab::tui::run(args),
-        Some(Command::Train(args)) => digitlab::headless::train(args),
-        Some(Command::Eval(args)) => digitlab::headless::eval(args),
-        Some(Command::Bench(args)) => digitlab::bench::run(args),
-        Some(Command::Report(args)) => digitlab::report::run(args),
-        Some(Command::Sweep(args)) => digitlab::headless::sweep(args),
-        Some(Command::Compare(args)) => digitlab::headless::compare(args),
-        Some(Command::Predict(args)) => digitlab::headless::predict(args),
-    };
+    let result = digitlab::commands::run(&cli);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<digitlab::signals::Interrupted>() => {

@@ -9,8 +9,8 @@ use std::sync::{Arc, OnceLock};
 use digitlab::data::{self, Mnist};
 use digitlab::rundir::{self, Stage};
 use digitlab::model::{Activation, HiddenLayer};
-use digitlab::report::canvas::{Canvas, Rect};
-use digitlab::report::{self, charts, confusion, misclassified};
+use digitlab::figures::canvas::{Canvas, Rect};
+use digitlab::figures::{charts, confusion, misclassified};
 use digitlab::train::{Event, RunResult, TrainConfig, Trainer};
 
 struct Fixture {
@@ -186,7 +186,7 @@ fn misclassified_png_shows_the_misclassified_test_images_captioned() {
     for (k, miss) in misses[..shown].iter().enumerate() {
         let r = misclassified::tile_rect(test, k);
         let draw = |m: &misclassified::Miss| {
-            let mut reference = Canvas::new(r.w, r.h, digitlab::report::style::PAPER);
+            let mut reference = Canvas::new(r.w, r.h, digitlab::figures::style::PAPER);
             misclassified::draw_tile(&mut reference, Rect::new(0, 0, r.w, r.h), test, m);
             reference
         };
@@ -248,13 +248,13 @@ fn a_sweep_directory_gets_a_comparison_chart_and_the_leaderboard() {
         .iter()
         .map(|(n, r)| charts::RunBar { name: n.to_string(), architecture: r.last.model.arch.to_string(), accuracy: r.last.test.report.accuracy })
         .collect();
-    let c = decode(&sweep.join(report::COMPARISON));
+    let c = decode(&sweep.join(rundir::COMPARISON_PNG));
     assert_eq!((c.width, c.height), charts::comparison_size(&bars));
 
     let md = std::fs::read_to_string(sweep.join(rundir::REPORT_MD)).unwrap();
     assert!(md.contains("### Leaderboard\n\n| rank | run |"), "leaderboard.md embedded one level down:\n{md}");
     let links = link_targets(&md);
-    for want in [report::COMPARISON, "leaderboard.csv", "relu 16 (2 epochs)/report.md", "relu-4/report.md"] {
+    for want in [rundir::COMPARISON_PNG, "leaderboard.csv", "relu 16 (2 epochs)/report.md", "relu-4/report.md"] {
         assert!(links.iter().any(|l| l == want), "no link to {want}: {links:?}");
     }
     for l in &links {

@@ -17,7 +17,6 @@ use std::sync::Arc;
 
 use anyhow::{bail, Result};
 
-use crate::cli::BenchCmd;
 use crate::data::{self, Mnist};
 use crate::model::{Activation, HiddenLayer, Mlp};
 use crate::train::eval::evaluate;
@@ -89,7 +88,19 @@ struct Measured {
     tui: Result<tui::TuiFigures, String>,
 }
 
-pub fn run(cmd: &BenchCmd) -> Result<()> {
+/// What `digitlab bench` measures.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Timed epochs per workload (the median is reported), after one warm-up epoch.
+    pub epochs: u32,
+    /// Only these workloads (comma list of W1, W2).
+    pub only: Option<String>,
+    pub no_pytorch: bool,
+    /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
+    pub data: Option<std::path::PathBuf>,
+}
+
+pub fn run(cmd: &Options) -> Result<()> {
     let workloads = selected(cmd.only.as_deref())?;
     let (dir, _) = data::resolve_data_dir(cmd.data.as_deref())?;
     if cfg!(debug_assertions) {

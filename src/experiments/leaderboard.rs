@@ -7,8 +7,7 @@ use anyhow::Result;
 
 use crate::rundir::{self, RunOnDisk};
 
-pub const MD_FILE: &str = "leaderboard.md";
-pub const CSV_FILE: &str = "leaderboard.csv";
+pub use rundir::{LEADERBOARD_CSV as CSV_FILE, LEADERBOARD_MD as MD_FILE};
 
 /// Writes `leaderboard.csv` and `leaderboard.md` (titled `title`) into `dir`; returns the Markdown table.
 pub fn write(dir: &Path, rows: &[Row], title: &str) -> Result<String> {

@@ -1,6 +1,5 @@
-//! What a run directory's files say, as pure functions of results: CSV tables, PNG pictures of the
-//! weights and `report.md`. Writing them is `rundir`'s.
+//! What a run directory's tables and weight pictures say, as pure functions of results: CSV text and
+//! PNG bytes. Writing them is `rundir`'s.
 
 pub mod images;
-pub mod report;
 pub mod tables;

@@ -171,4 +171,4 @@ mod tests {
     }
 }
 
-pub mod diagnostics;
+

@@ -9,8 +9,8 @@ use anyhow::{bail, Context, Result};
 use super::{commit, read_bounded, read_summary, Summary, CONFUSION_PNG, CURVES_PNG, MISCLASSIFIED_PNG, MODEL, PREDICTIONS_CSV, REPORT_MD, WEIGHTS_GRID};
 use crate::data::Mnist;
 use crate::export::images;
-use crate::export::report::{report_md_with, Figure, Figures};
-use crate::report::{charts, confusion, misclassified};
+use super::report_md::{report_md_with, Figure, Figures};
+use crate::figures::{charts, confusion, misclassified};
 
 /// report.md for `summary`, embedding the figures when they are written beside it.
 pub(super) fn report_md(summary: &Summary, figures: Option<&Figures>) -> String {

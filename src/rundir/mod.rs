@@ -13,7 +13,9 @@
 
 mod atomic;
 mod bundle;
+mod report_md;
 pub mod summary;
+mod sweep_report;
 
 use std::fs;
 use std::io::{Read, Write};
@@ -23,6 +25,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 pub use atomic::write_atomic;
 pub use bundle::{read_predictions, write_bundle};
+pub use sweep_report::{write_sweep_bundle, Target};
 pub use summary::{DataInfo, Summary, TestMetrics, FORMAT_VERSION};
 
 use crate::data::Mnist;
@@ -41,6 +44,11 @@ pub const WEIGHTS_DIR: &str = "weights";
 pub const CURVES_PNG: &str = "curves.png";
 pub const CONFUSION_PNG: &str = "confusion.png";
 pub const MISCLASSIFIED_PNG: &str = "misclassified.png";
+/// A sweep directory's (or `compare --out`'s) leaderboard.
+pub const LEADERBOARD_MD: &str = "leaderboard.md";
+pub const LEADERBOARD_CSV: &str = "leaderboard.csv";
+/// A sweep directory's bar chart of every run's test accuracy.
+pub const COMPARISON_PNG: &str = "comparison.png";
 
 /// Prefix of the hidden directories a save is staged in; listing and clean-up know them by it.
 const STAGING_PREFIX: &str = ".staging-";
@@ -187,7 +195,7 @@ pub enum Stage {
 /// the directory keeps its previous save, whole.
 pub fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) -> Result<Vec<PathBuf>> {
     let mut summary = Summary::new(run, DataInfo::of(data));
-    summary.diagnostics = Some(crate::train::eval::diagnostics(&run.last.model, &data.test, &run.history));
+    summary.diagnostics = Some(run.last.diagnostics.clone());
     let eval = &run.last.test;
     let model = &run.last.model;
     let (rows, cols) = (data.train.rows, data.train.cols);

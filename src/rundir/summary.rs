@@ -105,7 +105,7 @@ pub struct Summary {
     pub timings: Timings,
     /// Plain-words findings (overfitting, dead/saturated units, plateau); absent in older files.
     #[serde(default)]
-    pub diagnostics: Option<crate::metrics::diagnostics::Diagnostics>,
+    pub diagnostics: Option<crate::train::diagnostics::Diagnostics>,
 }
 
 impl Summary {

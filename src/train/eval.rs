@@ -48,8 +48,8 @@ pub fn evaluate(mlp: &Mlp, test: &Dataset) -> Evaluation {
 pub const PROBE_IMAGES: usize = 1000;
 
 /// Beginner diagnostics of a model after `history`, probing its first layer on the first test images.
-pub fn diagnostics(mlp: &Mlp, test: &Dataset, history: &[super::EpochReport]) -> crate::metrics::diagnostics::Diagnostics {
-    use crate::metrics::diagnostics::{diagnose, unit_health};
+pub fn diagnostics(mlp: &Mlp, test: &Dataset, history: &[super::EpochReport]) -> crate::train::diagnostics::Diagnostics {
+    use crate::train::diagnostics::{diagnose, unit_health};
     let n = PROBE_IMAGES.min(test.len());
     let mut x = Vec::new();
     pixels_to_input(&test.images[..n * test.pixels()], &mut x);

@@ -67,6 +67,8 @@ pub struct Snapshot {
     pub report: EpochReport,
     pub model: Mlp,
     pub test: Evaluation,
+    /// Findings after this epoch (overfitting, dead or saturated units, plateau, divergence).
+    pub diagnostics: super::diagnostics::Diagnostics,
 }
 
 /// How a run ended.

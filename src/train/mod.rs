@@ -2,6 +2,7 @@
 //! how the events are shown.
 
 pub mod config;
+pub mod diagnostics;
 pub mod eval;
 pub mod events;
 pub mod optimizer;

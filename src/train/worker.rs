@@ -260,8 +260,10 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
             train_seconds,
             eval_seconds: eval_start.elapsed().as_secs_f64(),
         };
-        let snap = Snapshot { report: report.clone(), model: mlp.clone(), test };
-        history.push(report);
+        history.push(report.clone());
+        // Once per epoch, here, so that every watcher (dashboard, saves) shows the same findings.
+        let diagnostics = super::eval::diagnostics(&mlp, &data.test, &history);
+        let snap = Snapshot { report, model: mlp.clone(), test, diagnostics };
         if events.send(Event::Epoch(Box::new(snap.clone()))).is_err() {
             halt = Some(Halt::Interrupt);
         }

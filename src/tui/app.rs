@@ -7,15 +7,15 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 
 use super::effects::{Done, Effect, RunKey};
+pub use super::msg::{Action, EditKey, Msg, QuitChoice, View};
 use super::form::{Editing, SetupForm};
-use super::keys::Action;
 use super::theme::Theme;
 use crate::data::{self, Mnist};
-use crate::metrics::diagnostics::Diagnostics;
+use crate::train::diagnostics::Diagnostics;
 use crate::model::Mlp;
 use crate::rundir::{self, DataInfo, Stage, Summary};
 use crate::viz::{min_max, rescale_to_gray, signed_gray, GrayImage};
-use crate::train::{eval, Command, EpochReport, Evaluation, Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
+use crate::train::{Command, EpochReport, Evaluation, Event, Progress, RunResult, RunStatus, TrainConfig, Trainer};
 
 /// Why a run has no directory yet: the first save comes with its first epoch.
 const NOT_SAVED: &str = "this run has no directory yet: it is saved when its first epoch finishes";
@@ -24,67 +24,6 @@ const NOT_SAVED: &str = "this run has no directory yet: it is saved when its fir
 pub const LOSS_HISTORY: usize = 600;
 /// Neurons skipped by PgUp/PgDn.
 pub const NEURON_PAGE: usize = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Setup,
-    Train,
-    Results,
-    Weights,
-    Runs,
-}
-
-impl View {
-    pub const ALL: [View; 5] = [View::Setup, View::Train, View::Results, View::Weights, View::Runs];
-    pub fn title(self) -> &'static str {
-        match self {
-            View::Setup => "Setup",
-            View::Train => "Train",
-            View::Results => "Results",
-            View::Weights => "Weights",
-            View::Runs => "Runs",
-        }
-    }
-    fn index(self) -> usize {
-        View::ALL.iter().position(|&v| v == self).unwrap_or(0)
-    }
-    fn step(self, forward: bool) -> View {
-        let n = View::ALL.len();
-        View::ALL[(self.index() + if forward { 1 } else { n - 1 }) % n]
-    }
-}
-
-/// A key while a form field is being edited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EditKey {
-    Char(char),
-    Backspace,
-    Done,
-    Cancel,
-}
-
-/// Everything that can change the state.
-#[derive(Debug)]
-pub enum Msg {
-    Action(Action),
-    Edit(EditKey),
-    Trainer(Event),
-    /// The trainer's channel closed without a final event.
-    TrainerGone,
-    /// Ctrl-C, SIGTERM, SIGHUP or a lost terminal: stop, keep finished epochs, quit.
-    Interrupt,
-    /// An effect asked for by `update` has been carried out.
-    Done(Done),
-}
-
-/// What `q` during training does, chosen in the quit question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuitChoice {
-    /// Stop after the current batch, save the finished epochs (status stopped), quit.
-    Keep,
-    /// Stop and delete the run's directory, then quit.
-    Discard,
-}
 
 /// A setup waiting in the run queue: the form as it was when added.
 #[derive(Debug, Clone)]
@@ -153,6 +92,7 @@ pub struct Opened {
     pub eval: Evaluation,
     pub dir: Option<PathBuf>,
     pub history: Vec<EpochReport>,
+    pub diagnostics: Option<Diagnostics>,
 }
 
 /// What Results and Weights show.
@@ -162,6 +102,7 @@ pub struct Shown<'a> {
     pub eval: &'a Evaluation,
     pub dir: Option<&'a Path>,
     pub history: &'a [EpochReport],
+    pub diagnostics: Option<&'a Diagnostics>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -468,6 +409,7 @@ impl App {
                 eval: &o.eval,
                 dir: o.dir.as_deref(),
                 history: &o.history,
+                diagnostics: o.diagnostics.as_ref(),
             });
         }
         let s = self.session.as_ref()?;
@@ -482,6 +424,7 @@ impl App {
             eval: &snap.test,
             dir: s.out_dir.as_deref(),
             history: &s.progress.history,
+            diagnostics: Some(&snap.diagnostics),
         })
     }
 
@@ -489,7 +432,7 @@ impl App {
     fn refresh_pictures(&mut self) {
         let (rows, cols) = (self.data.train.rows, self.data.train.cols);
         let (pictures, diagnostics) = match self.shown() {
-            Some(s) => (NeuronPictures::of(s.model, rows, cols), Some(eval::diagnostics(s.model, &self.data.test, s.history))),
+            Some(s) => (NeuronPictures::of(s.model, rows, cols), s.diagnostics.cloned()),
             None => (NeuronPictures::default(), None),
         };
         (self.pictures, self.diagnostics) = (pictures, diagnostics);
@@ -730,6 +673,7 @@ impl App {
                         eval: *eval,
                         dir: Some(dir),
                         history: entry.summary.epochs.clone(),
+                        diagnostics: entry.summary.diagnostics.clone(),
                     };
                     self.show_opened(opened);
                 }
@@ -1314,6 +1258,7 @@ impl App {
                 eval: r.last.test.clone(),
                 dir: entry.dir.clone(),
                 history: entry.summary.epochs.clone(),
+                diagnostics: Some(r.last.diagnostics.clone()),
             };
             return self.show_opened(opened);
         }

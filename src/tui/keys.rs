@@ -3,50 +3,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{App, EditKey, Msg, QuitChoice, View};
-
-/// What a key asks for; views interpret the generic moves (Up, Left, …) for themselves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Quit,
-    Help,
-    Close,
-    NextView,
-    PrevView,
-    Go(View),
-    Export,
-    Up,
-    Down,
-    Left,
-    Right,
-    PageUp,
-    PageDown,
-    Edit,
-    AddLayer,
-    RemoveLayer,
-    MoveLayerUp,
-    MoveLayerDown,
-    Start,
-    PauseResume,
-    Stop,
-    ToggleNormalized,
-    ToggleReport,
-    ToggleShade,
-    ToggleGrid,
-    ExportImages,
-    ReverseSort,
-    Rescan,
-    Open,
-    /// The answer to the quit question asked while training.
-    ConfirmQuit(QuitChoice),
-    Enqueue,
-    RunQueue,
-    ClearQueue,
-    RemoveQueued,
-    Mark,
-    Compare,
-    Report,
-}
+use super::app::App;
+pub use super::msg::Action;
+use super::msg::{EditKey, Msg, QuitChoice, View};
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

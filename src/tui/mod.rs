@@ -9,6 +9,7 @@ pub mod effects;
 pub mod event;
 pub mod form;
 pub mod keys;
+pub mod msg;
 pub mod theme;
 pub mod views;
 pub mod widgets;
@@ -19,22 +20,35 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
-use crate::cli::TuiArgs;
+use crate::train::TrainConfig;
 use crate::data;
 use app::{App, Msg};
 use keys::Action;
 use theme::Theme;
 
+/// How the dashboard starts.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The setup the form starts with.
+    pub config: TrainConfig,
+    /// `--data`, if given (else $DIGITLAB_DATA, else the bundled copy).
+    pub data: Option<PathBuf>,
+    /// Start training at once.
+    pub autostart: bool,
+    /// Plain ASCII only.
+    pub ascii: bool,
+}
+
 /// Opens the dashboard.
-pub fn run(args: &TuiArgs) -> Result<()> {
+pub fn run(args: &Options) -> Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!("the dashboard needs a terminal, but stdout is not one; for scripts and pipes use `digitlab train`");
     }
-    let (cfg, data_flag) = args.train.resolve()?;
-    let (dir, _) = data::resolve_data_dir(data_flag.as_deref())?;
+    let cfg = &args.config;
+    let (dir, _) = data::resolve_data_dir(args.data.as_deref())?;
     let mnist = Arc::new(data::load_dir(&dir)?);
     let signalled = crate::signals::Interrupt::install()?;
-    let mut app = App::new(&cfg, mnist, dir, Theme::from_env(args.ascii), PathBuf::from("runs"));
+    let mut app = App::new(cfg, mnist, dir, Theme::from_env(args.ascii), PathBuf::from("runs"));
     let mut first = app.update(Msg::Action(Action::Rescan));
     if args.autostart {
         first.extend(app.update(Msg::Action(Action::Start)));

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::theme::Theme;
-use crate::metrics::diagnostics::Diagnostics;
+use crate::train::diagnostics::Diagnostics;
 
 /// A bordered panel with a title, in the theme's border glyphs.
 pub fn panel<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {

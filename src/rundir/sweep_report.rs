@@ -1,30 +1,16 @@
-//! `digitlab report`: the report bundle of a run or sweep directory. Next to a run's own files it
-//! writes `curves.png`, `confusion.png`, `misclassified.png` (and `weights-grid.png` when missing) and
-//! rewrites `report.md` to embed them; a sweep directory also gets `comparison.png` and a `report.md`
-//! with the leaderboard. Everything is read back from the run directory, so the same function serves
-//! the CLI and the dashboard.
-
-pub mod canvas;
-pub mod charts;
-pub mod confusion;
-pub mod font;
-pub mod misclassified;
-pub mod style;
+//! A sweep directory's report: every run's bundle, `comparison.png` and a `report.md` with the
+//! leaderboard and a link to each run's report; and telling a run directory from a sweep directory.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::cli::ReportCmd;
+use super::{dir_name, write_atomic, Summary, COMPARISON_PNG as COMPARISON, LEADERBOARD_CSV, LEADERBOARD_MD, REPORT_MD as REPORT, SUMMARY};
 use crate::data::Mnist;
+use crate::figures::charts;
+use crate::rundir;
 
-use crate::rundir::{self, dir_name, write_atomic, Summary, REPORT_MD as REPORT, SUMMARY};
-
-pub const COMPARISON: &str = "comparison.png";
-/// Written by `digitlab sweep`; embedded in the sweep's report when present.
-pub const LEADERBOARD_MD: &str = "leaderboard.md";
-pub const LEADERBOARD_CSV: &str = "leaderboard.csv";
 
 /// What `digitlab report` was pointed at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,36 +35,6 @@ impl Target {
         }
         Ok(Target::Sweep(runs))
     }
-}
-
-pub fn run(cmd: &ReportCmd) -> Result<()> {
-    let target = Target::of(&cmd.dir)?;
-    let first = match &target {
-        Target::Run => cmd.dir.clone(),
-        Target::Sweep(runs) => runs[0].clone(),
-    };
-    // The data the run recorded, unless --data says otherwise; a recorded path that no longer exists
-    // falls back to $DIGITLAB_DATA, then the bundled copy.
-    let recorded = rundir::read_summary(&first)?.data.dir;
-    let (dir, source) = match (&cmd.data, recorded.is_dir()) {
-        (Some(flag), _) => (flag.clone(), "--data"),
-        (None, true) => (recorded, "recorded by the run"),
-        (None, false) => match crate::data::resolve_data_dir(None)? {
-            (dir, crate::data::DataDirSource::Env) => (dir, "$DIGITLAB_DATA"),
-            (dir, _) => (dir, "bundled copy"),
-        },
-    };
-    let data = crate::data::load_dir(&dir)?;
-    eprintln!("data: {} ({source}) for the misclassified digits", dir.display());
-    let written = match &target {
-        Target::Run => rundir::write_bundle(&cmd.dir, &data)?,
-        Target::Sweep(_) => write_sweep_bundle(&cmd.dir, &data)?,
-    };
-    for path in &written {
-        println!("{}", path.display());
-    }
-    println!("open {}", cmd.dir.join(REPORT).display());
-    Ok(())
 }
 
 /// One run of a sweep, as its report lists it.

@@ -1,4 +1,4 @@
-//! `report.md`: a human-readable lab report of one run.
+//! `report.md`: a human-readable lab report of one run, as its `summary.json` records it.
 
 use std::fmt::Write;
 
@@ -31,12 +31,8 @@ pub struct Figures {
     pub misclassified: Option<Figure>,
 }
 
-/// The report as Markdown. `top_confusions` come from the confusion matrix (actual → predicted).
-pub fn report_md(s: &Summary, top_confusions: &[crate::metrics::Confusion]) -> String {
-    report_md_with(s, top_confusions, &Figures::default())
-}
-
-/// [`report_md`] with the bundle's charts embedded next to the tables they draw.
+/// The report as Markdown, with the figures embedded next to the tables they draw. `top_confusions`
+/// come from the confusion matrix (actual → predicted).
 pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion], figures: &Figures) -> String {
     let mut r = String::new();
     let c = &s.config;

@@ -1,0 +1,23 @@
+//! `digitlab compare`: the leaderboard of any runs and sweeps.
+
+use anyhow::{Context, Result};
+
+use crate::cli::CompareCmd;
+use crate::rundir;
+
+pub fn run(cmd: &CompareCmd) -> Result<()> {
+    use crate::experiments::leaderboard;
+    let listing = rundir::list(&cmd.dirs)?;
+    for line in listing.skipped_lines() {
+        eprintln!("{line}");
+    }
+    let rows = leaderboard::rows(&listing.runs);
+    print!("{}", leaderboard::to_markdown(&rows));
+    if let Some(out) = &cmd.out {
+        std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
+        leaderboard::write(out, &rows, "Leaderboard")?;
+        eprintln!("wrote {}", leaderboard::files(out).map(|p| p.display().to_string()).join(" and "));
+    }
+    Ok(())
+}
+

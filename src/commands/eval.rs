@@ -1,0 +1,33 @@
+//! `digitlab eval`: a saved model's test metrics.
+
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+
+use crate::cli::EvalCmd;
+use crate::headless::{format_test_report, load_data};
+use crate::model;
+use crate::train::eval;
+
+pub fn run(cmd: &EvalCmd) -> Result<()> {
+    let mlp = model::io::load(&cmd.model)?;
+    let mnist = load_data(cmd.data.as_deref())?;
+    if mlp.arch.input != mnist.test.pixels() || mlp.arch.classes != mnist.classes {
+        bail!(
+            "{}: model expects {} inputs and {} classes, but the data has {}x{} images and {} classes",
+            cmd.model.display(),
+            mlp.arch.input,
+            mlp.arch.classes,
+            mnist.test.rows,
+            mnist.test.cols,
+            mnist.classes
+        );
+    }
+    eprintln!("model: {} ({})", mlp.arch, cmd.model.display());
+    let t = Instant::now();
+    let ev = crate::train::worker::in_compute_pool(|| eval::evaluate(&mlp, &mnist.test));
+    eprintln!("evaluated {} test images in {:.3} s", mnist.test.len(), t.elapsed().as_secs_f64());
+    print!("{}", format_test_report(&ev.report, ev.loss));
+    Ok(())
+}
+

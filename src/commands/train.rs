@@ -1,0 +1,58 @@
+//! `digitlab train`: one run without the dashboard.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use crate::cli::TrainCmd;
+use crate::headless::{load_data, print_summary, train_into};
+use crate::rundir;
+use crate::signals::{Interrupt, Interrupted};
+use crate::train::RunStatus;
+
+pub fn run(cmd: &TrainCmd) -> Result<()> {
+    let (cfg, data_flag) = cmd.train.resolve()?;
+    // A given --out is checked before the data is loaded, so a refusal costs nothing.
+    let created = match &cmd.out {
+        Some(dir) => rundir::claim(dir, "run")?,
+        None => false,
+    };
+    let prepared = (|| {
+        let mnist = Arc::new(load_data(data_flag.as_deref())?);
+        cfg.validate(Some(mnist.train.len())).map_err(anyhow::Error::msg)?;
+        let arch = cfg.architecture(mnist.train.pixels(), mnist.classes);
+        let out = match &cmd.out {
+            Some(dir) => dir.clone(),
+            None => rundir::create_unique(Path::new("runs"), &rundir::default_name(&arch))?,
+        };
+        anyhow::Ok((mnist, out))
+    })();
+    let (mnist, out) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            if let Some(dir) = cmd.out.as_ref().filter(|_| created) {
+                rundir::remove_if_unsaved(dir);
+            }
+            return Err(e);
+        }
+    };
+    let interrupt = Interrupt::install()?;
+    let run = train_into(&cfg, &mnist, &out, &interrupt)?;
+    print_summary(&run, &out);
+    if let Some(d) = rundir::read_summary(&out).ok().and_then(|s| s.diagnostics) {
+        for note in d.notes {
+            println!("note: {note}");
+        }
+    }
+    if run.status == RunStatus::Interrupted {
+        let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);
+        return Err(Interrupted {
+            signal,
+            message: format!("interrupted by {}: {} finished epoch(s) saved in {}", crate::signals::name(signal), run.history.len(), out.display()),
+        }
+        .into());
+    }
+    Ok(())
+}
+

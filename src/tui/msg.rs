@@ -1,0 +1,110 @@
+//! The messages that change the dashboard's state: keys (as actions or edits), trainer events, and
+//! the results of effects. Kept apart from `app` and `keys` so that neither imports the other's.
+
+use super::effects::Done;
+use crate::train::Event;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Setup,
+    Train,
+    Results,
+    Weights,
+    Runs,
+}
+
+impl View {
+    pub const ALL: [View; 5] = [View::Setup, View::Train, View::Results, View::Weights, View::Runs];
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Setup => "Setup",
+            View::Train => "Train",
+            View::Results => "Results",
+            View::Weights => "Weights",
+            View::Runs => "Runs",
+        }
+    }
+    fn index(self) -> usize {
+        View::ALL.iter().position(|&v| v == self).unwrap_or(0)
+    }
+    pub fn step(self, forward: bool) -> View {
+        let n = View::ALL.len();
+        View::ALL[(self.index() + if forward { 1 } else { n - 1 }) % n]
+    }
+}
+
+/// What a key asks for; views interpret the generic moves (Up, Left, …) for themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    Close,
+    NextView,
+    PrevView,
+    Go(View),
+    Export,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Edit,
+    AddLayer,
+    RemoveLayer,
+    MoveLayerUp,
+    MoveLayerDown,
+    Start,
+    PauseResume,
+    Stop,
+    ToggleNormalized,
+    ToggleReport,
+    ToggleShade,
+    ToggleGrid,
+    ExportImages,
+    ReverseSort,
+    Rescan,
+    Open,
+    /// The answer to the quit question asked while training.
+    ConfirmQuit(QuitChoice),
+    Enqueue,
+    RunQueue,
+    ClearQueue,
+    RemoveQueued,
+    Mark,
+    Compare,
+    Report,
+}
+
+/// A key while a form field is being edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditKey {
+    Char(char),
+    Backspace,
+    Done,
+    Cancel,
+}
+
+/// Everything that can change the state.
+#[derive(Debug)]
+pub enum Msg {
+    Action(Action),
+    Edit(EditKey),
+    Trainer(Event),
+    /// The trainer's channel closed without a final event.
+    TrainerGone,
+    /// Ctrl-C, SIGTERM, SIGHUP or a lost terminal: stop, keep finished epochs, quit.
+    Interrupt,
+    /// An effect asked for by `update` has been carried out.
+    Done(Done),
+}
+
+/// What `q` during training does, chosen in the quit question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuitChoice {
+    /// Stop after the current batch, save the finished epochs (status stopped), quit.
+    Keep,
+    /// Stop and delete the run's directory, then quit.
+    Discard,
+}
+
