@@ -35,3 +35,24 @@ pub fn raw(name: &str) -> Vec<u8> {
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+/// A data directory holding the bundled MNIST with only its first `train` training images (raw IDX,
+/// headers rewritten), for end-to-end runs that should take a moment, not minutes.
+pub fn mnist_slice(dir: &Path, train: usize) -> PathBuf {
+    let out = dir.join("mnist-slice");
+    std::fs::create_dir_all(&out).unwrap();
+    let images = raw("train-images-idx3-ubyte");
+    let labels = raw("train-labels-idx1-ubyte");
+    let mut head = images[..16].to_vec();
+    head[4..8].copy_from_slice(&(train as u32).to_be_bytes());
+    head.extend_from_slice(&images[16..16 + train * 784]);
+    std::fs::write(out.join("train-images-idx3-ubyte"), head).unwrap();
+    let mut head = labels[..8].to_vec();
+    head[4..8].copy_from_slice(&(train as u32).to_be_bytes());
+    head.extend_from_slice(&labels[8..8 + train]);
+    std::fs::write(out.join("train-labels-idx1-ubyte"), head).unwrap();
+    for name in ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
+        std::fs::write(out.join(name), raw(name)).unwrap();
+    }
+    out
+}
