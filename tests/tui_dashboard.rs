@@ -4,7 +4,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::tui::{act, config, press, send, draw, new_app, pump, screen, trained, until_first_epoch, COLOR};
+use common::tui::{act, config, press, row, send, draw, new_app, pump, screen, trained, until_first_epoch, COLOR};
 use digitlab::model::Activation;
 use digitlab::train::TrainConfig;
 use digitlab::tui::app::{cell_examples, App, View};
@@ -97,9 +97,10 @@ fn train_view_shows_progress_from_a_real_run() {
     // Finishing moves from Train to Results.
     assert_eq!(app.view, View::Results);
     act(&mut app, Action::Go(View::Train));
-    let screen = text(&draw(&app, 120, 40));
-    assert!(screen.contains("completed"), "{screen}");
-    assert!(screen.contains("2/2"));
+    let buf = draw(&app, 120, 40);
+    // The view itself (not only the status line, the last two rows) says how the run ended.
+    let view: Vec<String> = (0..38).map(|y| row(&buf, y)).collect();
+    assert!(view.iter().any(|l| l.contains("completed")) && view.iter().any(|l| l.contains("2/2")), "{}", view.join("\n"));
     // ASCII mode: no box drawing, an epoch table instead of charts.
     app.theme = Theme { color: false, ascii: true };
     let screen = text(&draw(&app, 120, 40));
@@ -127,13 +128,17 @@ fn results_view_colors_the_confusion_matrix_and_lists_metrics() {
     assert!(screen.contains(&format!("{:>12} {:>9.4} {:>9.4} {:>9.4}", 0, c0.precision, c0.recall, c0.f1)), "{screen}");
     let top = m.top_confusions(1)[0];
     assert!(screen.contains(&format!("{} → {}: {}", top.actual, top.predicted, top.count)), "{screen}");
-    assert!(screen.contains(&format!("total {}", m.total())) || screen.contains(&m.total().to_string()));
+    // The totals row: each column's sum (images of each actual digit), then all of them.
+    let totals = screen.lines().find(|l| l.trim_start_matches('│').trim_start().starts_with("total ")).expect("a totals row");
+    let numbers: Vec<u64> = totals.split(|c: char| !c.is_ascii_digit()).filter(|t| !t.is_empty()).map(|t| t.parse().unwrap()).collect();
+    let want: Vec<u64> = (0..m.classes()).map(|a| m.col_sum(a)).chain([m.total()]).collect();
+    assert_eq!(numbers[..want.len()], want[..], "{totals}");
 
     // Cell styles: diagonal in its own color, errors on the heat scale, empty errors uncolored.
     let (x0, y0) = find(&buf, "pred\\act").unwrap();
     let n = m.classes();
-    let (w, h) = confusion::size(n, confusion::cell_width(200, n));
-    let table_w = if buf.area.width >= 2 + w + 1 + 50 { w } else { confusion::size(n, 5).0 };
+    // The view's own rule for the cell width, inside the panel's borders.
+    let (table_w, h) = confusion::size(n, digitlab::tui::views::results::matrix_cell_width(buf.area.width - 2, n));
     let table = Rect::new(x0, y0, table_w, h);
     let heat: Vec<_> = Theme::heat_colors().collect();
     for p in 0..n {

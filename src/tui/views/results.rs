@@ -30,6 +30,15 @@ const REPORT_W: u16 = 50;
 /// Lines of the per-class report for ten classes.
 const REPORT_H: u16 = 17;
 
+/// Cells are 6 wide when the matrix and the per-class report fit side by side that way, else 5.
+pub fn matrix_cell_width(inner_width: u16, classes: usize) -> u16 {
+    if inner_width >= confusion::size(classes, 6).0 + 1 + REPORT_W {
+        6
+    } else {
+        5
+    }
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let Some(shown) = app.shown() else {
@@ -41,9 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let n = report.confusion.classes();
-    let (w6, h) = confusion::size(n, 6);
-    let (w5, _) = confusion::size(n, 5);
-    let conf_w = if inner.width >= w6 + 1 + REPORT_W { w6 } else { w5 };
+    let (conf_w, h) = confusion::size(n, matrix_cell_width(inner.width, n));
     let cursor = app.results_cursor();
     if inner.width >= conf_w + 1 + REPORT_W {
         let [top, rest] = Layout::vertical([Constraint::Length((1 + h).max(REPORT_H)), Constraint::Min(0)]).areas(inner);
