@@ -1,6 +1,5 @@
-//! The CSV files of a run directory.
-
-use std::fmt::Write;
+//! The CSV files of a run directory, written with the `csv` crate (quoting and line endings are its
+//! business); the numbers are formatted here so the files read the same as they always have.
 
 use crate::metrics::ConfusionMatrix;
 use crate::train::EpochReport;
@@ -9,57 +8,63 @@ fn opt(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.6}")).unwrap_or_default()
 }
 
+/// Rows of text fields as CSV.
+fn to_csv<I, R>(rows: I) -> String
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator<Item = String>,
+{
+    let mut w = csv::WriterBuilder::new().flexible(false).from_writer(Vec::new());
+    for row in rows {
+        // Writing into memory fails only on rows of different lengths, which these never are.
+        w.write_record(row).expect("CSV rows of one length");
+    }
+    String::from_utf8(w.into_inner().expect("writing into memory")).expect("UTF-8 fields")
+}
+
 /// `epochs.csv`: one row per finished epoch; validation cells empty without a validation split.
 pub fn epochs_csv(history: &[EpochReport]) -> String {
-    let mut s = String::from("epoch,train_loss,train_accuracy,val_loss,val_accuracy,test_loss,test_accuracy,train_seconds\n");
-    for e in history {
-        let _ = writeln!(
-            s,
-            "{},{:.6},{:.6},{},{},{:.6},{:.6},{:.3}",
-            e.epoch,
-            e.train_loss,
-            e.train_accuracy,
+    let header = ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "train_seconds"];
+    let rows = history.iter().map(|e| {
+        vec![
+            e.epoch.to_string(),
+            format!("{:.6}", e.train_loss),
+            format!("{:.6}", e.train_accuracy),
             opt(e.val_loss),
             opt(e.val_accuracy),
-            e.test_loss,
-            e.test_accuracy,
-            e.train_seconds
-        );
-    }
-    s
+            format!("{:.6}", e.test_loss),
+            format!("{:.6}", e.test_accuracy),
+            format!("{:.3}", e.train_seconds),
+        ]
+    });
+    to_csv(std::iter::once(header.map(String::from).to_vec()).chain(rows))
 }
 
 /// `predictions.csv`: every test image in file order with its label and the network's answer.
 pub fn predictions_csv(labels: &[u8], predicted: &[u8]) -> String {
-    let mut s = String::with_capacity(labels.len() * 10 + 32);
-    s.push_str("index,label,predicted\n");
-    for (i, (l, p)) in labels.iter().zip(predicted).enumerate() {
-        let _ = writeln!(s, "{i},{l},{p}");
-    }
-    s
+    let header = vec!["index".to_string(), "label".into(), "predicted".into()];
+    let rows = labels.iter().zip(predicted).enumerate().map(|(i, (l, p))| vec![i.to_string(), l.to_string(), p.to_string()]);
+    to_csv(std::iter::once(header).chain(rows))
 }
 
 /// `confusion.csv`: labelled rows (predicted) and columns (actual), with totals.
 pub fn confusion_csv(m: &ConfusionMatrix) -> String {
     let n = m.classes();
-    let mut s = String::from("predicted \\ actual");
-    for a in 0..n {
-        let _ = write!(s, ",actual_{a}");
-    }
-    s.push_str(",total_predicted\n");
-    for p in 0..n {
-        let _ = write!(s, "predicted_{p}");
-        for a in 0..n {
-            let _ = write!(s, ",{}", m.get(p, a));
-        }
-        let _ = writeln!(s, ",{}", m.row_sum(p));
-    }
-    s.push_str("total_actual");
-    for a in 0..n {
-        let _ = write!(s, ",{}", m.col_sum(a));
-    }
-    let _ = writeln!(s, ",{}", m.total());
-    s
+    let header = std::iter::once("predicted \\ actual".to_string())
+        .chain((0..n).map(|a| format!("actual_{a}")))
+        .chain(["total_predicted".to_string()])
+        .collect::<Vec<_>>();
+    let rows = (0..n).map(|p| {
+        std::iter::once(format!("predicted_{p}"))
+            .chain((0..n).map(|a| m.get(p, a).to_string()))
+            .chain([m.row_sum(p).to_string()])
+            .collect::<Vec<_>>()
+    });
+    let totals = std::iter::once("total_actual".to_string())
+        .chain((0..n).map(|a| m.col_sum(a).to_string()))
+        .chain([m.total().to_string()])
+        .collect::<Vec<_>>();
+    to_csv(std::iter::once(header).chain(rows).chain([totals]))
 }
 
 #[cfg(test)]
