@@ -2,12 +2,12 @@
 //! progress line when stderr is a terminal). Used by `digitlab train`, `eval` and `sweep`.
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::data::{self, Mnist};
 use crate::rundir::{self, Stage};
@@ -53,20 +53,22 @@ fn epoch_line(e: &crate::train::EpochReport, epochs: usize) -> String {
     s
 }
 
-fn progress_bar(b: &crate::train::BatchReport, epochs: usize) -> String {
-    const WIDTH: usize = 24;
-    let filled = b.batch * WIDTH / b.batches.max(1);
-    format!(
-        "\r\x1b[2Kepoch {}/{epochs} [{}{}] {}/{} loss {:.4} acc {} {:.0} img/s",
-        b.epoch,
-        "#".repeat(filled),
-        "-".repeat(WIDTH - filled),
-        b.batch,
-        b.batches,
-        b.loss,
-        pct(b.accuracy as f64),
-        b.samples_per_sec
-    )
+/// The live progress line on stderr (indicatif hides it when stderr is not a terminal, so redirected
+/// output stays plain lines).
+fn progress_line() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
+    let style = ProgressStyle::with_template("epoch {prefix} [{bar:24}] {pos}/{len} {wide_msg}").map(|s| s.progress_chars("#>-"));
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn show_batch(bar: &ProgressBar, b: &crate::train::BatchReport, epochs: usize) {
+    bar.set_prefix(format!("{}/{epochs}", b.epoch));
+    bar.set_length(b.batches as u64);
+    bar.set_position(b.batch as u64);
+    bar.set_message(format!("loss {:.4} acc {} {:.0} img/s", b.loss, pct(b.accuracy as f64), b.samples_per_sec));
 }
 
 /// The test metrics as a terminal table: confusion matrix with its axes, then the per-class report.
@@ -144,7 +146,7 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
         arch.param_count(), cfg.optimizer, cfg.lr, cfg.batch_size, cfg.epochs, cfg.seed);
     eprintln!("run directory: {} (saved after every epoch)", out.display());
 
-    let tty = std::io::stderr().is_terminal();
+    let bar = progress_line();
     let trainer = Trainer::spawn(cfg.clone(), Arc::clone(mnist));
     let mut progress = Progress::new(cfg.clone());
     let mut sent_interrupt = false;
@@ -153,10 +155,7 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
         if interrupt.is_set() && !sent_interrupt {
             let _ = trainer.commands.send(crate::train::Command::Interrupt);
             sent_interrupt = true;
-            if tty {
-                eprint!("\r\x1b[2K");
-            }
-            eprintln!("interrupted: finishing the current batch and saving finished epochs (again to quit at once)");
+            bar.suspend(|| eprintln!("interrupted: finishing the current batch and saving finished epochs (again to quit at once)"));
         }
         let event = match trainer.events.recv_timeout(Duration::from_millis(100)) {
             Ok(e) => e,
@@ -165,16 +164,8 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
         };
         let epoch_done = matches!(event, Event::Epoch(_));
         match &event {
-            Event::Batch(b) if tty => {
-                eprint!("{}", progress_bar(b, cfg.epochs));
-                let _ = std::io::stderr().flush();
-            }
-            Event::Epoch(snap) => {
-                if tty {
-                    eprint!("\r\x1b[2K");
-                }
-                println!("{}", epoch_line(&snap.report, cfg.epochs));
-            }
+            Event::Batch(b) => show_batch(&bar, b, cfg.epochs),
+            Event::Epoch(snap) => bar.suspend(|| println!("{}", epoch_line(&snap.report, cfg.epochs))),
             _ => {}
         }
         progress.apply(event);
@@ -188,6 +179,7 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
             }
         }
     }
+    bar.finish_and_clear();
     trainer.join();
     if let Some(e) = save_error {
         return Err(e);
