@@ -144,7 +144,7 @@ impl Summary {
                 crate::model::Init::Glorot => "glorot-uniform".to_string(),
             })
             .collect();
-        let val = (data.train_images as f64 * config.val_split).round() as usize;
+        let val = crate::train::config::validation_len(data.train_images, config.val_split);
         Summary {
             format_version: FORMAT_VERSION,
             program: Program::this(),

@@ -86,34 +86,88 @@ impl TrainConfig {
     }
 
     /// Checks every field, naming the field and what was expected. `train_len` bounds the batch size.
+    /// The one set of rules: the command line, config files, the form and sweeps all come here.
     pub fn validate(&self, train_len: Option<usize>) -> Result<(), String> {
         Architecture { input: 1, hidden: self.hidden.clone(), classes: 2 }.validate()?;
-        if !(self.lr.is_finite() && self.lr > 0.0 && self.lr <= 10.0) {
-            return Err(format!("learning rate must be a number in (0, 10] (got {})", self.lr));
+        limits::lr(self.lr)?;
+        limits::momentum(self.momentum)?;
+        limits::nesterov(self.nesterov, self.momentum)?;
+        limits::epochs(self.epochs)?;
+        limits::val_split(self.val_split)?;
+        match train_len {
+            Some(n) => limits::batch_size(self.batch_size, training_len(n, self.val_split), self.val_split),
+            None if self.batch_size == 0 => Err("batch size must be at least 1".into()),
+            None => Ok(()),
         }
-        if !(self.momentum.is_finite() && (0.0..1.0).contains(&self.momentum)) {
-            return Err(format!("momentum must be in [0, 1) (got {})", self.momentum));
+    }
+}
+
+/// Training images left of `n` after holding out `val_split` of them for validation: the one place
+/// the split is computed (the trainer, the summary, the form's batch-size bound).
+pub fn training_len(n: usize, val_split: f64) -> usize {
+    n - validation_len(n, val_split)
+}
+
+/// Images held out for validation out of `n`.
+pub fn validation_len(n: usize, val_split: f64) -> usize {
+    ((n as f64 * val_split).round() as usize).min(n)
+}
+
+/// The accepted range of each training option, with the message that names it.
+pub mod limits {
+    pub const MAX_LR: f64 = 10.0;
+    pub const MAX_EPOCHS: usize = 10_000;
+
+    pub fn lr(v: f64) -> Result<(), String> {
+        if v.is_finite() && v > 0.0 && v <= MAX_LR {
+            Ok(())
+        } else {
+            Err(format!("learning rate must be a number in (0, {MAX_LR}] (got {v})"))
         }
-        if self.nesterov && self.momentum == 0.0 {
-            return Err("nesterov needs a momentum > 0".into());
+    }
+
+    pub fn momentum(v: f64) -> Result<(), String> {
+        if v.is_finite() && (0.0..1.0).contains(&v) {
+            Ok(())
+        } else {
+            Err(format!("momentum must be in [0, 1) (got {v})"))
         }
-        if !(1..=10_000).contains(&self.epochs) {
-            return Err(format!("epochs must be 1–10000 (got {})", self.epochs));
+    }
+
+    pub fn nesterov(nesterov: bool, momentum: f64) -> Result<(), String> {
+        if nesterov && momentum == 0.0 {
+            Err("nesterov needs a momentum > 0".into())
+        } else {
+            Ok(())
         }
-        if self.batch_size == 0 {
+    }
+
+    pub fn epochs(v: usize) -> Result<(), String> {
+        if (1..=MAX_EPOCHS).contains(&v) {
+            Ok(())
+        } else {
+            Err(format!("epochs must be 1–{MAX_EPOCHS} (got {v})"))
+        }
+    }
+
+    pub fn val_split(v: f64) -> Result<(), String> {
+        if v.is_finite() && (0.0..1.0).contains(&v) {
+            Ok(())
+        } else {
+            Err(format!("validation split must be in [0, 1) (got {v})"))
+        }
+    }
+
+    /// `train` is the number of training images after the validation split.
+    pub fn batch_size(v: usize, train: usize, val_split: f64) -> Result<(), String> {
+        if train == 0 {
+            return Err(format!("validation split {val_split} leaves no training examples"));
+        }
+        if v == 0 {
             return Err("batch size must be at least 1".into());
         }
-        if !(self.val_split.is_finite() && (0.0..1.0).contains(&self.val_split)) {
-            return Err(format!("validation split must be in [0, 1) (got {})", self.val_split));
-        }
-        if let Some(n) = train_len {
-            let train = n - (n as f64 * self.val_split).round() as usize;
-            if train == 0 {
-                return Err(format!("validation split {} leaves no training examples", self.val_split));
-            }
-            if self.batch_size > train {
-                return Err(format!("batch size {} is larger than the {train} training examples", self.batch_size));
-            }
+        if v > train {
+            return Err(format!("batch size {v} is larger than the {train} training examples"));
         }
         Ok(())
     }

@@ -137,7 +137,7 @@ fn poll_commands(cmds: &Receiver<Command>, events: &Sender<Event>) -> Result<Dur
 /// Splits the training indices into (train, validation) with a seeded shuffle.
 fn split_indices(n: usize, val_split: f64, rng: &mut ChaCha8Rng) -> (Vec<usize>, Vec<usize>) {
     let mut all: Vec<usize> = (0..n).collect();
-    let val_len = (n as f64 * val_split).round() as usize;
+    let val_len = super::config::validation_len(n, val_split);
     if val_len == 0 {
         return (all, Vec::new());
     }

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::model::{Activation, Architecture, HiddenLayer, MAX_HIDDEN_LAYERS, MAX_NEURONS};
+use crate::train::config::{limits, training_len};
 use crate::train::{OptimizerKind, TrainConfig};
 
 /// One hidden layer row.
@@ -224,45 +225,22 @@ impl SetupForm {
                         return Err(format!("neurons must be 1–{MAX_NEURONS}"));
                     }
                 }
-                Focus::Lr => {
-                    let v: f64 = parse_num(&self.lr)?;
-                    if !(v.is_finite() && v > 0.0 && v <= 10.0) {
-                        return Err("learning rate must be in (0, 10]".into());
-                    }
-                }
-                Focus::Momentum => {
-                    let v: f64 = parse_num(&self.momentum)?;
-                    if !(v.is_finite() && (0.0..1.0).contains(&v)) {
-                        return Err("momentum must be in [0, 1)".into());
-                    }
-                }
+                Focus::Lr => limits::lr(parse_num(&self.lr)?)?,
+                Focus::Momentum => limits::momentum(parse_num(&self.momentum)?)?,
                 Focus::Nesterov => {
-                    if self.nesterov && self.momentum.trim().parse::<f64>().ok() == Some(0.0) {
-                        return Err("nesterov needs a momentum > 0".into());
+                    if let Ok(m) = self.momentum.trim().parse::<f64>() {
+                        limits::nesterov(self.nesterov, m)?;
                     }
                 }
                 Focus::BatchSize => {
-                    let v: usize = parse_num(&self.batch_size)?;
-                    let train = self.train_examples(train_len);
-                    if v == 0 || v > train {
-                        return Err(format!("batch size must be 1–{train} (the training examples)"));
-                    }
+                    let split = self.val_split.trim().parse::<f64>().ok().filter(|&v| limits::val_split(v).is_ok()).unwrap_or(0.0);
+                    limits::batch_size(parse_num(&self.batch_size)?, training_len(train_len, split), split)?;
                 }
-                Focus::Epochs => {
-                    let v: usize = parse_num(&self.epochs)?;
-                    if !(1..=10_000).contains(&v) {
-                        return Err("epochs must be 1–10000".into());
-                    }
-                }
+                Focus::Epochs => limits::epochs(parse_num(&self.epochs)?)?,
                 Focus::Seed => {
                     parse_num::<u64>(&self.seed)?;
                 }
-                Focus::ValSplit => {
-                    let v: f64 = parse_num(&self.val_split)?;
-                    if !(v.is_finite() && (0.0..1.0).contains(&v)) {
-                        return Err("val split must be in [0, 1)".into());
-                    }
-                }
+                Focus::ValSplit => limits::val_split(parse_num(&self.val_split)?)?,
                 Focus::DataDir => {
                     if !self.data_dir.trim().is_empty() && !Path::new(self.data_dir.trim()).is_dir() {
                         return Err("no such directory".into());
@@ -272,13 +250,16 @@ impl SetupForm {
             }
             Ok(())
         };
-        check().err()
-    }
-
-    /// Training examples left after the validation split (all of them while the split is invalid).
-    fn train_examples(&self, train_len: usize) -> usize {
-        let split = self.val_split.trim().parse::<f64>().ok().filter(|v| (0.0..1.0).contains(v)).unwrap_or(0.0);
-        train_len - (train_len as f64 * split).round() as usize
+        // The shared rules name their field; beside the field (and after its label) that is said once.
+        let named = match f {
+            Focus::Lr => "learning rate",
+            Focus::ValSplit => "validation split",
+            _ => "",
+        };
+        check().err().map(|e| {
+            let own = if named.is_empty() { f.label() } else { named.to_string() };
+            e.strip_prefix(&own).map_or(e.clone(), |rest| rest.trim_start().to_string())
+        })
     }
 
     /// The first invalid row and its reason.
@@ -335,7 +316,10 @@ mod tests {
         assert_eq!(f.config(60_000).unwrap_err().0, Focus::Layer(0));
         f.layers[0].neurons = "32".into();
         f.batch_size = "200".into();
-        assert!(f.field_error(Focus::BatchSize, 100).unwrap().contains("1–100"));
+        assert_eq!(f.field_error(Focus::BatchSize, 100).unwrap(), "200 is larger than the 100 training examples");
+        f.val_split = "0.5".into();
+        assert_eq!(f.field_error(Focus::BatchSize, 100).unwrap(), "200 is larger than the 50 training examples");
+        f.val_split = "0".into();
         f.batch_size = "64".into();
         f.lr = "abc".into();
         assert!(f.field_error(Focus::Lr, 100).unwrap().contains("'abc' is not a number"));
