@@ -320,6 +320,7 @@ fn interrupt_keeps_finished_epochs_as_an_interrupted_run() {
     assert!(app.confirm_quit && !app.should_quit);
     let question = text(&draw(&app, 80, 24));
     assert!(question.contains("Training is running. Quit?") && question.contains("discard this run"), "{question}");
+    assert!(question.contains("keep the 1 finished epoch(s)"), "{question}");
     act(&mut app, Action::Close);
     assert!(!app.confirm_quit);
     // What SIGTERM and Ctrl-C do.
@@ -485,10 +486,12 @@ fn every_epoch_is_on_disk_as_it_finishes_and_a_mid_run_report_is_replaced() {
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("Status: **running**") && report.contains("epoch 1 of 2"), "{report}");
     assert!(!out.join("curves.png").exists() && !out.join("weights").exists());
-    // b now draws the charts of epoch 1, labelled as a run in progress.
+    // b now draws the charts of epoch 1, labelled as a run in progress; from then on every save draws
+    // them again, so they always show the epoch report.md describes.
     act(&mut app, Action::Report);
     assert!(out.join("curves.png").is_file());
-    assert!(std::fs::read_to_string(out.join("report.md")).unwrap().contains("![Loss and accuracy per epoch"));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("![Loss and accuracy per epoch") && report.contains("its charts show the same epoch"), "{report}");
     pump(&mut app);
     let s = summary_of(&out);
     assert_eq!((s["status"].as_str(), s["epochs"].as_array().unwrap().len()), (Some("completed"), 2));

@@ -52,7 +52,12 @@ pub fn read_spec(dir: &Path) -> Result<SweepSpec> {
 fn claim(spec: &SweepSpec, dir: &Path) -> Result<()> {
     let spec_path = dir.join(SPEC_FILE);
     if !spec_path.exists() {
-        if dir.is_dir() && fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(false) {
+        // Another process's sweep.json, on its way (a hidden temporary file) or just made, is compared below.
+        let holds_work = |d: &Path| {
+            let ours = |name: &str| name.starts_with(".sweep-") || name == SPEC_FILE;
+            fs::read_dir(d).map(|mut es| es.any(|e| e.is_ok_and(|e| !ours(&e.file_name().to_string_lossy())))).unwrap_or(false)
+        };
+        if dir.is_dir() && holds_work(dir) {
             bail!("{}: already holds files but no {SPEC_FILE}; digitlab never writes over earlier work: choose another --out", dir.display());
         }
         fs::create_dir_all(dir).with_context(|| format!("{}: cannot create sweep directory", dir.display()))?;

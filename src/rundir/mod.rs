@@ -183,8 +183,9 @@ fn remove_neuron_pngs(dir: &Path) -> Result<()> {
 /// Which save of a run this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// After a finished epoch: the records, the model, the tables, `report.md` and the weights grid.
-    /// Figures and neuron pictures of an earlier epoch are removed, as they no longer describe the run.
+    /// After a finished epoch: the records, the model, the tables, `report.md` and the weights grid;
+    /// figures and neuron pictures only where they were asked for mid-run (`b`, `w`), drawn again for
+    /// this epoch so that no picture describes another epoch than `report.md`.
     Epoch,
     /// The run has ended: everything, with the figures (curves, confusion heatmap, misclassified
     /// digits) and one picture per first-layer neuron.
@@ -206,21 +207,28 @@ pub fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) -> Result<V
         (WEIGHTS_GRID.into(), crate::export::images::png_bytes(&crate::export::images::weights_grid(model, rows, cols))?),
         (MODEL.into(), model_io::to_bytes(model)?),
     ];
-    let stale: &[&str] = match stage {
-        Stage::Epoch => {
-            files.push((REPORT_MD.into(), bundle::report_md(&summary, None).into_bytes()));
-            &[CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG, WEIGHTS_DIR]
-        }
-        Stage::Final => {
-            for (j, unit) in crate::export::images::unit_images(model, rows, cols).iter().enumerate() {
-                files.push((neuron_png(j), crate::export::images::png_bytes(&unit.upscale(crate::export::images::UNIT_SCALE))?));
-            }
-            let (figures, captions) = bundle::figure_files(&summary, &eval.predicted, data)?;
-            files.extend(figures);
-            files.push((REPORT_MD.into(), bundle::report_md(&summary, Some(&captions)).into_bytes()));
-            &[]
-        }
+    // Mid-run, only what was asked for (`b`, `w`) is drawn again, so that it shows this epoch too;
+    // at the end, everything.
+    let units = model.first_layer_units();
+    let neurons: Vec<usize> = match stage {
+        Stage::Final => (0..units).collect(),
+        Stage::Epoch => (0..units).filter(|&j| dir.join(neuron_png(j)).is_file()).collect(),
     };
+    let pictures = if neurons.is_empty() { Vec::new() } else { crate::export::images::unit_images(model, rows, cols) };
+    for j in neurons {
+        files.push((neuron_png(j), crate::export::images::png_bytes(&pictures[j].upscale(crate::export::images::UNIT_SCALE))?));
+    }
+    let with_figures = stage == Stage::Final || dir.join(CURVES_PNG).is_file();
+    let captions = if with_figures {
+        let (figures, captions) = bundle::figure_files(&summary, &eval.predicted, data)?;
+        files.extend(figures);
+        Some(captions)
+    } else {
+        None
+    };
+    files.push((REPORT_MD.into(), bundle::report_md(&summary, captions.as_ref()).into_bytes()));
+    // Figures not drawn again would describe another epoch than report.md.
+    let stale: &[&str] = if with_figures { &[] } else { &[CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG] };
     files.push((SUMMARY.into(), serde_json::to_vec_pretty(&summary)?));
     commit(dir, files, stale)
 }

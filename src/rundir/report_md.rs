@@ -54,8 +54,13 @@ pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion],
             let _ = writeln!(r, "> The run failed: {reason}.\n");
         }
         crate::train::RunStatus::Running => {
-            let _ = writeln!(r, "> Still training: this report describes epoch {} of {}. It is rewritten after every epoch; \
-                the charts and neuron pictures are drawn when the run ends.\n", s.epochs.len(), c.epochs);
+            let pictures = if figures.curves.is_some() {
+                "its charts show the same epoch"
+            } else {
+                "the charts and neuron pictures are drawn when the run ends (or now, with `digitlab report` or b in the dashboard)"
+            };
+            let _ = writeln!(r, "> Still training: this report describes epoch {} of {} and is rewritten after every epoch; {pictures}.\n",
+                s.epochs.len(), c.epochs);
         }
         _ => {}
     }

@@ -451,7 +451,9 @@ impl App {
 
     /// All runs in display order (this session's first when sorted by name), sorted by the chosen column.
     pub fn sorted_runs(&self) -> Vec<&RunEntry> {
-        let session_dirs: Vec<&Path> = self.session_runs.iter().filter_map(|r| r.dir.as_deref()).collect();
+        // This session's runs, and the run in training, are listed from memory, not again from disk.
+        let training = self.session.as_ref().filter(|s| s.is_running()).and_then(|s| s.out_dir.as_deref());
+        let session_dirs: Vec<&Path> = self.session_runs.iter().filter_map(|r| r.dir.as_deref()).chain(training).collect();
         let mut rows: Vec<&RunEntry> = self
             .session_runs
             .iter()
@@ -545,13 +547,24 @@ impl App {
                         self.queue_running = false;
                         self.info("interrupted: saving the finished epochs…");
                     }
-                    _ => self.should_quit = true,
+                    _ => {
+                        self.should_quit = true;
+                        self.exit_note = Some(self.quit_note().unwrap_or_else(|| "nothing was training".into()));
+                    }
                 }
             }
         }
         let effects = std::mem::take(&mut self.outbox);
         self.pending += effects.len();
         effects
+    }
+
+    /// The loop is about to wait for the effects still under way (a final save of 512 neuron pictures
+    /// takes seconds): say so on the screen rather than freeze.
+    pub fn closing(&mut self) {
+        if self.pending > 0 {
+            self.info(format!("finishing before quitting: {} save(s) or report(s) under way…", self.pending));
+        }
     }
 
     /// The effect `update` hands out when it returns.
@@ -573,6 +586,14 @@ impl App {
             stage,
         };
         self.ask(effect);
+    }
+
+    /// What to say on the way out about the session's last run: where it is saved (the note of a save
+    /// still in flight is set when it lands).
+    fn quit_note(&self) -> Option<String> {
+        let s = self.session.as_ref()?;
+        let dir = s.out_dir.as_ref()?;
+        Some(self.saved_note(dir))
     }
 
     /// Where a finished run was saved, for the status line and the note printed on exit.
@@ -654,12 +675,10 @@ impl App {
                     disk.push(RunEntry { id, summary: run.summary, dir: Some(run.dir), result: None, key: None });
                 }
                 self.runs.disk = disk;
-                if let Some((_, why)) = listing.skipped.first() {
-                    let more = match listing.skipped.len() {
-                        1 => String::new(),
-                        n => format!(" (and {} more)", n - 1),
-                    };
-                    self.error(format!("skipped an unreadable run: {why}{more}"));
+                match listing.skipped.len() {
+                    0 => {}
+                    1 => self.error(format!("skipped an unreadable run: {}", listing.skipped[0].1)),
+                    n => self.error(format!("skipped {n} unreadable runs (listed under the table in Runs); first: {}", listing.skipped[0].1)),
                 }
                 self.runs.unreadable = listing.skipped;
                 self.runs.selected = self.runs.selected.min(self.run_rows().len().saturating_sub(1));
@@ -692,6 +711,7 @@ impl App {
                     self.confirm_quit = true;
                 } else {
                     self.should_quit = true;
+                    self.exit_note = self.quit_note();
                 }
             }
             Action::ConfirmQuit(choice) => {
@@ -1168,7 +1188,8 @@ impl App {
             }
             Some(Err(message)) => {
                 if quitting {
-                    self.exit_note = Some(format!("the run ended before its first epoch finished ({message}); nothing to save"));
+                    let _ = message;
+                    self.exit_note = Some("no epoch had finished, so there was nothing to save".into());
                     return;
                 }
                 self.error(format!("training failed: {message}"));
@@ -1209,6 +1230,13 @@ impl App {
 
     /// Runs are saved on their own; `e` says where.
     fn where_saved(&mut self) {
+        if let Some(o) = &self.opened {
+            let text = match &o.dir {
+                Some(dir) => format!("{} is saved in {}", o.title, dir.display()),
+                None => NOT_SAVED.to_string(),
+            };
+            return self.info(text);
+        }
         match self.session.as_ref().map(|s| &s.out_dir) {
             None => self.error("nothing trained yet: runs are saved on their own after every epoch"),
             Some(None) => self.info("the run is saved when its first epoch finishes"),

@@ -66,6 +66,10 @@ where
     let executor = Executor::spawn();
     executor.submit(first);
     let result = drive(terminal, app, input, signalled, &executor);
+    app.closing();
+    if app.pending > 0 {
+        let _ = terminal.draw(|f| views::render(f, app));
+    }
     for done in executor.finish() {
         // Effects asked for now are not carried out: the dashboard is closing.
         let _ = app.update(Msg::Done(done));

@@ -62,12 +62,19 @@ pub fn render(frame: &mut Frame, app: &App) {
         let r = centered(body, 56, 6);
         frame.render_widget(Clear, r);
         let k = |key: &'static str| Span::styled(key, app.theme.key());
+        let p = app.session.as_ref().map(|s| &s.progress);
+        let paused = p.is_some_and(|p| p.paused);
+        let epochs = p.map_or(0, |p| p.history.len());
+        let keep = match epochs {
+            0 => " stop and quit (no epoch has finished: nothing to keep)".to_string(),
+            n => format!(" stop, keep the {n} finished epoch(s), quit"),
+        };
         frame.render_widget(
             Paragraph::new(vec![
-                Line::from("Training is running. Quit?"),
-                Line::from(vec![k("s"), Span::raw(" stop, keep the finished epochs, quit")]),
+                Line::from(if paused { "Training is paused. Quit?" } else { "Training is running. Quit?" }),
+                Line::from(vec![k("s"), Span::raw(keep)]),
                 Line::from(vec![k("d"), Span::raw(" stop and discard this run, quit")]),
-                Line::from(vec![k("Esc"), Span::raw(" keep training")]),
+                Line::from(vec![k("Esc"), Span::raw(if paused { " go back (still paused)" } else { " go back, keep training" })]),
             ])
             .block(panel(" quit? ", &app.theme)),
             r,
@@ -113,9 +120,17 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App) {
         let all = || keys::bindings_for(app.view).filter(|b| !b.footer.is_empty());
         all().filter(first).chain(all().filter(|b| !first(b))).map(|b| (b.keys, b.footer)).collect()
     };
+    // Whole hints only: one that does not fit is left out rather than cut mid-word (? lists them all).
+    let mut room = area.width as usize;
     for (k, h) in hints {
-        spans.push(Span::styled(t.text(k), t.key()));
-        spans.push(Span::styled(format!(" {h}  "), t.dim()));
+        let (key, hint) = (t.text(k), format!(" {h}  "));
+        let w = key.chars().count() + hint.trim_end().chars().count();
+        if w > room {
+            break;
+        }
+        room = room.saturating_sub(w + 2);
+        spans.push(Span::styled(key, t.key()));
+        spans.push(Span::styled(hint, t.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -52,12 +52,13 @@ fn width(col: RunColumn) -> Constraint {
     }
 }
 
-/// Columns that fit: below 120 columns the activations and status give way to the run's name
-/// (the name ends with the architecture slug, which names the activations anyway).
+/// Columns that fit: below 120 columns the activations, optimizer and time give way to the run's name
+/// and its status (the name ends with the architecture slug, which names the activations anyway; an
+/// interrupted or failed run must not pass for a finished one).
 fn visible(width: u16) -> Vec<RunColumn> {
     RunColumn::ALL
         .into_iter()
-        .filter(|&c| width >= 120 || !matches!(c, RunColumn::Activations | RunColumn::Status))
+        .filter(|&c| width >= 120 || !matches!(c, RunColumn::Activations | RunColumn::Optimizer | RunColumn::Time))
         .collect()
 }
 
@@ -93,6 +94,29 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .block(panel(title, t));
         frame.render_widget(p, area);
         return;
+    }
+    // Runs whose record cannot be read are named under the table, with why, as far as there is room.
+    let (area, unreadable_area) = if app.runs.unreadable.is_empty() || area.height < 12 {
+        (area, None)
+    } else {
+        let n = (app.runs.unreadable.len() as u16).min(area.height / 4);
+        let [table, list] = ratatui::layout::Layout::vertical([Constraint::Min(0), Constraint::Length(n)]).areas(area);
+        (table, Some(list))
+    };
+    if let Some(list) = unreadable_area {
+        let lines: Vec<ratatui::text::Line> = app
+            .runs
+            .unreadable
+            .iter()
+            .take(list.height as usize)
+            .map(|(dir, why)| {
+                let name = crate::rundir::dir_name(dir);
+                // The reason names the whole path; the run's name is enough here.
+                let why = why.rsplit_once("summary.json: ").map_or(why.as_str(), |(_, w)| w);
+                ratatui::text::Line::from(Span::styled(t.text(&format!("unreadable {name}: {why}")), t.error()))
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), list);
     }
     let cols = visible(area.width);
     let header = Row::new(cols.iter().map(|&c| {

@@ -130,12 +130,12 @@ fn head_lines<'a>(s: &Session, width: u16, t: &Theme) -> Vec<Line<'a>> {
         Some(e) => lines.push(Line::from(vec![
             Span::styled("best epoch ", t.title()),
             Span::raw(format!(
-                "{}: test {:.2}%{}  (last: test {:.2}%, loss {:.4})",
+                "{}: test {:.2}%{}  (last: test {:.2}%, test loss {:.4})",
                 e.epoch,
                 e.test_accuracy * 100.0,
                 e.val_accuracy.map_or(String::new(), |v| format!(", val {:.2}%", v * 100.0)),
                 p.history.last().map_or(0.0, |l| l.test_accuracy * 100.0),
-                p.history.last().map_or(0.0, |l| l.train_loss),
+                p.history.last().map_or(0.0, |l| l.test_loss),
             )),
         ])),
         None => lines.push(Line::from(Span::styled("best epoch: none finished yet", t.dim()))),
