@@ -60,6 +60,12 @@ impl Trainer {
         Trainer { events: ev_rx, commands: cmd_tx, handle: Some(handle) }
     }
 
+    /// A trainer that is only its two channels: whoever holds the other ends sends the events and reads
+    /// the commands (the dashboard's tests script a run this way, without training for real).
+    pub fn from_channels(events: Receiver<Event>, commands: Sender<Command>) -> Trainer {
+        Trainer { events, commands, handle: None }
+    }
+
     /// Asks the trainer to stop after its current batch.
     pub fn stop(&self) {
         let _ = self.commands.send(Command::Stop);

@@ -302,6 +302,9 @@ impl NeuronPictures {
     }
 }
 
+/// Starts the trainer of a run: `Trainer::spawn`, or a scripted one in tests.
+pub type SpawnTrainer = Box<dyn Fn(TrainConfig, Arc<Mnist>) -> Trainer + Send>;
+
 pub struct App {
     pub view: View,
     pub theme: Theme,
@@ -331,6 +334,7 @@ pub struct App {
     pub pending: usize,
     /// Effects the current `update` asks for; handed out when it returns.
     outbox: Vec<Effect>,
+    spawn_trainer: SpawnTrainer,
     next_id: u64,
     dir_ids: HashMap<PathBuf, u64>,
     pub status: Option<Status>,
@@ -379,6 +383,7 @@ impl App {
             diagnostics: None,
             pending: 0,
             outbox: Vec::new(),
+            spawn_trainer: Box::new(Trainer::spawn),
             next_id: 0,
             dir_ids: HashMap::new(),
             status: None,
@@ -389,6 +394,12 @@ impl App {
             interrupting: false,
             exit_note: None,
         }
+    }
+
+    /// Trains with `spawn` instead of the real trainer: the seam through which tests script a run.
+    pub fn with_trainer(mut self, spawn: SpawnTrainer) -> App {
+        self.spawn_trainer = spawn;
+        self
     }
 
     /// The trainer's event channel while one is attached.
@@ -652,6 +663,11 @@ impl App {
                 };
                 self.exit_note = Some(text.clone());
                 self.info(text);
+            }
+            Done::Failed { result } => {
+                if let Err(e) = result {
+                    self.error(format!("recording the failure failed: {e}"));
+                }
             }
             Done::Report { dir, result } => match result {
                 Ok(n) => self.info(format!("report: {n} files written; open {}", dir.join(rundir::REPORT_MD).display())),
@@ -939,7 +955,7 @@ impl App {
             return false;
         }
         let arch = cfg.architecture(self.data.train.pixels(), self.data.classes);
-        let trainer = Trainer::spawn(cfg.clone(), Arc::clone(&self.data));
+        let trainer = (self.spawn_trainer)(cfg.clone(), Arc::clone(&self.data));
         let key = next_run_key();
         self.session = Some(Session {
             progress: Progress::new(cfg),
@@ -1187,6 +1203,11 @@ impl App {
                 }
             }
             Some(Err(message)) => {
+                // Epochs saved before the trainer died stay; the record says why there are no more.
+                if !self.session.as_ref().is_some_and(|s| s.progress.history.is_empty()) {
+                    let dir = self.session.as_ref().and_then(|s| s.out_dir.clone());
+                    self.ask(Effect::Fail { key, dir, reason: message.clone() });
+                }
                 if quitting {
                     let _ = message;
                     self.exit_note = Some("no epoch had finished, so there was nothing to save".into());

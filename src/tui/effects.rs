@@ -26,6 +26,9 @@ pub enum Effect {
     /// Delete a run's directory, on the user's explicit choice: `dir` when the app knows it, else the one
     /// its first save made (that save may still have been on its way).
     Discard { key: RunKey, dir: Option<PathBuf> },
+    /// Record that a saved run ended in failure (its trainer died): its directory keeps the saved epochs
+    /// and says why there are no more.
+    Fail { key: RunKey, dir: Option<PathBuf>, reason: String },
     /// Rebuild the report bundle of a run directory.
     Report { dir: PathBuf, data: Arc<Mnist> },
     /// Write one neuron's picture and the weights grid into a run directory.
@@ -41,6 +44,7 @@ pub enum Effect {
 pub enum Done {
     Saved { key: RunKey, stage: Stage, result: Result<(PathBuf, usize), String> },
     Discarded { key: RunKey, result: Result<String, String> },
+    Failed { result: Result<Option<PathBuf>, String> },
     Report { dir: PathBuf, result: Result<usize, String> },
     Pictures { result: Result<Vec<PathBuf>, String> },
     Scanned { root: PathBuf, listing: Listing },
@@ -74,6 +78,13 @@ pub fn perform(effect: Effect, dirs: &mut RunDirs) -> Done {
                 Some(d) => rundir::discard(&d).map(|kept| kept.unwrap_or_else(|| format!("{} deleted", d.display()))),
             };
             Done::Discarded { key, result: result.map_err(text) }
+        }
+        Effect::Fail { key, dir, reason } => {
+            let result = match dirs.0.get(&key).cloned().or(dir) {
+                None => Ok(None),
+                Some(d) => rundir::set_status(&d, crate::train::RunStatus::Failed { reason }).map(|()| Some(d)),
+            };
+            Done::Failed { result: result.map_err(text) }
         }
         Effect::Report { dir, data } => {
             let result = rundir::write_bundle(&dir, &data).map(|f| f.len()).map_err(text);
