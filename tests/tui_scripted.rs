@@ -175,3 +175,29 @@ fn the_quit_question_sends_stop_or_interrupt_and_the_app_waits_for_the_trainer()
     assert!(app.should_quit && !out.exists());
     assert_eq!(app.view, View::Train);
 }
+
+#[test]
+fn another_data_directory_is_loaded_off_the_ui_thread_before_the_run_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let slice = common::mnist_slice(tmp.path(), 700);
+    let (mut app, scripts) = scripted(&tmp.path().join("runs"));
+    app.form.data_dir = slice.display().to_string();
+    let effects = app.update(Msg::Action(Action::Start));
+    // Asked for, not done: the old data is still loaded and nothing trains yet.
+    assert!(matches!(&effects[..], [digitlab::tui::effects::Effect::LoadData { dir }] if *dir == slice), "{effects:?}");
+    assert!(app.session.is_none() && app.data.train.len() == 2000);
+    assert!(app.status.as_ref().unwrap().text.contains("loading the data in"), "{:?}", app.status);
+    carry_out(&mut app, effects);
+    assert_eq!((app.data.train.len(), app.data_dir.clone()), (700, slice.clone()));
+    assert!(app.is_training() && app.view == View::Train);
+    assert_eq!(scripts.lock().unwrap().len(), 1);
+
+    // A directory that cannot be read: the reason on the status line, nothing starts.
+    let mut app = new_app(&config(1), &tmp.path().join("runs"), COLOR);
+    app.form.data_dir = tmp.path().join("no-such-data").display().to_string();
+    act(&mut app, Action::Start);
+    assert!(app.session.is_none());
+    let status = app.status.clone().unwrap();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert!(status.text.starts_with("cannot start: data dir: ") && status.text.contains("no-such-data"), "{}", status.text);
+}

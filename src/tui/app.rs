@@ -10,7 +10,7 @@ use super::effects::{Done, Effect, RunKey};
 pub use super::msg::{Action, EditKey, Msg, QuitChoice, View};
 use super::form::{Editing, SetupForm};
 use super::theme::Theme;
-use crate::data::{self, Mnist};
+use crate::data::Mnist;
 use crate::train::diagnostics::Diagnostics;
 use crate::model::Mlp;
 use crate::rundir::{self, DataInfo, Stage, Summary};
@@ -24,6 +24,15 @@ const NOT_SAVED: &str = "this run has no directory yet: it is saved when its fir
 pub const LOSS_HISTORY: usize = 600;
 /// Neurons skipped by PgUp/PgDn.
 pub const NEURON_PAGE: usize = 10;
+
+/// What asking for a run to start led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Launch {
+    Started,
+    /// The setup's data is loading; it starts when `Done::DataLoaded` comes.
+    Loading,
+    Refused,
+}
 
 /// A setup waiting in the run queue: the form as it was when added.
 #[derive(Debug, Clone)]
@@ -334,6 +343,8 @@ pub struct App {
     pub pending: usize,
     /// Effects the current `update` asks for; handed out when it returns.
     outbox: Vec<Effect>,
+    /// A setup (and whether it came from the queue) waiting for its data to load.
+    waiting_for_data: Option<(Queued, bool)>,
     spawn_trainer: SpawnTrainer,
     next_id: u64,
     dir_ids: HashMap<PathBuf, u64>,
@@ -383,6 +394,7 @@ impl App {
             diagnostics: None,
             pending: 0,
             outbox: Vec::new(),
+            waiting_for_data: None,
             spawn_trainer: Box::new(Trainer::spawn),
             next_id: 0,
             dir_ids: HashMap::new(),
@@ -664,6 +676,27 @@ impl App {
                 self.exit_note = Some(text.clone());
                 self.info(text);
             }
+            Done::DataLoaded { dir, result } => {
+                let Some((setup, queued)) = self.waiting_for_data.take() else { return };
+                match result {
+                    Ok(data) if setup.data_dir == dir => {
+                        self.data = data;
+                        self.data_dir = dir;
+                        match self.launch(setup, queued) {
+                            Launch::Started if !queued => self.view = View::Train,
+                            Launch::Refused if queued => self.next_queued(),
+                            _ => {}
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        self.error(format!("cannot start: data dir: {e}"));
+                        if queued {
+                            self.next_queued();
+                        }
+                    }
+                }
+            }
             Done::Failed { result } => {
                 if let Err(e) = result {
                     self.error(format!("recording the failure failed: {e}"));
@@ -908,8 +941,11 @@ impl App {
         if self.is_training() {
             return self.error("training is running: stop it (s in Train) before starting another");
         }
+        if self.waiting_for_data.is_some() {
+            return self.error("the data for the next run is still loading");
+        }
         let Some(q) = self.form_setup("start") else { return };
-        if self.launch(q, false) {
+        if self.launch(q, false) == Launch::Started {
             self.view = View::Train;
         }
     }
@@ -919,10 +955,7 @@ impl App {
     fn form_setup(&mut self, verb: &str) -> Option<Queued> {
         let dir_text = self.form.data_dir.trim();
         let data_dir = if dir_text.is_empty() { self.data_dir.clone() } else { PathBuf::from(dir_text) };
-        if data_dir != self.data_dir && !data_dir.is_dir() {
-            self.error(format!("cannot {verb}: data dir {}: not a directory", data_dir.display()));
-            return None;
-        }
+        // Whether another data dir can be read is found out by loading it, off the UI thread.
         match self.form.config(self.data.train.len()) {
             Ok(config) => Some(Queued { config, data_dir }),
             Err((focus, reason)) => {
@@ -935,24 +968,20 @@ impl App {
 
     /// Spawns the trainer on a setup, loading its data first if that is not the loaded data. False (with
     /// the reason on the status line) when it cannot start.
-    fn launch(&mut self, setup: Queued, queued: bool) -> bool {
-        let Queued { config: cfg, data_dir } = setup;
-        if data_dir != self.data_dir {
-            match data::load_dir(&data_dir) {
-                Ok(m) => {
-                    self.data = Arc::new(m);
-                    self.data_dir = data_dir;
-                }
-                Err(e) => {
-                    self.error(format!("cannot start: data dir: {e:#}"));
-                    return false;
-                }
-            }
+    fn launch(&mut self, setup: Queued, queued: bool) -> Launch {
+        if setup.data_dir != self.data_dir {
+            // Loading takes a while: off the UI thread, and the run starts when the data is here.
+            let dir = setup.data_dir.clone();
+            self.info(format!("loading the data in {}…", dir.display()));
+            self.waiting_for_data = Some((setup, queued));
+            self.ask(Effect::LoadData { dir });
+            return Launch::Loading;
         }
+        let Queued { config: cfg, .. } = setup;
         // A queued setup was checked against the data loaded when it was queued.
         if let Err(reason) = cfg.validate(Some(self.data.train.len())) {
             self.error(format!("cannot start: {reason}"));
-            return false;
+            return Launch::Refused;
         }
         let arch = cfg.architecture(self.data.train.pixels(), self.data.classes);
         let trainer = (self.spawn_trainer)(cfg.clone(), Arc::clone(&self.data));
@@ -974,7 +1003,7 @@ impl App {
         self.weights.neuron = 0;
         let waiting = if queued { format!(" (queue: {} more waiting)", self.queue.len()) } else { String::new() };
         self.info(format!("training {}{waiting}", self.theme.text(&arch.to_string())));
-        true
+        Launch::Started
     }
 
     /// Adds the form's setup to the end of the queue.
@@ -1011,7 +1040,7 @@ impl App {
     fn next_queued(&mut self) {
         while !self.queue.is_empty() {
             let q = self.queue.remove(0);
-            if self.launch(q, true) {
+            if self.launch(q, true) != Launch::Refused {
                 return;
             }
         }

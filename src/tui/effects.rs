@@ -33,6 +33,8 @@ pub enum Effect {
     Report { dir: PathBuf, data: Arc<Mnist> },
     /// Write one neuron's picture and the weights grid into a run directory.
     Pictures { dir: PathBuf, model: Box<Mlp>, neuron: usize, rows: usize, cols: usize },
+    /// Load a data directory (another one than the loaded data, chosen in the form).
+    LoadData { dir: PathBuf },
     /// List the run directories under `root`.
     Scan { root: PathBuf },
     /// Load a saved run's model and evaluate it on `data`'s test set.
@@ -48,6 +50,7 @@ pub enum Done {
     Report { dir: PathBuf, result: Result<usize, String> },
     Pictures { result: Result<Vec<PathBuf>, String> },
     Scanned { root: PathBuf, listing: Listing },
+    DataLoaded { dir: PathBuf, result: Result<Arc<Mnist>, String> },
     Opened { dir: PathBuf, result: Result<(Box<Mlp>, Box<Evaluation>), String> },
 }
 
@@ -91,6 +94,10 @@ pub fn perform(effect: Effect, dirs: &mut RunDirs) -> Done {
             Done::Report { dir, result }
         }
         Effect::Pictures { dir, model, neuron, rows, cols } => Done::Pictures { result: pictures(&dir, &model, neuron, rows, cols).map_err(text) },
+        Effect::LoadData { dir } => {
+            let result = crate::data::load_dir(&dir).map(Arc::new).map_err(text);
+            Done::DataLoaded { dir, result }
+        }
         Effect::Scan { root } => {
             let listing = rundir::scan(&root);
             Done::Scanned { root, listing }
