@@ -100,11 +100,19 @@ fn render_tabs(frame: &mut Frame, area: Rect, app: &App) {
             "paused".into()
         } else {
             match (&p.last_batch, &p.start) {
-                (Some(b), Some(info)) => format!("training {}/{} · {:.0}%", b.epoch, info.epochs, b.batch as f64 / b.batches.max(1) as f64 * 100.0),
+                (Some(b), Some(info)) => {
+                    // Of the whole run, not of this epoch.
+                    let done = (b.epoch.saturating_sub(1) * b.batches + b.batch) as f64 / (info.epochs * b.batches).max(1) as f64;
+                    format!("training {}/{} · {:.0}%", b.epoch, info.epochs, done * 100.0)
+                }
                 _ => "starting".into(),
             }
         };
         spans.push(Span::styled(format!("  {}", t.text(&state)), t.focused()));
+    }
+    // Saves, reports and scans run off the UI thread; say that something is still being written.
+    if app.pending > 0 {
+        spans.push(Span::styled(t.text("  writing…"), t.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
