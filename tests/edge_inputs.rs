@@ -1,0 +1,86 @@
+//! Bad input at every edge (model files, pictures, config files, flags) ends the program with one
+//! clear line naming the file and what is wrong, a failing exit code, and no panic.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{digitlab, raw, text};
+use dfdx::prelude::TensorFromVec;
+use digitlab::model::{io as model_io, Activation, Architecture, HiddenLayer, Mlp};
+
+/// Checks `args` fail with exactly one error line, which holds every one of `needles`.
+fn assert_refused(args: &[&str], needles: &[&str]) -> String {
+    let out = digitlab(args);
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{args:?} should fail: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("digitlab: error")).collect();
+    assert_eq!(lines.len(), 1, "one error line expected: {err}");
+    for needle in needles {
+        assert!(lines[0].contains(needle), "{args:?}: error should say '{needle}': {}", lines[0]);
+    }
+    lines[0].to_string()
+}
+
+/// A freshly initialised 784 → 16 → 10 model, with `damage` applied, written to `dir`.
+fn model_file(dir: &Path, damage: impl FnOnce(&mut Mlp)) -> PathBuf {
+    let arch = Architecture {
+        input: 784,
+        hidden: vec![HiddenLayer { neurons: 16, activation: Activation::Relu }],
+        classes: 10,
+    };
+    let mut mlp = Mlp::new(&arch, 3);
+    damage(&mut mlp);
+    let path = dir.join("model.safetensors");
+    std::fs::write(&path, model_io::to_bytes(&mlp).unwrap()).unwrap();
+    path
+}
+
+/// Test image `i` of the bundled MNIST as a 28x28 PNG in `dir`.
+fn digit_png(dir: &Path, i: usize) -> PathBuf {
+    let images = raw("t10k-images-idx3-ubyte");
+    let img = digitlab::viz::GrayImage::from_pixels(28, 28, images[16 + i * 784..16 + (i + 1) * 784].to_vec());
+    let path = dir.join(format!("digit-{i}.png"));
+    std::fs::write(&path, digitlab::export::images::png_bytes(&img).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn a_model_with_a_nan_weight_is_refused_by_eval_and_predict_naming_the_tensor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = model_file(tmp.path(), |m| {
+        let mut b = m.layers[1].b.as_vec();
+        b[7] = f32::NAN;
+        m.layers[1].b = m.dev.tensor_from_vec(b, (10,));
+    });
+    let model = model.to_str().unwrap();
+    let png = digit_png(tmp.path(), 0);
+    let needles = [model, "not a digitlab model", "tensor 'layers.1.bias' holds NaN at index 7"];
+    assert_refused(&["eval", "--model", model], &needles);
+    assert_refused(&["predict", "--model", model, png.to_str().unwrap()], &needles);
+}
+
+#[test]
+fn a_model_that_is_not_a_regular_file_or_too_large_is_refused_before_reading() {
+    assert_refused(&["eval", "--model", "/dev/zero"], &["/dev/zero: not a regular file"]);
+    let tmp = tempfile::tempdir().unwrap();
+    assert_refused(&["eval", "--model", tmp.path().to_str().unwrap()], &["not a regular file"]);
+    // 2 GB of zeros that take no disk space.
+    let big = tmp.path().join("big.safetensors");
+    std::fs::File::create(&big).unwrap().set_len(2 << 30).unwrap();
+    assert_refused(
+        &["eval", "--model", big.to_str().unwrap()],
+        &[big.to_str().unwrap(), "2147483648 bytes, more than any model file digitlab writes"],
+    );
+}
+
+#[test]
+fn a_truncated_model_is_refused_in_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = model_file(tmp.path(), |_| {});
+    let bytes = std::fs::read(&model).unwrap();
+    std::fs::write(&model, &bytes[..bytes.len() / 2]).unwrap();
+    let line = assert_refused(&["eval", "--model", model.to_str().unwrap()], &["not a digitlab model", "truncated"]);
+    assert!(!line.contains("MetadataIncompleteBuffer"), "{line}");
+}
