@@ -84,3 +84,64 @@ fn a_truncated_model_is_refused_in_words() {
     let line = assert_refused(&["eval", "--model", model.to_str().unwrap()], &["not a digitlab model", "truncated"]);
     assert!(!line.contains("MetadataIncompleteBuffer"), "{line}");
 }
+
+/// A `side x side` 8-bit gray PNG of the MNIST digit `digit` in its top-left corner, on black:
+/// real compressed pixel data, written row by row so the test never holds the picture.
+fn huge_png(dir: &Path, side: u32, digit: &[u8]) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join(format!("huge-{side}.png"));
+    let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let mut e = png::Encoder::new(file, side, side);
+    e.set_color(png::ColorType::Grayscale);
+    e.set_depth(png::BitDepth::Eight);
+    e.set_compression(png::Compression::Fastest);
+    e.set_filter(png::Filter::NoFilter);
+    let mut w = e.write_header().unwrap();
+    let mut s = w.stream_writer().unwrap();
+    let mut row = vec![0u8; side as usize];
+    for y in 0..side as usize {
+        if y < 28 {
+            row[..28].copy_from_slice(&digit[y * 28..(y + 1) * 28]);
+        } else if y == 28 {
+            row[..28].fill(0);
+        }
+        s.write_all(&row).unwrap();
+    }
+    s.finish().unwrap();
+    path
+}
+
+#[test]
+fn a_picture_of_the_wrong_size_is_refused_from_its_header_before_decoding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = model_file(tmp.path(), |_| {});
+    let digit = &raw("t10k-images-idx3-ubyte")[16..16 + 784];
+    for side in [20_000u32, 40_000] {
+        let png = huge_png(tmp.path(), side, digit);
+        let png = png.to_str().unwrap();
+        assert_refused(
+            &["predict", "--model", model.to_str().unwrap(), png],
+            &[png, &format!("picture is {side}x{side} (8-bit grayscale), the model needs 28x28")],
+        );
+        std::fs::remove_file(png).unwrap();
+    }
+}
+
+#[test]
+fn predict_warns_about_a_picture_that_cannot_be_a_digit_and_still_guesses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = model_file(tmp.path(), |_| {});
+    let model = model.to_str().unwrap();
+    let digit = digit_png(tmp.path(), 0);
+    let o = digitlab(&["predict", "--model", model, digit.to_str().unwrap()]);
+    assert!(o.status.success() && !text(&o.stderr).contains("warning"), "{}", text(&o.stderr));
+    // The same digit with every pixel cleared.
+    let blank = tmp.path().join("blank.png");
+    let img = digitlab::viz::GrayImage::from_pixels(28, 28, vec![0; 784]);
+    std::fs::write(&blank, digitlab::export::images::png_bytes(&img).unwrap()).unwrap();
+    let o = digitlab(&["predict", "--model", model, blank.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.starts_with(&format!("warning: {}: every pixel is gray level 0", blank.display())), "{err}");
+    assert!(text(&o.stdout).contains("prediction: "), "{}", text(&o.stdout));
+}
