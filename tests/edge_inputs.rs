@@ -145,3 +145,23 @@ fn predict_warns_about_a_picture_that_cannot_be_a_digit_and_still_guesses() {
     assert!(err.starts_with(&format!("warning: {}: every pixel is gray level 0", blank.display())), "{err}");
     assert!(text(&o.stdout).contains("prediction: "), "{}", text(&o.stdout));
 }
+
+#[test]
+fn train_refuses_bad_config_files_data_directories_and_options_in_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let out = out.to_str().unwrap();
+    assert_refused(&["train", "--config", "/dev/zero", "--out", out], &["/dev/zero: not a regular file"]);
+    let config = tmp.path().join("exp.toml");
+    std::fs::write(&config, "layers = [32]\nbatch_size = 0\n").unwrap();
+    assert_refused(&["train", "--config", config.to_str().unwrap(), "--out", out], &[&format!("{}: batch_size: batch size must be at least 1", config.display())]);
+    let file = common::bundled().join("t10k-labels-idx1-ubyte.gz");
+    assert_refused(&["train", "--data", file.to_str().unwrap(), "--epochs", "1", "--out", out], &[&format!("{}: not a directory", file.display())]);
+    // Refused by the flag parser, which has its own layout ("error: invalid value … for '--lr'").
+    for (args, needle) in [(["train", "--lr", "-1"], "-1: the learning rate must be in (0, 10]"), (["train", "--layers", ""], "write none")] {
+        let o = digitlab(&args);
+        assert!(!o.status.success() && text(&o.stderr).contains(needle), "{args:?}: {}", text(&o.stderr));
+    }
+    assert_refused(&["train", "--optimizer", "adam", "--momentum", "0.9", "--out", out], &["--momentum: momentum is an SGD setting"]);
+    assert!(!Path::new(out).exists(), "nothing is created for a refused run");
+}

@@ -87,42 +87,69 @@ impl TrainConfig {
 
     /// Checks every field, naming the field and what was expected. `train_len` bounds the batch size.
     pub fn validate(&self, train_len: Option<usize>) -> Result<(), String> {
-        Architecture { input: 1, hidden: self.hidden.clone(), classes: 2 }.validate()?;
+        self.check(train_len).map_err(|e| e.message)
+    }
+
+    /// [`validate`](Self::validate), telling the caller which setting is at fault so it can say where
+    /// that setting came from (a flag, a config file's key).
+    pub fn check(&self, train_len: Option<usize>) -> Result<(), InvalidSetting> {
+        let bad = |key, message: String| Err(InvalidSetting { key, message });
+        if let Err(e) = (Architecture { input: 1, hidden: self.hidden.clone(), classes: 2 }).validate() {
+            return bad("layers", e);
+        }
         if !(self.lr.is_finite() && self.lr > 0.0 && self.lr <= 10.0) {
-            return Err(format!("learning rate must be a number in (0, 10] (got {})", self.lr));
+            return bad("lr", format!("learning rate must be a number in (0, 10] (got {})", self.lr));
         }
         if !(self.momentum.is_finite() && (0.0..1.0).contains(&self.momentum)) {
-            return Err(format!("momentum must be in [0, 1) (got {})", self.momentum));
+            return bad("momentum", format!("momentum must be in [0, 1) (got {})", self.momentum));
         }
         if self.nesterov && self.momentum == 0.0 {
-            return Err("nesterov needs a momentum > 0".into());
+            return bad("nesterov", "nesterov needs a momentum > 0".into());
         }
         if !(1..=10_000).contains(&self.epochs) {
-            return Err(format!("epochs must be 1–10000 (got {})", self.epochs));
+            return bad("epochs", format!("epochs must be 1–10000 (got {})", self.epochs));
         }
         if self.batch_size == 0 {
-            return Err("batch size must be at least 1".into());
+            return bad("batch_size", "batch size must be at least 1".into());
         }
         if !(self.val_split.is_finite() && (0.0..1.0).contains(&self.val_split)) {
-            return Err(format!("validation split must be in [0, 1) (got {})", self.val_split));
+            return bad("val_split", format!("validation split must be in [0, 1) (got {})", self.val_split));
         }
         if let Some(n) = train_len {
             let train = n - (n as f64 * self.val_split).round() as usize;
             if train == 0 {
-                return Err(format!("validation split {} leaves no training examples", self.val_split));
+                return bad("val_split", format!("validation split {} leaves no training examples", self.val_split));
             }
             if self.batch_size > train {
-                return Err(format!("batch size {} is larger than the {train} training examples", self.batch_size));
+                return bad("batch_size", format!("batch size {} is larger than the {train} training examples", self.batch_size));
             }
         }
         Ok(())
     }
 }
 
-/// Parses `128,64` (or `none` / empty for no hidden layer) into layer sizes.
+/// A setting out of its range: `key` is its name in config files (`batch_size`), `message` says
+/// what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidSetting {
+    pub key: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for InvalidSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Parses `128,64` (or `none` for no hidden layer) into layer sizes. An empty list is refused: it
+/// is more often a shell variable that came out empty than a wish for softmax regression.
 pub fn parse_layers(s: &str) -> Result<Vec<usize>, String> {
     let s = s.trim();
-    if s.eq_ignore_ascii_case("none") || s.is_empty() {
+    if s.is_empty() {
+        return Err("the layer list is empty: write none for no hidden layer (softmax regression), or sizes like 128,64".into());
+    }
+    if s.eq_ignore_ascii_case("none") {
         return Ok(Vec::new());
     }
     s.split(',')
@@ -159,6 +186,7 @@ mod tests {
     fn layer_lists_parse_and_errors_name_the_bad_part() {
         assert_eq!(parse_layers("128, 64").unwrap(), vec![128, 64]);
         assert_eq!(parse_layers("none").unwrap(), Vec::<usize>::new());
+        assert!(parse_layers(" ").unwrap_err().contains("empty: write none"));
         assert!(parse_layers("128,,64").unwrap_err().contains("'' in layer list"));
         assert!(parse_layers("12x").unwrap_err().contains("'12x'"));
     }
@@ -184,5 +212,17 @@ mod tests {
         assert!(bad(&|c| c.batch_size = 101).contains("larger than the 100"));
         assert!(bad(&|c| c.val_split = 1.0).contains("validation split"));
         assert!(bad(&|c| c.hidden[0].neurons = 100_000).contains("neurons must be 1–4096"));
+        let key = |f: &dyn Fn(&mut TrainConfig)| {
+            let mut c = TrainConfig::default();
+            f(&mut c);
+            c.check(Some(100)).unwrap_err().key
+        };
+        assert_eq!(key(&|c| c.batch_size = 0), "batch_size");
+        assert_eq!(key(&|c| c.batch_size = 101), "batch_size");
+        assert_eq!(key(&|c| c.epochs = 0), "epochs");
+        assert_eq!(key(&|c| c.nesterov = true), "nesterov");
+        assert_eq!(key(&|c| c.momentum = 1.0), "momentum");
+        assert_eq!(key(&|c| c.val_split = -0.5), "val_split");
+        assert_eq!(key(&|c| c.hidden[0].neurons = 0), "layers");
     }
 }
