@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Result};
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
@@ -55,25 +55,25 @@ pub struct SweepCmd {
     #[arg(long, value_name = "NAME", num_args = 1.., value_parser = optimizer_arg)]
     pub optimizer: Vec<OptimizerKind>,
     /// Learning rates to try (default: the optimizer's).
-    #[arg(long, value_name = "RATE", num_args = 1.., value_parser = lr_arg)]
+    #[arg(long, value_name = "RATE", num_args = 1.., allow_negative_numbers = true, value_parser = lr_arg)]
     pub lr: Vec<f64>,
     /// SGD momentums to try.
-    #[arg(long, value_name = "M", num_args = 1.., value_parser = unit_interval_arg)]
+    #[arg(long, value_name = "M", num_args = 1.., allow_negative_numbers = true, value_parser = unit_interval_arg)]
     pub momentum: Vec<f64>,
     /// Use Nesterov momentum where momentum > 0.
     #[arg(long)]
     pub nesterov: bool,
     /// Epoch counts to try.
-    #[arg(long, value_name = "N", num_args = 1.., value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, value_name = "N", num_args = 1.., allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub epochs: Vec<u32>,
     /// Batch sizes to try.
-    #[arg(long, value_name = "N", num_args = 1.., value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", num_args = 1.., allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: Vec<u32>,
     /// Seeds to try (repeats of one configuration).
-    #[arg(long, value_name = "N", num_args = 1..)]
+    #[arg(long, value_name = "N", num_args = 1.., allow_negative_numbers = true, value_parser = seed_arg)]
     pub seed: Vec<u64>,
     /// Validation splits to try.
-    #[arg(long, value_name = "S", num_args = 1.., value_parser = unit_interval_arg)]
+    #[arg(long, value_name = "S", num_args = 1.., allow_negative_numbers = true, value_parser = unit_interval_arg)]
     pub val_split: Vec<f64>,
     /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
     #[arg(long, value_name = "DIR")]
@@ -185,25 +185,25 @@ pub struct TrainArgs {
     #[arg(long, value_name = "NAME", value_parser = optimizer_arg)]
     pub optimizer: Option<OptimizerKind>,
     /// Learning rate (default: 0.001 for adam, 0.1 for sgd).
-    #[arg(long, value_name = "RATE", value_parser = lr_arg)]
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true, value_parser = lr_arg)]
     pub lr: Option<f64>,
     /// SGD momentum, 0 ≤ m < 1 (default 0).
-    #[arg(long, value_name = "M", value_parser = unit_interval_arg)]
+    #[arg(long, value_name = "M", allow_negative_numbers = true, value_parser = unit_interval_arg)]
     pub momentum: Option<f64>,
     /// Use Nesterov momentum with SGD.
     #[arg(long)]
     pub nesterov: bool,
     /// Passes over the training set (default 5).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub epochs: Option<u32>,
     /// Images per optimizer step (default 64).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: Option<u32>,
     /// Random seed for init and shuffling (default 1); same seed + same machine ⇒ same numbers.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = seed_arg)]
     pub seed: Option<u64>,
     /// Share of the training set held out for validation, 0 ≤ s < 1 (default 0).
-    #[arg(long, value_name = "S", value_parser = unit_interval_arg)]
+    #[arg(long, value_name = "S", allow_negative_numbers = true, value_parser = unit_interval_arg)]
     pub val_split: Option<f64>,
     /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
     #[arg(long, value_name = "DIR")]
@@ -250,6 +250,10 @@ fn lr_arg(s: &str) -> Result<f64, String> {
     }
 }
 
+fn seed_arg(s: &str) -> Result<u64, String> {
+    s.trim().parse().map_err(|_| format!("{s}: a seed is a whole number from 0 to {}", u64::MAX))
+}
+
 fn unit_interval_arg(s: &str) -> Result<f64, String> {
     let v: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
     if v.is_finite() && (0.0..1.0).contains(&v) {
@@ -284,28 +288,82 @@ struct FileConfig {
     data: Option<PathBuf>,
 }
 
+/// Far above any hand-written config (a few hundred bytes); a larger file is refused before reading.
+pub const CONFIG_MAX_BYTES: u64 = 1 << 20;
+
 impl FileConfig {
     fn read(path: &Path) -> Result<FileConfig> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read config", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{}: invalid config", path.display()))
+        let bytes = crate::files::read_bounded(path, CONFIG_MAX_BYTES, "config file")?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            anyhow!("{}: invalid config: not UTF-8 text (byte {} is not)", path.display(), e.utf8_error().valid_up_to())
+        })?;
+        toml::from_str(&text).map_err(|e| {
+            // toml's own Display draws the line with a caret under it, over several lines; one line
+            // naming the line and its text says the same.
+            let at = e.span().map_or(String::new(), |span| {
+                let line_no = text[..span.start.min(text.len())].lines().count().max(1);
+                let line = text.lines().nth(line_no - 1).unwrap_or("").trim();
+                format!("line {line_no} (`{line}`): ")
+            });
+            anyhow!("{}: invalid config: {at}{}", path.display(), e.message().trim())
+        })
+    }
+
+    /// The keys this file sets.
+    fn keys(&self) -> Vec<&'static str> {
+        let set = [
+            ("layers", self.layers.is_some()),
+            ("activation", self.activation.is_some()),
+            ("optimizer", self.optimizer.is_some()),
+            ("lr", self.lr.is_some()),
+            ("momentum", self.momentum.is_some()),
+            ("nesterov", self.nesterov.is_some()),
+            ("epochs", self.epochs.is_some()),
+            ("batch_size", self.batch_size.is_some()),
+            ("seed", self.seed.is_some()),
+            ("val_split", self.val_split.is_some()),
+            ("data", self.data.is_some()),
+        ];
+        set.into_iter().filter(|&(_, on)| on).map(|(k, _)| k).collect()
     }
 }
 
 impl TrainArgs {
+    /// The settings given as flags, by their config-file names.
+    fn flag_keys(&self) -> Vec<&'static str> {
+        let set = [
+            ("layers", self.layers.is_some()),
+            ("activation", self.activation.is_some()),
+            ("optimizer", self.optimizer.is_some()),
+            ("lr", self.lr.is_some()),
+            ("momentum", self.momentum.is_some()),
+            ("nesterov", self.nesterov),
+            ("epochs", self.epochs.is_some()),
+            ("batch_size", self.batch_size.is_some()),
+            ("seed", self.seed.is_some()),
+            ("val_split", self.val_split.is_some()),
+            ("data", self.data.is_some()),
+        ];
+        set.into_iter().filter(|&(_, on)| on).map(|(k, _)| k).collect()
+    }
+
     /// The effective configuration and data directory flag: defaults, then the config file, then flags.
+    /// An error about a setting says where it came from: `--batch-size`, or `FILE: batch_size`.
     pub fn resolve(&self) -> Result<(TrainConfig, Option<PathBuf>)> {
         let file = match &self.config {
             Some(p) => FileConfig::read(p)?,
             None => FileConfig::default(),
         };
-        let origin = |key: &str| match &self.config {
-            Some(p) => format!("{}: {key}", p.display()),
-            None => key.to_string(),
+        let (flag_keys, file_keys) = (self.flag_keys(), file.keys());
+        let named = |key: &str, message: &str| match &self.config {
+            _ if flag_keys.contains(&key) => anyhow!("--{}: {message}", key.replace('_', "-")),
+            Some(p) if file_keys.contains(&key) => anyhow!("{}: {key}: {message}", p.display()),
+            _ => anyhow!("{message}"),
         };
         let sizes = match (&self.layers, file.layers) {
             (Some(l), _) => l.0.clone(),
             (None, Some(ListOr::List(l))) => l,
-            (None, Some(ListOr::Text(t))) => parse_layers(&t).map_err(|e| anyhow::anyhow!("{}: {e}", origin("layers")))?,
+            (None, Some(ListOr::Text(t))) => parse_layers(&t).map_err(|e| named("layers", &e))?,
             (None, None) => TrainConfig::default().hidden.iter().map(|l| l.neurons).collect(),
         };
         let acts = match (&self.activation, file.activation) {
@@ -319,16 +377,24 @@ impl TrainArgs {
                     .iter()
                     .map(|s| s.parse::<Activation>())
                     .collect::<Result<_, _>>()
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", origin("activation")))?
+                    .map_err(|e| named("activation", &e))?
             }
             (None, None) => vec![Activation::Relu],
         };
-        let hidden = hidden_layers(&sizes, &acts).map_err(|e| anyhow::anyhow!(e))?;
+        let hidden = hidden_layers(&sizes, &acts).map_err(|e| named("activation", &e))?;
         let optimizer = match (self.optimizer, file.optimizer) {
             (Some(o), _) => o,
-            (None, Some(s)) => s.parse().map_err(|e| anyhow::anyhow!("{}: {e}", origin("optimizer")))?,
+            (None, Some(s)) => s.parse().map_err(|e: String| named("optimizer", &e))?,
             (None, None) => TrainConfig::default().optimizer,
         };
+        if optimizer == OptimizerKind::Adam {
+            if let Some(key) = ["momentum", "nesterov"].into_iter().find(|k| flag_keys.contains(k) || file_keys.contains(k)) {
+                return Err(named(
+                    key,
+                    &format!("{key} is an SGD setting and does nothing with the adam optimizer: drop it, or choose sgd"),
+                ));
+            }
+        }
         let d = TrainConfig::default();
         let cfg = TrainConfig {
             hidden,
@@ -341,7 +407,7 @@ impl TrainArgs {
             seed: self.seed.or(file.seed).unwrap_or(d.seed),
             val_split: self.val_split.or(file.val_split).unwrap_or(d.val_split),
         };
-        cfg.validate(None).map_err(|e| anyhow::anyhow!(e))?;
+        cfg.check(None).map_err(|e| named(e.key, &e.message))?;
         Ok((cfg, self.data.clone().or(file.data)))
     }
 }
@@ -372,7 +438,14 @@ mod tests {
         for (args, needle) in [
             (vec!["train", "--layers", "0"], "0 neurons"),
             (vec!["train", "--layers", "100000"], "100000 neurons"),
-            (vec!["train", "--lr", "-1"], "-1"),
+            (vec!["train", "--lr", "-1"], "-1: the learning rate must be in (0, 10]"),
+            (vec!["train", "--momentum", "-0.5"], "-0.5: must be at least 0 and below 1"),
+            (vec!["train", "--val-split", "-0.25"], "-0.25: must be at least 0 and below 1"),
+            (vec!["train", "--epochs", "-3"], "-3 is not in 1..=10000"),
+            (vec!["train", "--batch-size", "-1"], "-1 is not in 1.."),
+            (vec!["train", "--seed", "-1"], "-1: a seed is a whole number"),
+            (vec!["sweep", "--lr", "0.1", "-1"], "-1: the learning rate must be in (0, 10]"),
+            (vec!["train", "--layers", ""], "the layer list is empty: write none"),
             (vec!["train", "--lr", "NaN"], "NaN"),
             (vec!["train", "--activation", "swish"], "swish"),
             (vec!["train", "--val-split", "1"], "must be at least 0 and below 1"),
@@ -391,5 +464,68 @@ mod tests {
         let args = TrainArgs { config: Some(path), ..Default::default() };
         let err = format!("{:#}", args.resolve().unwrap_err());
         assert!(err.contains("bad.toml: invalid config") && err.contains("learning_rate"), "{err}");
+    }
+
+    /// `resolve`'s error for a config file holding `text`, with `flags` after it on the command line.
+    fn config_error(text: &str, flags: &[&str]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exp.toml");
+        std::fs::write(&path, text).unwrap();
+        let mut args = vec!["train", "--config", path.to_str().unwrap()];
+        args.extend_from_slice(flags);
+        let Some(Command::Train(t)) = parse(&args).unwrap().command else { panic!("not train") };
+        let err = format!("{:#}", t.train.resolve().unwrap_err());
+        assert!(!err.contains('\n'), "one line: {err}");
+        err.replace(&path.display().to_string(), "exp.toml")
+    }
+
+    #[test]
+    fn range_errors_name_the_config_file_and_key_or_the_flag() {
+        assert_eq!(config_error("batch_size = 0\n", &[]), "exp.toml: batch_size: batch size must be at least 1");
+        assert_eq!(config_error("epochs = 0\n", &[]), "exp.toml: epochs: epochs must be 1–10000 (got 0)");
+        assert_eq!(config_error("optimizer = \"sgd\"\nlr = -1.0\n", &[]), "exp.toml: lr: learning rate must be a number in (0, 10] (got -1)");
+        assert_eq!(config_error("layers = \"\"\n", &[]), "exp.toml: layers: the layer list is empty: write none for no hidden layer (softmax regression), or sizes like 128,64");
+        assert_eq!(config_error("layers = [8, 9000]\n", &[]), "exp.toml: layers: hidden layer 2: neurons must be 1–4096 (got 9000)");
+        assert_eq!(config_error("optimizer = \"sgd\"\nnesterov = true\n", &[]), "exp.toml: nesterov: nesterov needs a momentum > 0");
+        assert_eq!(config_error("optimizer = \"sgd\"\n", &["--nesterov"]), "--nesterov: nesterov needs a momentum > 0");
+        // A type error is toml's, put on one line with the line it is on.
+        assert_eq!(
+            config_error("epochs = 2\nbatch_size = -1\n", &[]),
+            "exp.toml: invalid config: line 2 (`batch_size = -1`): invalid value: integer `-1`, expected usize"
+        );
+        // A flag overrides a bad value in the file, which then does not matter.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exp.toml");
+        std::fs::write(&path, "batch_size = 0\n").unwrap();
+        let args = TrainArgs { config: Some(path), batch_size: Some(32), ..Default::default() };
+        assert_eq!(args.resolve().unwrap().0.batch_size, 32);
+    }
+
+    #[test]
+    fn momentum_and_nesterov_are_refused_with_adam() {
+        assert_eq!(
+            config_error("optimizer = \"adam\"\n", &["--momentum", "0.9"]),
+            "--momentum: momentum is an SGD setting and does nothing with the adam optimizer: drop it, or choose sgd"
+        );
+        // Adam is the default optimizer.
+        assert!(config_error("nesterov = true\nmomentum = 0.9\n", &[]).starts_with("exp.toml: momentum: momentum is an SGD setting"));
+        assert!(config_error("epochs = 1\n", &["--nesterov"]).starts_with("--nesterov: nesterov is an SGD setting"));
+        let Some(Command::Train(t)) = parse(&["train", "--optimizer", "sgd", "--momentum", "0.9", "--nesterov"]).unwrap().command else {
+            panic!("not train")
+        };
+        assert!(t.train.resolve().unwrap().0.nesterov);
+    }
+
+    #[test]
+    fn config_files_are_bounded_regular_utf8_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |p: &Path| format!("{:#}", FileConfig::read(p).unwrap_err());
+        assert_eq!(read(Path::new("/dev/zero")), "/dev/zero: not a regular file");
+        let big = dir.path().join("big.toml");
+        std::fs::File::create(&big).unwrap().set_len(CONFIG_MAX_BYTES + 1).unwrap();
+        assert!(read(&big).contains("big.toml: 1048577 bytes, more than digitlab accepts for a config file"), "{}", read(&big));
+        let latin1 = dir.path().join("latin1.toml");
+        std::fs::write(&latin1, b"# caf\xe9\nepochs = 2\n").unwrap();
+        assert!(read(&latin1).ends_with("latin1.toml: invalid config: not UTF-8 text (byte 5 is not)"), "{}", read(&latin1));
     }
 }

@@ -130,7 +130,7 @@ fn damaged_summaries_are_named_by_report_and_skipped_by_compare() {
     });
     for (dir, problem) in [
         (&ragged, "test.confusion_matrix: row 3 has 9 entries, expected 10"),
-        (&huge, "more than any run summary digitlab writes"),
+        (&huge, "more than digitlab accepts for a run summary"),
         (&truncated, "not a digitlab run summary: EOF while parsing"),
         (&wrong_total, "counts add up to"),
     ] {

@@ -7,13 +7,17 @@ use crate::headless::top_classes;
 use crate::model;
 
 pub fn run(cmd: &PredictCmd) -> Result<()> {
-    use crate::data::png_digit::{guess_ink, read_gray_png, to_mnist_polarity, Ink};
+    use crate::data::png_digit::{guess_ink, read_digit_png, to_mnist_polarity, Ink};
     let mlp = model::io::load(&cmd.model)?;
     let side = (mlp.arch.input as f64).sqrt().round() as usize;
     if side * side != mlp.arch.input {
         bail!("{}: model input {} is not a square picture", cmd.model.display(), mlp.arch.input);
     }
-    let pixels = read_gray_png(&cmd.image, side, side)?;
+    let picture = read_digit_png(&cmd.image, side, side)?;
+    for doubt in &picture.doubts {
+        eprintln!("warning: {}: {doubt}; the guess below means little", cmd.image.display());
+    }
+    let pixels = picture.pixels;
     let ink = match cmd.ink.as_str() {
         "light" => Ink::Light,
         "dark" => Ink::Dark,

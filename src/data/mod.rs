@@ -182,6 +182,9 @@ fn class_count(train: &Dataset, train_labels: &Path) -> Result<usize> {
 /// decoded on two threads: decompression dominates loading and the machines have at least two cores.
 pub fn load_dir(dir: &Path) -> Result<Mnist> {
     if !dir.is_dir() {
+        if dir.exists() {
+            bail!("{}: not a directory (the data directory is the one holding the four MNIST files)", dir.display());
+        }
         bail!("{}: data directory does not exist", dir.display());
     }
     let paths: Vec<PathBuf> = FileKind::ALL.iter().map(|k| k.find_in(dir)).collect::<Result<_>>()?;
@@ -224,6 +227,15 @@ mod tests {
         assert!(names.contains(&"t10k-labels-idx1-ubyte.gz".to_string()));
         assert!(names.contains(&"t10k-labels-idx1-ubyte".to_string()));
         assert!(names.contains(&"t10k-labels.idx1-ubyte".to_string()));
+    }
+
+    #[test]
+    fn a_data_directory_must_be_a_directory() {
+        let file = locate::bundled_dir().unwrap().join("t10k-labels-idx1-ubyte.gz");
+        let err = load_dir(&file).unwrap_err().to_string();
+        assert!(err.ends_with("t10k-labels-idx1-ubyte.gz: not a directory (the data directory is the one holding the four MNIST files)"), "{err}");
+        let err = load_dir(&file.with_extension("missing")).unwrap_err().to_string();
+        assert!(err.ends_with("data directory does not exist"), "{err}");
     }
 
     #[test]

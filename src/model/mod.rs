@@ -17,6 +17,8 @@ pub use activation::{Activation, Init};
 
 pub const MAX_HIDDEN_LAYERS: usize = 8;
 pub const MAX_NEURONS: usize = 4096;
+/// Classes a model (and a run record) may have: IDX labels are bytes.
+pub const MAX_CLASSES: usize = 256;
 
 /// A 2-D runtime-shaped tensor on the CPU.
 pub type Matrix = Tensor<(usize, usize), f32, Cpu>;

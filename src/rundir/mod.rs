@@ -18,12 +18,13 @@ pub mod summary;
 mod sweep_report;
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
 pub use atomic::write_atomic;
+pub use crate::files::read_bounded;
 pub use bundle::{read_predictions, write_bundle};
 pub use sweep_report::{write_sweep_bundle, Target};
 pub use summary::{DataInfo, Summary, TestMetrics, FORMAT_VERSION};
@@ -293,26 +294,6 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
-}
-
-/// Reads a whole file known to be at most `limit` bytes, refusing anything that is not a regular
-/// file or is larger, before reading it.
-pub fn read_bounded(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
-    let meta = fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    if !meta.is_file() {
-        bail!("{}: not a regular file", path.display());
-    }
-    if meta.len() > limit {
-        bail!("{}: {} bytes, more than any {what} digitlab writes (limit {} bytes)", path.display(), meta.len(), limit);
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    fs::File::open(path)
-        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    if bytes.len() as u64 > limit {
-        bail!("{}: grew past {limit} bytes while being read", path.display());
-    }
-    Ok(bytes)
 }
 
 /// Reads and validates a run's `summary.json`; a damaged or foreign file is an error naming the file

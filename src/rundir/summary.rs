@@ -226,8 +226,7 @@ impl Summary {
     }
 }
 
-/// Class counts this program accepts in a run record (IDX labels are bytes).
-pub const MAX_CLASSES: usize = 256;
+pub use crate::model::MAX_CLASSES;
 
 impl Program {
     pub fn this() -> Program {

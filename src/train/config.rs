@@ -88,15 +88,23 @@ impl TrainConfig {
     /// Checks every field, naming the field and what was expected. `train_len` bounds the batch size.
     /// The one set of rules: the command line, config files, the form and sweeps all come here.
     pub fn validate(&self, train_len: Option<usize>) -> Result<(), String> {
-        Architecture { input: 1, hidden: self.hidden.clone(), classes: 2 }.validate()?;
-        limits::lr(self.lr)?;
-        limits::momentum(self.momentum)?;
-        limits::nesterov(self.nesterov, self.momentum)?;
-        limits::epochs(self.epochs)?;
-        limits::val_split(self.val_split)?;
+        self.check(train_len).map_err(|e| e.message)
+    }
+
+    /// [`validate`](Self::validate), telling the caller which setting is at fault so it can say where
+    /// that setting came from (a flag, a config file's key).
+    pub fn check(&self, train_len: Option<usize>) -> Result<(), InvalidSetting> {
+        let at = |key: &'static str| move |message: String| InvalidSetting { key, message };
+        (Architecture { input: 1, hidden: self.hidden.clone(), classes: 2 }).validate().map_err(at("layers"))?;
+        limits::lr(self.lr).map_err(at("lr"))?;
+        limits::momentum(self.momentum).map_err(at("momentum"))?;
+        limits::nesterov(self.nesterov, self.momentum).map_err(at("nesterov"))?;
+        limits::epochs(self.epochs).map_err(at("epochs"))?;
+        limits::val_split(self.val_split).map_err(at("val_split"))?;
         match train_len {
-            Some(n) => limits::batch_size(self.batch_size, training_len(n, self.val_split), self.val_split),
-            None if self.batch_size == 0 => Err("batch size must be at least 1".into()),
+            Some(n) if training_len(n, self.val_split) == 0 => limits::batch_size(self.batch_size, 0, self.val_split).map_err(at("val_split")),
+            Some(n) => limits::batch_size(self.batch_size, training_len(n, self.val_split), self.val_split).map_err(at("batch_size")),
+            None if self.batch_size == 0 => Err(at("batch_size")("batch size must be at least 1".into())),
             None => Ok(()),
         }
     }
@@ -173,10 +181,28 @@ pub mod limits {
     }
 }
 
-/// Parses `128,64` (or `none` / empty for no hidden layer) into layer sizes.
+/// A setting out of its range: `key` is its name in config files (`batch_size`), `message` says
+/// what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidSetting {
+    pub key: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for InvalidSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Parses `128,64` (or `none` for no hidden layer) into layer sizes. An empty list is refused: it
+/// is more often a shell variable that came out empty than a wish for softmax regression.
 pub fn parse_layers(s: &str) -> Result<Vec<usize>, String> {
     let s = s.trim();
-    if s.eq_ignore_ascii_case("none") || s.is_empty() {
+    if s.is_empty() {
+        return Err("the layer list is empty: write none for no hidden layer (softmax regression), or sizes like 128,64".into());
+    }
+    if s.eq_ignore_ascii_case("none") {
         return Ok(Vec::new());
     }
     s.split(',')
@@ -213,6 +239,7 @@ mod tests {
     fn layer_lists_parse_and_errors_name_the_bad_part() {
         assert_eq!(parse_layers("128, 64").unwrap(), vec![128, 64]);
         assert_eq!(parse_layers("none").unwrap(), Vec::<usize>::new());
+        assert!(parse_layers(" ").unwrap_err().contains("empty: write none"));
         assert!(parse_layers("128,,64").unwrap_err().contains("'' in layer list"));
         assert!(parse_layers("12x").unwrap_err().contains("'12x'"));
     }
@@ -238,5 +265,17 @@ mod tests {
         assert!(bad(&|c| c.batch_size = 101).contains("larger than the 100"));
         assert!(bad(&|c| c.val_split = 1.0).contains("validation split"));
         assert!(bad(&|c| c.hidden[0].neurons = 100_000).contains("neurons must be 1–4096"));
+        let key = |f: &dyn Fn(&mut TrainConfig)| {
+            let mut c = TrainConfig::default();
+            f(&mut c);
+            c.check(Some(100)).unwrap_err().key
+        };
+        assert_eq!(key(&|c| c.batch_size = 0), "batch_size");
+        assert_eq!(key(&|c| c.batch_size = 101), "batch_size");
+        assert_eq!(key(&|c| c.epochs = 0), "epochs");
+        assert_eq!(key(&|c| c.nesterov = true), "nesterov");
+        assert_eq!(key(&|c| c.momentum = 1.0), "momentum");
+        assert_eq!(key(&|c| c.val_split = -0.5), "val_split");
+        assert_eq!(key(&|c| c.hidden[0].neurons = 0), "layers");
     }
 }
