@@ -291,6 +291,13 @@ struct FileConfig {
 /// Far above any hand-written config (a few hundred bytes); a larger file is refused before reading.
 pub const CONFIG_MAX_BYTES: u64 = 1 << 20;
 
+/// The config-file keys, in the order `keys_set` reads its flags.
+const KEYS: [&str; 11] = ["layers", "activation", "optimizer", "lr", "momentum", "nesterov", "epochs", "batch_size", "seed", "val_split", "data"];
+
+fn keys_set(set: [bool; 11]) -> Vec<&'static str> {
+    KEYS.into_iter().zip(set).filter(|&(_, on)| on).map(|(k, _)| k).collect()
+}
+
 impl FileConfig {
     fn read(path: &Path) -> Result<FileConfig> {
         let bytes = crate::files::read_bounded(path, CONFIG_MAX_BYTES, "config file")?;
@@ -312,19 +319,19 @@ impl FileConfig {
     /// The keys this file sets.
     fn keys(&self) -> Vec<&'static str> {
         let set = [
-            ("layers", self.layers.is_some()),
-            ("activation", self.activation.is_some()),
-            ("optimizer", self.optimizer.is_some()),
-            ("lr", self.lr.is_some()),
-            ("momentum", self.momentum.is_some()),
-            ("nesterov", self.nesterov.is_some()),
-            ("epochs", self.epochs.is_some()),
-            ("batch_size", self.batch_size.is_some()),
-            ("seed", self.seed.is_some()),
-            ("val_split", self.val_split.is_some()),
-            ("data", self.data.is_some()),
+            self.layers.is_some(),
+            self.activation.is_some(),
+            self.optimizer.is_some(),
+            self.lr.is_some(),
+            self.momentum.is_some(),
+            self.nesterov.is_some(),
+            self.epochs.is_some(),
+            self.batch_size.is_some(),
+            self.seed.is_some(),
+            self.val_split.is_some(),
+            self.data.is_some(),
         ];
-        set.into_iter().filter(|&(_, on)| on).map(|(k, _)| k).collect()
+        keys_set(set)
     }
 }
 
@@ -332,19 +339,19 @@ impl TrainArgs {
     /// The settings given as flags, by their config-file names.
     fn flag_keys(&self) -> Vec<&'static str> {
         let set = [
-            ("layers", self.layers.is_some()),
-            ("activation", self.activation.is_some()),
-            ("optimizer", self.optimizer.is_some()),
-            ("lr", self.lr.is_some()),
-            ("momentum", self.momentum.is_some()),
-            ("nesterov", self.nesterov),
-            ("epochs", self.epochs.is_some()),
-            ("batch_size", self.batch_size.is_some()),
-            ("seed", self.seed.is_some()),
-            ("val_split", self.val_split.is_some()),
-            ("data", self.data.is_some()),
+            self.layers.is_some(),
+            self.activation.is_some(),
+            self.optimizer.is_some(),
+            self.lr.is_some(),
+            self.momentum.is_some(),
+            self.nesterov,
+            self.epochs.is_some(),
+            self.batch_size.is_some(),
+            self.seed.is_some(),
+            self.val_split.is_some(),
+            self.data.is_some(),
         ];
-        set.into_iter().filter(|&(_, on)| on).map(|(k, _)| k).collect()
+        keys_set(set)
     }
 
     /// The effective configuration and data directory flag: defaults, then the config file, then flags.

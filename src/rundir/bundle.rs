@@ -19,7 +19,7 @@ pub(super) fn report_md(summary: &Summary, figures: Option<&Figures>) -> String 
 }
 
 /// The figure files of a run and their captions, from its summary and test predictions.
-pub(super) fn figure_files(summary: &Summary, predicted: &[u8], data: &Mnist) -> Result<(Vec<(PathBuf, Vec<u8>)>, Figures)> {
+pub(super) fn figure_files(summary: &Summary, predicted: &[u8], data: &Mnist) -> Result<(Vec<super::File>, Figures)> {
     let Some(test) = &summary.test else { bail!("the run has no finished epoch to draw") };
     let misses = misclassified::misses(&data.test.labels, predicted);
     let shown = misses.len().min(misclassified::MAX_SHOWN);

@@ -181,6 +181,9 @@ fn remove_neuron_pngs(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A file of a save: its path relative to the run directory, and its bytes.
+type File = (PathBuf, Vec<u8>);
+
 /// Which save of a run this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -201,7 +204,7 @@ pub fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) -> Result<V
     let eval = &run.last.test;
     let model = &run.last.model;
     let (rows, cols) = (data.train.rows, data.train.cols);
-    let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
+    let mut files: Vec<File> = vec![
         (EPOCHS_CSV.into(), crate::export::tables::epochs_csv(&run.history).into_bytes()),
         (PREDICTIONS_CSV.into(), crate::export::tables::predictions_csv(&data.test.labels, &eval.predicted).into_bytes()),
         (CONFUSION_CSV.into(), crate::export::tables::confusion_csv(&eval.report.confusion).into_bytes()),
@@ -257,7 +260,7 @@ pub fn set_status(dir: &Path, status: crate::train::RunStatus) -> Result<()> {
 /// Writes `files` (paths relative to `dir`) into a staging directory inside `dir`, then renames them
 /// into place, `summary.json` last; `stale` entries (files, or `weights/`) are removed before the
 /// renames. The staging directory is deleted whatever happens.
-fn commit(dir: &Path, mut files: Vec<(PathBuf, Vec<u8>)>, stale: &[&str]) -> Result<Vec<PathBuf>> {
+fn commit(dir: &Path, mut files: Vec<File>, stale: &[&str]) -> Result<Vec<PathBuf>> {
     let staging = tempfile::Builder::new()
         .prefix(STAGING_PREFIX)
         .tempdir_in(dir)
