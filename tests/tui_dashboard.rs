@@ -4,6 +4,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::tui::type_into;
+use common::tui::{set_help, set_theme, set_view};
 use common::tui::{act, config, press, row, send, draw, new_app, pump, screen, trained, until_first_epoch, COLOR};
 use digitlab::model::Activation;
 use digitlab::train::TrainConfig;
@@ -49,7 +51,7 @@ fn setup_shows_architecture_reasons_and_refuses_to_start_while_invalid() {
     assert!(screen.contains("ready: s starts training"));
 
     // Type 5000 neurons into layer 1 and cycle its activation.
-    assert_eq!(app.form.focus, Focus::Layer(0));
+    assert_eq!(app.form().focus, Focus::Layer(0));
     act(&mut app, Action::Right);
     act(&mut app, Action::Edit);
     for key in "\u{8}\u{8}\u{8}5000".chars() {
@@ -58,23 +60,23 @@ fn setup_shows_architecture_reasons_and_refuses_to_start_while_invalid() {
         send(&mut app, msg);
     }
     press(&mut app, crossterm::event::KeyCode::Enter).unwrap();
-    assert_eq!(app.form.layers[0].neurons, "5000");
+    assert_eq!(app.form().layers[0].neurons, "5000");
     let screen = text(&draw(&app, 120, 40));
     assert!(screen.contains("neurons must be 1–4096"), "{screen}");
     assert!(screen.contains(&format!("< {:<10} >", Activation::Relu.cycle(true).name()).replace('<', "◂").replace('>', "▸")));
     act(&mut app, Action::Start);
-    assert!(app.session.is_none());
-    assert!(app.status.as_ref().unwrap().text.contains("cannot start: layer 1: neurons must be 1–4096"));
+    assert!(app.session().is_none());
+    assert!(app.status().unwrap().text.contains("cannot start: layer 1: neurons must be 1–4096"));
 
     // Add a second layer and remove it again; the architecture line follows.
-    app.form.layers[0].neurons = "64".into();
+    type_into(&mut app, Focus::Layer(0), "64");
     act(&mut app, Action::AddLayer);
-    app.form.layers[1].neurons = "10".into();
+    type_into(&mut app, Focus::Layer(1), "10");
     let screen = text(&draw(&app, 120, 40));
     let act_name = Activation::Relu.cycle(true).name();
     assert!(screen.contains(&format!("784 → 64 {act_name} → 10 {act_name} → 10 softmax")), "{screen}");
     act(&mut app, Action::RemoveLayer);
-    assert_eq!(app.form.layers.len(), 1);
+    assert_eq!(app.form().layers.len(), 1);
 }
 
 #[test]
@@ -82,7 +84,7 @@ fn train_view_shows_progress_from_a_real_run() {
     let dir = tmp();
     let mut app = new_app(&config(2), dir.path(), COLOR);
     act(&mut app, Action::Start);
-    assert_eq!(app.view, View::Train);
+    assert_eq!(app.view(), View::Train);
     // Stop at the first finished epoch to see the view mid-run.
     until_first_epoch(&mut app);
     let screen = text(&draw(&app, 120, 40));
@@ -91,18 +93,18 @@ fn train_view_shows_progress_from_a_real_run() {
     assert!(screen.contains("best epoch 1: test"), "{screen}");
     assert!(screen.contains("recent batch losses"));
     assert!(screen.contains("loss per epoch") && screen.contains("accuracy per epoch"));
-    let losses = app.session.as_ref().unwrap().losses.len();
+    let losses = app.session().unwrap().losses.len();
     assert!(losses >= 1);
     pump(&mut app);
     // Finishing moves from Train to Results.
-    assert_eq!(app.view, View::Results);
+    assert_eq!(app.view(), View::Results);
     act(&mut app, Action::Go(View::Train));
     let buf = draw(&app, 120, 40);
     // The view itself (not only the status line, the last two rows) says how the run ended.
     let view: Vec<String> = (0..38).map(|y| row(&buf, y)).collect();
     assert!(view.iter().any(|l| l.contains("completed")) && view.iter().any(|l| l.contains("2/2")), "{}", view.join("\n"));
     // ASCII mode: no box drawing, an epoch table instead of charts.
-    app.theme = Theme { color: false, ascii: true };
+    set_theme(&mut app, Theme { color: false, ascii: true });
     let screen = text(&draw(&app, 120, 40));
     assert!(screen.is_ascii(), "{screen}");
     assert!(screen.contains("784 -> 16 relu -> 10 softmax") && screen.contains("train loss"), "{screen}");
@@ -112,7 +114,7 @@ fn train_view_shows_progress_from_a_real_run() {
 fn results_view_colors_the_confusion_matrix_and_lists_metrics() {
     let dir = tmp();
     let mut app = trained(dir.path(), COLOR);
-    assert_eq!(app.view, View::Results);
+    assert_eq!(app.view(), View::Results);
     let shown = app.shown().unwrap();
     let report = shown.eval.report.clone();
     let predicted = shown.eval.predicted.clone();
@@ -161,7 +163,7 @@ fn results_view_colors_the_confusion_matrix_and_lists_metrics() {
     assert_eq!(buf[(r.x + r.width - 1, r.y)].bg, *heat.last().unwrap());
 
     // The selected cell shows its misclassified test images with labels.
-    let first = cell_examples(&app.data.test.labels, &predicted, (top.predicted, top.actual), 1)[0];
+    let first = cell_examples(&app.data().test.labels, &predicted, (top.predicted, top.actual), 1)[0];
     assert!(screen.contains(&format!("#{first} true {} pred {}", top.actual, top.predicted)), "{screen}");
     act(&mut app, Action::Right);
     let (p, a) = app.results_cursor();
@@ -177,7 +179,7 @@ fn results_view_colors_the_confusion_matrix_and_lists_metrics() {
     assert_eq!(t.trim(), format!("{:.2}", report.per_class[1].recall));
 
     // NO_COLOR: no colors anywhere, the diagonal still bold.
-    app.theme = Theme { color: false, ascii: false };
+    set_theme(&mut app, Theme { color: false, ascii: false });
     let buf = draw(&app, 120, 40);
     assert!(buf.content().iter().all(|c| c.bg == ratatui::style::Color::Reset && c.fg == ratatui::style::Color::Reset));
 }
@@ -195,12 +197,12 @@ fn weights_view_browses_neurons_in_both_shadings_and_a_grid() {
     // Pictures are made once per snapshot, the same as the PNG exporter's.
     let model = app.shown().unwrap().model.clone();
     for j in [0, 7, 15] {
-        assert_eq!(app.pictures.images[j], digitlab::export::images::unit_image(&model, 28, 28, j));
+        assert_eq!(app.pictures().images[j], digitlab::export::images::unit_image(&model, 28, 28, j));
     }
     act(&mut app, Action::Left);
     assert!(text(&draw(&app, 120, 40)).contains("neuron 15 of 16"));
     act(&mut app, Action::PageUp);
-    assert_eq!(app.weights.neuron, 5);
+    assert_eq!(app.weights().neuron, 5);
     // m cycles gray half blocks → diverging (blue < 0 < red) → ASCII ramp.
     act(&mut app, Action::ToggleShade);
     let buf = draw(&app, 120, 40);
@@ -225,8 +227,8 @@ fn weights_view_browses_neurons_in_both_shadings_and_a_grid() {
 
     // PNGs of the current neuron and the grid, the paths in the status line.
     act(&mut app, Action::ExportImages);
-    let status = app.status.clone().unwrap().text;
-    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
+    let status = app.status().cloned().unwrap().text;
+    let out = app.session().unwrap().out_dir.clone().unwrap();
     assert!(out.join("weights/neuron-005.png").is_file(), "{status}");
     assert!(out.join("weights-grid.png").is_file());
     assert!(status.contains("neuron-005.png") && status.contains("weights-grid.png"));
@@ -237,21 +239,21 @@ fn setup_to_training_to_results_saves_the_run_directory_on_its_own() {
     let dir = tmp();
     let root = dir.path().join("runs");
     let mut app = new_app(&config(1), &root, COLOR);
-    assert_eq!(app.view, View::Setup);
+    assert_eq!(app.view(), View::Setup);
     act(&mut app, Action::Export);
-    assert!(app.status.as_ref().unwrap().text.contains("nothing trained yet"));
+    assert!(app.status().unwrap().text.contains("nothing trained yet"));
     act(&mut app, Action::Start);
-    assert_eq!(app.view, View::Train);
+    assert_eq!(app.view(), View::Train);
     assert!(app.is_training());
     pump(&mut app);
     assert!(!app.is_training());
-    assert_eq!(app.view, View::Results);
+    assert_eq!(app.view(), View::Results);
     // Saved without asking; the status line says where.
-    let out: PathBuf = app.session.as_ref().unwrap().out_dir.clone().expect("saved");
+    let out: PathBuf = app.session().unwrap().out_dir.clone().expect("saved");
     assert!(out.starts_with(&root));
-    assert!(app.status.as_ref().unwrap().text.contains(&out.display().to_string()), "{:?}", app.status);
+    assert!(app.status().unwrap().text.contains(&out.display().to_string()), "{:?}", app.status());
     act(&mut app, Action::Export);
-    assert!(app.status.as_ref().unwrap().text.contains(&format!("saved automatically after every epoch in {}", out.display())));
+    assert!(app.status().unwrap().text.contains(&format!("saved automatically after every epoch in {}", out.display())));
     for f in ["summary.json", "weights-grid.png", "epochs.csv", "confusion.csv", "predictions.csv", "report.md", "model.safetensors",
         "weights/neuron-015.png", "curves.png", "confusion.png", "misclassified.png"] {
         assert!(out.join(f).is_file(), "{f}");
@@ -279,7 +281,7 @@ fn setup_to_training_to_results_saves_the_run_directory_on_its_own() {
     act(&mut other, Action::Rescan);
     act(&mut other, Action::Go(View::Runs));
     act(&mut other, Action::Open);
-    assert_eq!(other.view, View::Results);
+    assert_eq!(other.view(), View::Results);
     let shown = other.shown().unwrap();
     assert_eq!(shown.eval.report.accuracy, acc);
     assert!(text(&draw(&other, 120, 40)).contains(&format!("run {name}")));
@@ -291,12 +293,12 @@ fn runs_sort_by_any_column() {
     let root = dir.path().join("runs");
     let mut app = new_app(&config(1), &root, COLOR);
     for neurons in ["8", "24"] {
-        app.form.layers[0].neurons = neurons.into();
+        type_into(&mut app, Focus::Layer(0), neurons);
         act(&mut app, Action::Start);
         pump(&mut app);
     }
     act(&mut app, Action::Go(View::Runs));
-    while app.runs.sort != digitlab::tui::app::RunColumn::Architecture {
+    while app.runs().sort != digitlab::tui::app::RunColumn::Architecture {
         act(&mut app, Action::Right);
     }
     let order = |app: &App| app.sorted_runs().iter().map(|r| r.summary.config.hidden[0].neurons).collect::<Vec<_>>();
@@ -317,12 +319,12 @@ fn interrupt_keeps_finished_epochs_as_an_interrupted_run() {
     until_first_epoch(&mut app);
     // q asks first while training; n keeps training.
     act(&mut app, Action::Quit);
-    assert!(app.confirm_quit && !app.should_quit);
+    assert!(app.confirm_quit() && !app.should_quit());
     let question = text(&draw(&app, 80, 24));
     assert!(question.contains("Training is running. Quit?") && question.contains("discard this run"), "{question}");
     assert!(question.contains("keep the 1 finished epoch(s)"), "{question}");
     act(&mut app, Action::Close);
-    assert!(!app.confirm_quit);
+    assert!(!app.confirm_quit());
     // What SIGTERM and Ctrl-C do.
     let ctrl_c = keys::msg_for(&app, crossterm::event::KeyEvent::new(
         crossterm::event::KeyCode::Char('c'),
@@ -330,12 +332,12 @@ fn interrupt_keeps_finished_epochs_as_an_interrupted_run() {
     )).unwrap();
     send(&mut app, ctrl_c);
     pump(&mut app);
-    assert!(app.should_quit);
-    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
+    assert!(app.should_quit());
+    let out = app.session().unwrap().out_dir.clone().unwrap();
     let summary = summary_of(&out);
     assert_eq!(summary["status"], "interrupted");
     assert!(!summary["epochs"].as_array().unwrap().is_empty());
-    assert!(app.exit_note.as_ref().unwrap().contains(&out.display().to_string()));
+    assert!(app.exit_note().unwrap().contains(&out.display().to_string()));
 }
 
 #[test]
@@ -344,11 +346,11 @@ fn every_view_renders_at_every_size_without_panic() {
     let mut app = trained(dir.path(), COLOR);
     let sizes = [(1, 1), (2, 1), (10, 5), (40, 12), (59, 30), (60, 18), (80, 24), (100, 30), (120, 40), (160, 48), (300, 10), (20, 100)];
     for theme in [COLOR, Theme { color: false, ascii: true }] {
-        app.theme = theme;
+        set_theme(&mut app, theme);
         for view in View::ALL {
-            app.view = view;
+            set_view(&mut app, view);
             for help in [false, true] {
-                app.help = help;
+                set_help(&mut app, help);
                 for &(w, h) in &sizes {
                     let screen = text(&draw(&app, w, h));
                     if (w, h) == (40, 12) {
@@ -361,10 +363,10 @@ fn every_view_renders_at_every_size_without_panic() {
             }
         }
     }
-    app.help = false;
+    set_help(&mut app, false);
     // Readable at 80x24: the whole confusion matrix, and with t the whole per-class report.
-    app.theme = COLOR;
-    app.view = View::Results;
+    set_theme(&mut app, COLOR);
+    set_view(&mut app, View::Results);
     let screen = text(&draw(&app, 80, 24));
     assert!(screen.contains("pred\\act") && screen.contains("   total") && screen.contains("precision"), "{screen}");
     act(&mut app, Action::ToggleReport);
@@ -411,15 +413,15 @@ fn the_event_loop_answers_keys_while_training_and_quits_after_asking() {
     until_first_epoch(&mut app);
     // q asks; s stops the run, keeps its finished epochs, and quits once they are saved.
     run_loop(&mut app, &[K::Char('4'), K::Char('?'), K::Esc, K::Char('3'), K::Char('q'), K::Char('s')], &Default::default());
-    assert!(app.should_quit && !app.help && !app.is_training());
-    assert_eq!(app.view, View::Results);
-    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
+    assert!(app.should_quit() && !app.help() && !app.is_training());
+    assert_eq!(app.view(), View::Results);
+    let out = app.session().unwrap().out_dir.clone().unwrap();
     let summary = summary_of(&out);
     assert_eq!(summary["status"], "stopped");
     let epochs = summary["epochs"].as_array().unwrap().len();
     assert!((1..500).contains(&epochs), "{epochs}");
     assert!(out.join("curves.png").is_file() && out.join("weights/neuron-000.png").is_file(), "the final save is whole");
-    let note = app.exit_note.clone().unwrap();
+    let note = app.exit_note().clone().unwrap();
     assert!(note.contains("run stopped") && note.contains(&out.display().to_string()), "{note}");
 }
 
@@ -431,13 +433,13 @@ fn discarding_from_the_quit_question_deletes_the_run() {
     let mut app = new_app(&config(500), &root, COLOR);
     act(&mut app, Action::Start);
     until_first_epoch(&mut app);
-    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
+    let out = app.session().unwrap().out_dir.clone().unwrap();
     assert!(out.join("summary.json").is_file(), "the first epoch is on disk");
     run_loop(&mut app, &[K::Char('q'), K::Char('d')], &Default::default());
-    assert!(app.should_quit);
+    assert!(app.should_quit());
     assert!(!out.exists(), "discarded");
     assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0);
-    assert!(app.exit_note.clone().unwrap().contains("discarded"), "{:?}", app.exit_note);
+    assert!(app.exit_note().clone().unwrap().contains("discarded"), "{:?}", app.exit_note());
 }
 
 #[test]
@@ -447,7 +449,7 @@ fn q_after_a_finished_run_just_quits_and_the_run_is_on_disk() {
     let root = dir.path().join("runs");
     let mut app = trained(&root, COLOR);
     run_loop(&mut app, &[K::Char('q')], &Default::default());
-    assert!(app.should_quit && !app.confirm_quit);
+    assert!(app.should_quit() && !app.confirm_quit());
     let runs: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
     assert_eq!(runs.len(), 1);
     let summary = summary_of(&runs[0]);
@@ -464,8 +466,8 @@ fn a_signal_in_the_event_loop_saves_the_finished_epochs_and_quits() {
     let signalled = digitlab::signals::Interrupt::default();
     signalled.raise(15);
     run_loop(&mut app, &[], &signalled);
-    assert!(app.should_quit && app.interrupting);
-    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
+    assert!(app.should_quit() && app.interrupting());
+    let out = app.session().unwrap().out_dir.clone().unwrap();
     let summary = summary_of(&out);
     assert_eq!(summary["status"], "interrupted");
     assert!(out.join("weights-grid.png").is_file());
@@ -480,7 +482,7 @@ fn every_epoch_is_on_disk_as_it_finishes_and_a_mid_run_report_is_replaced() {
     until_first_epoch(&mut app);
     // The app has applied one epoch and its save has been carried out: the directory says exactly that,
     // whatever the trainer is doing meanwhile.
-    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
+    let out = app.session().unwrap().out_dir.clone().unwrap();
     let s = summary_of(&out);
     assert_eq!((s["status"].as_str(), s["epochs"].as_array().unwrap().len()), (Some("running"), 1));
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
@@ -500,7 +502,7 @@ fn every_epoch_is_on_disk_as_it_finishes_and_a_mid_run_report_is_replaced() {
     // The final save redrew every chart for epoch 2: the curves now have two points per series.
     let curves = digitlab::figures::charts::curves(&digitlab::rundir::read_summary(&out).unwrap().epochs, "784 → 16 relu → 10 softmax");
     assert_eq!(std::fs::read(out.join("curves.png")).unwrap(), curves.png().unwrap());
-    assert!(app.status.as_ref().unwrap().text.contains(&out.display().to_string()), "{:?}", app.status);
+    assert!(app.status().unwrap().text.contains(&out.display().to_string()), "{:?}", app.status());
     act(&mut app, Action::Rescan);
     assert_eq!(app.sorted_runs().len(), 1, "the session's run and its directory are one row");
 }

@@ -5,7 +5,10 @@ mod common;
 
 use std::path::Path;
 
+use common::tui::type_into;
+use common::tui::{select_run, set_theme, set_view};
 use common::tui::{act, carry_out, config, draw, new_app, pump, pump_until, screen, trained, until_first_epoch, ASCII, COLOR};
+use digitlab::tui::form::Focus;
 use digitlab::model::Activation;
 use digitlab::tui::app::{App, Msg, RunRow, StatusKind, View};
 use digitlab::tui::effects::Effect;
@@ -25,13 +28,20 @@ fn find(screen: &str, needle: &str) -> Option<(u16, u16)> {
 }
 
 fn status(app: &App) -> String {
-    app.status.as_ref().map_or(String::new(), |s| s.text.clone())
+    app.status().map_or(String::new(), |s| s.text.clone())
 }
 
 /// Sets the form's single hidden layer.
 fn set_layer(app: &mut App, neurons: usize, activation: Activation) {
-    app.form.layers[0].neurons = neurons.to_string();
-    app.form.layers[0].activation = activation;
+    type_into(app, Focus::Layer(0), &neurons.to_string());
+    // ←/→ on a layer row cycle its activation.
+    for _ in 0..16 {
+        if app.form().layers[0].activation == activation {
+            return;
+        }
+        act(app, Action::Right);
+    }
+    panic!("{activation:?} is not among the activations the form cycles through");
 }
 
 #[test]
@@ -40,23 +50,23 @@ fn the_queue_trains_each_setup_in_order_saves_it_and_fills_the_runs_view() {
     let root = dir.path().join("runs");
     let mut app = new_app(&config(1), &root, COLOR);
     act(&mut app, Action::RunQueue);
-    assert_eq!(app.status.as_ref().unwrap().kind, StatusKind::Error, "an empty queue cannot run");
+    assert_eq!(app.status().unwrap().kind, StatusKind::Error, "an empty queue cannot run");
 
     set_layer(&mut app, 16, Activation::Relu);
     act(&mut app, Action::Enqueue);
     set_layer(&mut app, 8, Activation::Sigmoid);
     act(&mut app, Action::Enqueue);
     // An invalid form is refused with the reason, and the queue stays as it was.
-    app.form.layers[0].neurons = "0".into();
+    type_into(&mut app, Focus::Layer(0), "0");
     act(&mut app, Action::Enqueue);
     assert!(status(&app).contains("cannot queue"), "{}", status(&app));
-    assert_eq!(app.queue.len(), 2);
+    assert_eq!(app.queue().len(), 2);
     let setup = screen(&draw(&app, 160, 48));
     assert!(setup.contains("queue: 2 setup(s) waiting") && setup.contains("1. 784 → 16 relu → 10 softmax"), "{setup}");
 
     act(&mut app, Action::RunQueue);
-    assert_eq!(app.view, View::Runs);
-    assert!(app.queue_running && app.is_training());
+    assert_eq!(app.view(), View::Runs);
+    assert!(app.queue_running() && app.is_training());
     let rows: Vec<String> = app.run_rows().iter().map(|r| match r {
         RunRow::Done(_) => "done".into(),
         RunRow::Training(_) => "training".into(),
@@ -68,9 +78,9 @@ fn the_queue_trains_each_setup_in_order_saves_it_and_fills_the_runs_view() {
 
     // Both runs train one after the other without a key.
     pump(&mut app);
-    assert!(!app.queue_running && app.queue.is_empty() && !app.is_training());
+    assert!(!app.queue_running() && app.queue().is_empty() && !app.is_training());
     assert!(status(&app).contains("queue finished: 2 run(s)"), "{}", status(&app));
-    let dirs: Vec<_> = app.session_runs.iter().map(|r| r.dir.clone().expect("a queued run is saved")).collect();
+    let dirs: Vec<_> = app.session_runs().iter().map(|r| r.dir.clone().expect("a queued run is saved")).collect();
     assert_eq!(dirs.len(), 2);
     let neurons: Vec<u64> = dirs.iter().map(|d| summary_of(d)["config"]["hidden"][0]["neurons"].as_u64().unwrap()).collect();
     assert_eq!(neurons, [16, 8], "trained in queue order");
@@ -100,16 +110,17 @@ fn stopping_a_queued_run_pauses_the_queue_until_resumed() {
     act(&mut app, Action::Stop);
     assert!(status(&app).contains("the queue pauses"), "{}", status(&app));
     pump(&mut app);
-    assert!(!app.queue_running && !app.is_training());
-    assert_eq!(app.queue.len(), 1, "the second setup still waits");
+    assert!(!app.queue_running() && !app.is_training());
+    assert_eq!(app.queue().len(), 1, "the second setup still waits");
     assert!(status(&app).contains("queue paused"), "{}", status(&app));
-    let stopped = app.session_runs[0].dir.clone().unwrap();
+    let stopped = app.session_runs()[0].dir.clone().unwrap();
     assert_eq!(summary_of(&stopped)["status"], "stopped");
     // x removes a queued setup from the Runs view.
-    app.view = View::Runs;
-    app.runs.selected = app.run_rows().iter().position(|r| matches!(r, RunRow::Queued(..))).unwrap();
+    set_view(&mut app, View::Runs);
+    let queued = app.run_rows().iter().position(|r| matches!(r, RunRow::Queued(..))).unwrap();
+    select_run(&mut app, queued);
     act(&mut app, Action::RemoveQueued);
-    assert!(app.queue.is_empty());
+    assert!(app.queue().is_empty());
 }
 
 /// Two finished runs of different widths, both selected and marked in the Runs view.
@@ -118,11 +129,11 @@ fn two_marked_runs(root: &Path) -> App {
     set_layer(&mut app, 8, Activation::Sigmoid);
     act(&mut app, Action::Start);
     pump(&mut app);
-    app.view = View::Runs;
+    set_view(&mut app, View::Runs);
     act(&mut app, Action::Compare);
     assert!(status(&app).contains("mark two runs"), "{}", status(&app));
     for i in 0..2 {
-        app.runs.selected = i;
+        select_run(&mut app, i);
         act(&mut app, Action::Mark);
     }
     assert_eq!(app.marked_runs().len(), 2);
@@ -136,7 +147,7 @@ fn two_marked_runs_compare_side_by_side_with_differences_highlighted() {
     let table = screen(&draw(&app, 160, 48));
     assert!(table.contains("[A] ") && table.contains("[B] ") && table.contains("marked 2 of 2"), "{table}");
     act(&mut app, Action::Compare);
-    assert!(app.runs.comparing);
+    assert!(app.runs().comparing);
     let buf = draw(&app, 160, 48);
     let shown = screen(&buf);
     let (a, b) = (app.marked_runs()[0].summary.test.clone().unwrap(), app.marked_runs()[1].summary.test.clone().unwrap());
@@ -167,28 +178,28 @@ fn two_marked_runs_compare_side_by_side_with_differences_highlighted() {
     let narrow = screen(&draw(&app, 120, 40));
     assert!(!narrow.contains("│A: rows =") && narrow.contains("B − A: rows = predicted") && narrow.contains("wider terminal"), "{narrow}");
     for (w, h) in [(60, 18), (80, 24), (30, 10)] {
-        app.theme = ASCII;
+        set_theme(&mut app, ASCII);
         draw(&app, w, h);
     }
     act(&mut app, Action::Close);
-    assert!(!app.runs.comparing);
+    assert!(!app.runs().comparing);
 }
 
 #[test]
 fn the_report_key_writes_the_bundle_without_blocking_the_dashboard() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = trained(&dir.path().join("runs"), COLOR);
-    app.view = View::Results;
-    let out = app.session.as_ref().unwrap().out_dir.clone().unwrap();
+    set_view(&mut app, View::Results);
+    let out = app.session().unwrap().out_dir.clone().unwrap();
     std::fs::remove_file(out.join("curves.png")).unwrap();
     // b only asks for the bundle: update touches no file, and the screen says the work is under way.
     let effects = app.update(Msg::Action(Action::Report));
     assert!(matches!(&effects[..], [Effect::Report { dir, .. }] if *dir == out), "{effects:?}");
-    assert_eq!(app.pending, 1);
+    assert_eq!(app.pending(), 1);
     assert!(status(&app).contains("writing the report bundle"), "{}", status(&app));
     assert!(!out.join("curves.png").exists());
     carry_out(&mut app, effects);
-    assert_eq!(app.pending, 0);
+    assert_eq!(app.pending(), 0);
     assert!(status(&app).contains("files written"), "{}", status(&app));
     for f in ["summary.json", "report.md", "curves.png", "confusion.png", "misclassified.png", "weights-grid.png"] {
         assert!(out.join(f).is_file(), "{f} missing");
@@ -197,10 +208,11 @@ fn the_report_key_writes_the_bundle_without_blocking_the_dashboard() {
     assert!(md.contains("](confusion.png)") && md.contains("Diagnostics"), "{md}");
     // In Runs a queued setup has nothing to report.
     act(&mut app, Action::Enqueue);
-    app.view = View::Runs;
-    app.runs.selected = app.run_rows().len() - 1;
+    set_view(&mut app, View::Runs);
+    let last = app.run_rows().len() - 1;
+    select_run(&mut app, last);
     act(&mut app, Action::Report);
-    assert_eq!(app.status.as_ref().unwrap().kind, StatusKind::Error);
+    assert_eq!(app.status().unwrap().kind, StatusKind::Error);
     assert!(status(&app).contains("needs a trained run"), "{}", status(&app));
 }
 
@@ -209,21 +221,21 @@ fn train_and_results_show_the_diagnostics_of_the_last_epoch() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = new_app(&config(2), &dir.path().join("runs"), COLOR);
     act(&mut app, Action::Start);
-    assert!(app.diagnostics.is_none(), "nothing to diagnose before the first epoch");
+    assert!(app.diagnostics().is_none(), "nothing to diagnose before the first epoch");
     until_first_epoch(&mut app);
-    let d = app.diagnostics.clone().expect("diagnosed after the first epoch");
-    let last = app.session.as_ref().unwrap().progress.history.last().unwrap().clone();
+    let d = app.diagnostics().clone().expect("diagnosed after the first epoch");
+    let last = app.session().unwrap().progress.history.last().unwrap().clone();
     assert!((d.train_test_gap_points - (last.train_accuracy - last.test_accuracy) * 100.0).abs() < 1e-9);
     let units = d.units.clone().expect("ReLU units are probed");
     assert_eq!((units.kind.as_str(), units.total), ("dead", 16));
     let gap = format!("train - test gap {:+.2} points", d.train_test_gap_points);
     let dead = format!("dead first-layer units {} of 16", units.count);
-    app.view = View::Train;
+    set_view(&mut app, View::Train);
     let train = screen(&draw(&app, 160, 48));
     assert!(train.contains(&gap) && train.contains(&dead), "{train}");
     pump(&mut app);
-    app.view = View::Results;
-    let d = app.diagnostics.clone().unwrap();
+    set_view(&mut app, View::Results);
+    let d = app.diagnostics().clone().unwrap();
     let results = screen(&draw(&app, 160, 48));
     assert!(results.contains(&format!("train - test gap {:+.2} points", d.train_test_gap_points)), "{results}");
     for note in &d.notes {
@@ -238,20 +250,21 @@ fn a_queue_whose_runs_cannot_be_saved_pauses_and_says_why() {
     let file = dir.path().join("file.txt");
     std::fs::write(&file, "not a directory").unwrap();
     // Under a regular file nothing can be created, even by root.
-    let mut app = new_app(&config(3), &file.join("runs"), COLOR);
+    // 500 epochs: the run is still training when its first save fails, so that failure is what stops it.
+    let mut app = new_app(&config(500), &file.join("runs"), COLOR);
     act(&mut app, Action::Enqueue);
     act(&mut app, Action::Enqueue);
     act(&mut app, Action::RunQueue);
-    pump_until(&mut app, |a| a.session_runs.len() == 1);
+    pump_until(&mut app, |a| a.session_runs().len() == 1);
     // The first save failed: the run stopped there (more epochs could not be kept either), and the
     // queue waits rather than train runs that cannot be saved.
-    let s = app.status.clone().unwrap();
+    let s = app.status().cloned().unwrap();
     assert_eq!(s.kind, StatusKind::Error, "{}", s.text);
     assert!(s.text.contains("saving the run failed") && s.text.contains("Not a directory"), "{}", s.text);
-    assert!(!app.is_training() && !app.queue_running);
-    assert_eq!(app.queue.len(), 1, "the second setup still waits");
-    assert_eq!(app.session_runs[0].summary.status.name(), "stopped");
-    assert!(app.session_runs.iter().all(|r| r.dir.is_none() && r.result.is_some()), "kept in memory, not on disk");
+    assert!(!app.is_training() && !app.queue_running());
+    assert_eq!(app.queue().len(), 1, "the second setup still waits");
+    assert_eq!(app.session_runs()[0].summary.status.name(), "stopped");
+    assert!(app.session_runs().iter().all(|r| r.dir.is_none() && r.result.is_some()), "kept in memory, not on disk");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
 }
 
@@ -259,7 +272,7 @@ fn a_queue_whose_runs_cannot_be_saved_pauses_and_says_why() {
 fn help_lists_the_views_own_keys_and_the_global_ones_whole_at_80x24() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = new_app(&config(1), dir.path(), COLOR);
-    app.view = View::Runs;
+    set_view(&mut app, View::Runs);
     act(&mut app, Action::Help);
     let shown = screen(&draw(&app, 80, 24));
     for needle in ["mark the run as A / B for comparison", "compare the marked runs side by side", "report.md + charts of the shown run (Runs: the selected)", "quit now (a running run is saved)"] {

@@ -7,9 +7,10 @@ mod common;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
+use common::tui::{set_help, set_theme, set_view, type_into};
 use common::tui::{act, config, draw, new_app, press, pump, pump_until, row, screen, trained, until_first_epoch, ASCII, COLOR};
+use digitlab::tui::form::Focus;
 use digitlab::tui::app::{App, QuitChoice, StatusKind, View};
-use digitlab::tui::form::SetupForm;
 use digitlab::tui::keys::{Action, BINDINGS};
 use digitlab::tui::theme::Theme;
 use digitlab::tui::views::{MIN_HEIGHT, MIN_WIDTH};
@@ -23,14 +24,14 @@ fn tmp() -> tempfile::TempDir {
 
 /// The status line's kind and text, after checking that the screen shows all of it in its style.
 fn shown_status(app: &App) -> (StatusKind, String) {
-    let status = app.status.clone().expect("a status line");
-    let text = app.theme.text(&status.text);
+    let status = app.status().cloned().expect("a status line");
+    let text = app.theme().text(&status.text);
     let (w, h) = ((text.chars().count() as u16 + 4).max(MIN_WIDTH), 24);
     let buf = draw(app, w, h);
     assert_eq!(row(&buf, h - 2).trim_end(), text, "the status line shows the whole message");
     let style = match status.kind {
-        StatusKind::Error => app.theme.error(),
-        StatusKind::Info => app.theme.good(),
+        StatusKind::Error => app.theme().error(),
+        StatusKind::Info => app.theme().good(),
     };
     let cell = &buf[(0, h - 2)];
     assert_eq!(cell.fg, style.fg.unwrap_or(Color::Reset), "{status:?}");
@@ -64,7 +65,7 @@ fn leftovers(dir: &Path) -> Vec<PathBuf> {
 
 /// Where the current run was saved; the first save makes the directory.
 fn saved_dir(app: &App) -> PathBuf {
-    app.session.as_ref().unwrap().out_dir.clone().expect("the run has been saved")
+    app.session().unwrap().out_dir.clone().expect("the run has been saved")
 }
 
 /// Trains a run whose saves cannot be written under `root`: the first save fails on screen naming
@@ -77,7 +78,7 @@ fn unsaveable(root: &Path, expect: &str) -> App {
     let (kind, text) = shown_status(&app);
     assert_eq!(kind, StatusKind::Error);
     assert!(text.starts_with("saving the run failed: ") && text.contains(expect), "{text}");
-    let s = app.session.as_ref().unwrap();
+    let s = app.session().unwrap();
     let run = s.progress.result().unwrap();
     assert_eq!(run.status.name(), "stopped", "{text}");
     assert!(run.history.len() < 50, "the run was stopped, not trained to the end");
@@ -89,9 +90,9 @@ fn unsaveable(root: &Path, expect: &str) -> App {
     assert_eq!(kind, StatusKind::Error);
     assert!(text.contains("no directory yet"), "{text}");
     act(&mut app, Action::Report);
-    assert!(app.status.as_ref().unwrap().text.contains("no directory yet"));
+    assert!(app.status().unwrap().text.contains("no directory yet"));
     for view in View::ALL {
-        app.view = view;
+        set_view(&mut app, view);
         assert_renders(&app, &format!("{view:?} after a failed save"));
     }
     app
@@ -137,7 +138,7 @@ fn a_save_that_cannot_be_moved_into_place_keeps_the_previous_save_whole() {
     let (kind, text) = shown_status(&app);
     assert_eq!(kind, StatusKind::Error);
     assert!(text.contains(&format!("{}: cannot move into place", out.join("summary.json").display())), "{text}");
-    let run = app.session.as_ref().unwrap().progress.result().unwrap();
+    let run = app.session().unwrap().progress.result().unwrap();
     assert_eq!(run.status.name(), "stopped");
     assert!(run.history.len() < 500);
     assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
@@ -147,9 +148,9 @@ fn a_save_that_cannot_be_moved_into_place_keeps_the_previous_save_whole() {
     assert_ne!(std::fs::read(out.join("epochs.csv")).unwrap(), epochs_before);
     // The Runs view lists the directory as unreadable, naming it, instead of hiding it.
     act(&mut app, Action::Rescan);
-    assert_eq!(app.runs.disk.len(), 0);
-    assert_eq!(app.runs.unreadable.len(), 1);
-    assert!(app.runs.unreadable[0].1.contains("summary.json: not a regular file"), "{:?}", app.runs.unreadable);
+    assert_eq!(app.runs().disk.len(), 0);
+    assert_eq!(app.runs().unreadable.len(), 1);
+    assert!(app.runs().unreadable[0].1.contains("summary.json: not a regular file"), "{:?}", app.runs().unreadable);
     let (kind, text) = shown_status(&app);
     assert_eq!(kind, StatusKind::Error);
     assert!(text.starts_with("skipped an unreadable run: ") && text.contains(&out.display().to_string()), "{text}");
@@ -157,7 +158,7 @@ fn a_save_that_cannot_be_moved_into_place_keeps_the_previous_save_whole() {
     std::fs::remove_dir(out.join("summary.json")).unwrap();
     std::fs::write(out.join("summary.json"), &before).unwrap();
     act(&mut app, Action::Rescan);
-    assert_eq!((app.runs.disk.len(), app.runs.unreadable.len()), (1, 0));
+    assert_eq!((app.runs().disk.len(), app.runs().unreadable.len()), (1, 0));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,47 +192,45 @@ fn all_codes() -> Vec<crossterm::event::KeyCode> {
 fn assert_renders(app: &App, context: &str) {
     let buf = draw(app, 80, 24);
     let tabs = row(&buf, 0);
-    let i = View::ALL.iter().position(|&v| v == app.view).unwrap();
-    assert!(tabs.contains(&format!(" {} {} ", i + 1, app.view.title())), "{context}: {}", screen(&buf));
+    let i = View::ALL.iter().position(|&v| v == app.view()).unwrap();
+    assert!(tabs.contains(&format!(" {} {} ", i + 1, app.view().title())), "{context}: {}", screen(&buf));
     // While a field is edited the footer lists the editing keys instead.
-    let hint = if app.form.editing.is_some() && app.view == View::Setup { "revert" } else { "quit" };
+    let hint = if app.form().editing.is_some() && app.view() == View::Setup { "revert" } else { "quit" };
     assert!(row(&buf, 23).contains(hint), "{context}: {}", screen(&buf));
 }
 
-/// Sends every action (and then every key of the table) in every view, except those `skip` names.
-/// Quitting is noted and undone, so the walk goes on as a fresh event loop would.
+/// Sends every action (and then every key of the table) in every view, except those `skip` names and
+/// quitting (which has tests of its own).
 fn mash(app: &mut App, skip: &[Action]) {
     for view in View::ALL {
-        for a in all_actions().into_iter().filter(|a| !skip.contains(a)) {
-            app.view = view;
+        for a in all_actions().into_iter().filter(|a| !skip.contains(a) && *a != Action::Quit) {
+            set_view(app, view);
             act(app, a);
             assert_renders(app, &format!("{a:?} in {view:?}"));
-            app.should_quit = false;
         }
         for code in all_codes() {
-            app.view = view;
+            set_view(app, view);
             let msg = digitlab::tui::keys::msg_for(app, crossterm::event::KeyEvent::from(code));
             if let Some(msg) = msg {
-                if matches!(msg, digitlab::tui::app::Msg::Action(a) if skip.contains(&a)) {
+                if matches!(msg, digitlab::tui::app::Msg::Action(a) if skip.contains(&a) || a == Action::Quit) {
                     continue;
                 }
                 common::tui::send(app, msg);
             }
             assert_renders(app, &format!("{code:?} in {view:?}"));
-            app.should_quit = false;
         }
     }
     // Leave no modal state behind for what follows: close the question or help, then Esc ends an edit.
     act(app, Action::Close);
-    app.view = View::Setup;
+    set_view(app, View::Setup);
     press(app, crossterm::event::KeyCode::Esc);
-    assert!(app.form.editing.is_none() && !app.confirm_quit && !app.help);
+    assert!(app.form().editing.is_none() && !app.confirm_quit() && !app.help());
 }
 
 /// A data directory that does not exist: no key can start (or queue) a run while the form names it,
 /// whatever else the keys typed into the form.
 fn unstartable(app: &mut App, dir: &Path) {
-    app.form.data_dir = dir.join("no-such-data").display().to_string();
+    type_into(app, Focus::DataDir, &dir.join("no-such-data").display().to_string());
 }
 
 #[test]
@@ -240,17 +239,16 @@ fn every_key_without_a_session_leaves_a_usable_app() {
     let mut app = new_app(&config(1), &dir.path().join("runs"), COLOR);
     unstartable(&mut app, dir.path());
     mash(&mut app, &[]);
-    assert!(app.session.is_none() && app.shown().is_none() && !app.is_training());
-    assert!(app.pictures.images.is_empty());
+    assert!(app.session().is_none() && app.shown().is_none() && !app.is_training());
+    assert!(app.pictures().images.is_empty());
     // Keys typed into the form may have made it invalid; with a fresh form, training works.
-    app.form = SetupForm::from_config(&config(1), &app.data_dir);
-    app.view = View::Setup;
+    let mut app = new_app(&config(1), &dir.path().join("runs"), COLOR);
     act(&mut app, Action::Start);
-    assert!(app.is_training(), "{:?}", app.status);
+    assert!(app.is_training(), "{:?}", app.status());
     pump(&mut app);
-    let s = app.session.as_ref().unwrap();
+    let s = app.session().unwrap();
     assert_eq!((s.progress.history.len(), s.progress.result().unwrap().status.name()), (1, "completed"));
-    assert_eq!(app.view, View::Results);
+    assert_eq!(app.view(), View::Results);
     assert_renders(&app, "after the run");
 }
 
@@ -262,13 +260,13 @@ fn every_key_right_after_start_leaves_the_run_going() {
     assert!(app.is_training());
     // No trainer event applied yet: no batch, no epoch, no pictures. Stop and pause/resume have tests
     // of their own; everything else must leave the trainer alone.
-    assert!(app.session.as_ref().unwrap().progress.last.is_none());
+    assert!(app.session().unwrap().progress.last.is_none());
     unstartable(&mut app, dir.path());
     mash(&mut app, &[Action::Stop, Action::PauseResume, Action::ConfirmQuit(QuitChoice::Keep), Action::ConfirmQuit(QuitChoice::Discard)]);
-    assert!(app.is_training(), "{:?}", app.status);
-    assert!(app.session.as_ref().unwrap().progress.history.is_empty());
+    assert!(app.is_training(), "{:?}", app.status());
+    assert!(app.session().unwrap().progress.history.is_empty());
     pump(&mut app);
-    let s = app.session.as_ref().unwrap();
+    let s = app.session().unwrap();
     assert_eq!((s.progress.history.len(), s.progress.result().unwrap().status.name()), (1, "completed"));
     assert_renders(&app, "after the run");
 }
@@ -282,12 +280,12 @@ fn pause_and_stop_before_the_first_trainer_event() {
     act(&mut app, Action::PauseResume);
     // Twice before any event: both ask to pause (the app has not heard it paused yet).
     act(&mut app, Action::PauseResume);
-    pump_until(&mut app, |a| a.session.as_ref().unwrap().progress.paused);
+    pump_until(&mut app, |a| a.session().unwrap().progress.paused);
     assert!(app.is_training());
     assert!(row(&draw(&app, 80, 24), 0).contains("paused"));
     act(&mut app, Action::PauseResume);
     pump(&mut app);
-    let s = app.session.as_ref().unwrap();
+    let s = app.session().unwrap();
     assert_eq!((s.progress.history.len(), s.progress.result().unwrap().status.name()), (1, "completed"));
 
     // Stop before the first epoch: pause at once (the trainer honours it at its next batch, long before
@@ -296,22 +294,22 @@ fn pause_and_stop_before_the_first_trainer_event() {
     let mut app = new_app(&config(500), &root, COLOR);
     act(&mut app, Action::Start);
     act(&mut app, Action::PauseResume);
-    pump_until(&mut app, |a| a.session.as_ref().unwrap().progress.paused);
-    assert!(app.session.as_ref().unwrap().progress.history.is_empty(), "paused within the first epoch");
+    pump_until(&mut app, |a| a.session().unwrap().progress.paused);
+    assert!(app.session().unwrap().progress.history.is_empty(), "paused within the first epoch");
     act(&mut app, Action::Stop);
     pump(&mut app);
     assert!(!app.is_training());
-    let s = app.session.as_ref().unwrap();
+    let s = app.session().unwrap();
     let Some(Err(message)) = &s.progress.outcome else { panic!("expected no result, got {:?}", s.progress.outcome.as_ref().map(|o| o.is_ok())) };
     assert!(message.contains("stopped before the first epoch finished"), "{message}");
     let (kind, text) = shown_status(&app);
     assert_eq!(kind, StatusKind::Error);
     assert!(text.contains("training failed: "), "{text}");
     act(&mut app, Action::Export);
-    assert!(app.status.as_ref().unwrap().text.contains("saved when its first epoch finishes"), "{:?}", app.status);
+    assert!(app.status().unwrap().text.contains("saved when its first epoch finishes"), "{:?}", app.status());
     assert!(!root.exists(), "no directory for a run without a finished epoch");
     for view in View::ALL {
-        app.view = view;
+        set_view(&mut app, view);
         assert_renders(&app, &format!("{view:?} after an immediate stop"));
     }
 }
@@ -328,29 +326,29 @@ fn too_small(theme: Theme) -> String {
 /// above it the tab bar with this view selected, the status line and the key hints.
 fn check_frame(app: &App, w: u16, h: u16) -> Result<(), String> {
     let buf: Buffer = draw(app, w, h);
-    let context = || format!("{:?} {:?} help={} at {w}x{h}:\n{}", app.view, app.theme, app.help, screen(&buf));
+    let context = || format!("{:?} {:?} help={} at {w}x{h}:\n{}", app.view(), app.theme(), app.help(), screen(&buf));
     if w < MIN_WIDTH || h < MIN_HEIGHT {
-        let want: String = too_small(app.theme).chars().filter(|c| !c.is_whitespace()).collect();
+        let want: String = too_small(app.theme()).chars().filter(|c| !c.is_whitespace()).collect();
         let got: String = screen(&buf).chars().filter(|c| !c.is_whitespace()).collect();
         if got.is_empty() || !want.starts_with(&got) {
             return Err(format!("not (a prefix of) the too-small message: {}", context()));
         }
         // The longest word is 8 wide, and it takes 5 lines at that width.
-        let fits = w as usize >= too_small(app.theme).chars().count() || (w >= 8 && h >= 5);
+        let fits = w as usize >= too_small(app.theme()).chars().count() || (w >= 8 && h >= 5);
         if fits && got != want {
             return Err(format!("the too-small message is cut although it fits: {}", context()));
         }
         return Ok(());
     }
     let tabs = row(&buf, 0);
-    let i = View::ALL.iter().position(|&v| v == app.view).unwrap();
-    let label = format!(" {} {} ", i + 1, app.view.title());
+    let i = View::ALL.iter().position(|&v| v == app.view()).unwrap();
+    let label = format!(" {} {} ", i + 1, app.view().title());
     let Some(byte) = tabs.find(&label) else { return Err(format!("no tab {label:?}: {}", context())) };
     let x = tabs[..byte].chars().count() as u16;
-    if !buf[(x + 1, 0)].modifier.contains(app.theme.selected().add_modifier) {
+    if !buf[(x + 1, 0)].modifier.contains(app.theme().selected().add_modifier) {
         return Err(format!("tab {label:?} not shown as selected: {}", context()));
     }
-    let status: String = app.theme.text(&app.status.as_ref().unwrap().text).chars().take(w as usize).collect();
+    let status: String = app.theme().text(&app.status().unwrap().text).chars().take(w as usize).collect();
     if !row(&buf, h - 2).starts_with(&status) {
         return Err(format!("status line is not {status:?}: {}", context()));
     }
@@ -365,7 +363,9 @@ fn every_variant(app: &mut App, mut f: impl FnMut(&App) -> Result<(), String>) -
     for theme in [COLOR, ASCII] {
         for view in View::ALL {
             for help in [false, true] {
-                (app.theme, app.view, app.help) = (theme, view, help);
+                set_theme(app, theme);
+                set_view(app, view);
+                set_help(app, help);
                 f(app)?;
             }
         }
@@ -377,7 +377,7 @@ fn every_variant(app: &mut App, mut f: impl FnMut(&App) -> Result<(), String>) -
 fn any_terminal_size_renders_every_view() {
     let dir = tmp();
     let app = RefCell::new(trained(&dir.path().join("runs"), COLOR));
-    assert!(app.borrow().shown().is_some() && app.borrow().status.is_some());
+    assert!(app.borrow().shown().is_some() && app.borrow().status().is_some());
     // 48 sizes (x 20 variants) in about 2 s; DIGITLAB_SIZE_CASES=10000 for a long run.
     let cases = std::env::var("DIGITLAB_SIZE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48);
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });

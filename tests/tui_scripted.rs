@@ -7,8 +7,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use common::tui::{type_into};
 use common::tui::{act, carry_out, config, draw, mnist, new_app, screen, send, COLOR};
 use crossbeam_channel::{Receiver, Sender};
+use digitlab::tui::form::Focus;
 use digitlab::model::Mlp;
 use digitlab::train::diagnostics::Diagnostics;
 use digitlab::train::{eval, Command, EpochReport, Event, RunResult, RunStatus, Snapshot, TrainConfig, Trainer};
@@ -76,7 +78,7 @@ fn deliver(app: &mut App) {
 }
 
 fn saved(app: &App) -> PathBuf {
-    app.session.as_ref().unwrap().out_dir.clone().expect("saved")
+    app.session().unwrap().out_dir.clone().expect("saved")
 }
 
 fn summary(dir: &Path) -> serde_json::Value {
@@ -97,7 +99,7 @@ fn a_run_that_diverges_after_a_good_epoch_is_kept_as_diverged() {
     }
     deliver(&mut app);
     assert!(!app.is_training());
-    let status = app.status.clone().unwrap();
+    let status = app.status().cloned().unwrap();
     assert_eq!(status.kind, StatusKind::Error);
     assert!(status.text.contains("diverged: loss became NaN at epoch 2, batch 17; showing the last good epoch"), "{}", status.text);
     let out = saved(&app);
@@ -121,7 +123,7 @@ fn a_trainer_that_dies_after_an_epoch_leaves_that_epoch_recorded_as_failed() {
     scripts.lock().unwrap().clear();
     deliver(&mut app);
     assert!(!app.is_training());
-    assert!(app.status.as_ref().unwrap().text.contains("training failed: the training thread ended without a word"), "{:?}", app.status);
+    assert!(app.status().unwrap().text.contains("training failed: the training thread ended without a word"), "{:?}", app.status());
     let s = summary(&out);
     assert_eq!((s["status"].as_str(), s["reason"].as_str()), (Some("failed"), Some("the training thread ended without a word")));
     assert_eq!(s["epochs"].as_array().unwrap().len(), 1, "the saved epoch is kept");
@@ -143,13 +145,13 @@ fn the_quit_question_sends_stop_or_interrupt_and_the_app_waits_for_the_trainer()
     assert!(screen(&draw(&app, 100, 30)).contains("keep the 1 finished epoch(s)"));
     common::tui::press(&mut app, crossterm::event::KeyCode::Char('s')).unwrap();
     assert_eq!(scripts.lock().unwrap()[0].commands.try_recv().unwrap(), Command::Stop);
-    assert!(!app.should_quit && app.is_training());
+    assert!(!app.should_quit() && app.is_training());
     scripts.lock().unwrap()[0].events.send(Event::Finished(Box::new(result(RunStatus::Stopped, &[first])))).unwrap();
     deliver(&mut app);
-    assert!(app.should_quit);
+    assert!(app.should_quit());
     let out = saved(&app);
     assert_eq!(summary(&out)["status"], "stopped");
-    assert!(app.exit_note.clone().unwrap().contains(&format!("run stopped after 1 epoch(s), saved in {}", out.display())));
+    assert!(app.exit_note().clone().unwrap().contains(&format!("run stopped after 1 epoch(s), saved in {}", out.display())));
 
     // A second app: q, then d: the trainer is interrupted, then the directory goes.
     let (mut app, scripts) = scripted(&root);
@@ -172,8 +174,8 @@ fn the_quit_question_sends_stop_or_interrupt_and_the_app_waits_for_the_trainer()
     let last = app.update(Msg::Trainer(rx.recv().unwrap()));
     assert!(matches!(&last[..], [digitlab::tui::effects::Effect::Discard { .. }]), "{last:?}");
     carry_out(&mut app, last);
-    assert!(app.should_quit && !out.exists());
-    assert_eq!(app.view, View::Train);
+    assert!(app.should_quit() && !out.exists());
+    assert_eq!(app.view(), View::Train);
 }
 
 #[test]
@@ -181,23 +183,23 @@ fn another_data_directory_is_loaded_off_the_ui_thread_before_the_run_starts() {
     let tmp = tempfile::tempdir().unwrap();
     let slice = common::mnist_slice(tmp.path(), 700);
     let (mut app, scripts) = scripted(&tmp.path().join("runs"));
-    app.form.data_dir = slice.display().to_string();
+    type_into(&mut app, Focus::DataDir, &slice.display().to_string());
     let effects = app.update(Msg::Action(Action::Start));
     // Asked for, not done: the old data is still loaded and nothing trains yet.
     assert!(matches!(&effects[..], [digitlab::tui::effects::Effect::LoadData { dir }] if *dir == slice), "{effects:?}");
-    assert!(app.session.is_none() && app.data.train.len() == 2000);
-    assert!(app.status.as_ref().unwrap().text.contains("loading the data in"), "{:?}", app.status);
+    assert!(app.session().is_none() && app.data().train.len() == 2000);
+    assert!(app.status().unwrap().text.contains("loading the data in"), "{:?}", app.status());
     carry_out(&mut app, effects);
-    assert_eq!((app.data.train.len(), app.data_dir.clone()), (700, slice.clone()));
-    assert!(app.is_training() && app.view == View::Train);
+    assert_eq!((app.data().train.len(), app.data_dir()), (700, slice.as_path()));
+    assert!(app.is_training() && app.view() == View::Train);
     assert_eq!(scripts.lock().unwrap().len(), 1);
 
     // A directory that cannot be read: the reason on the status line, nothing starts.
     let mut app = new_app(&config(1), &tmp.path().join("runs"), COLOR);
-    app.form.data_dir = tmp.path().join("no-such-data").display().to_string();
+    type_into(&mut app, Focus::DataDir, &tmp.path().join("no-such-data").display().to_string());
     act(&mut app, Action::Start);
-    assert!(app.session.is_none());
-    let status = app.status.clone().unwrap();
+    assert!(app.session().is_none());
+    let status = app.status().cloned().unwrap();
     assert_eq!(status.kind, StatusKind::Error);
     assert!(status.text.starts_with("cannot start: data dir: ") && status.text.contains("no-such-data"), "{}", status.text);
 }

@@ -42,10 +42,10 @@ pub fn measure(w: &Workload, mnist: &Arc<Mnist>, data_dir: &Path, timed: usize) 
     // Saves and the rest happen as in the dashboard, on the effects thread.
     let executor = crate::tui::effects::Executor::spawn();
     executor.submit(app.update(Msg::Action(Action::Start)));
-    if app.session.is_none() {
-        bail!("the dashboard did not start training: {:?}", app.status);
+    if app.session().is_none() {
+        bail!("the dashboard did not start training: {:?}", app.status());
     }
-    app.view = View::Train;
+    let _ = app.update(Msg::Action(Action::Go(View::Train)));
     let mut term = Terminal::new(TestBackend::new(SIZE.0, SIZE.1))?;
     let ticker = tick(TICK);
     while let Some(events) = app.trainer_events() {
@@ -60,13 +60,13 @@ pub fn measure(w: &Workload, mnist: &Arc<Mnist>, data_dir: &Path, timed: usize) 
         }
     }
     executor.finish();
-    let Some(session) = &app.session else { bail!("the dashboard dropped its training session") };
+    let Some(session) = &app.session() else { bail!("the dashboard dropped its training session") };
     let epoch_seconds =
         session.progress.history.iter().filter(|r| (2..=timed + 1).contains(&r.epoch)).map(|r| r.train_seconds).collect();
 
     let mut frame_seconds = Vec::new();
     for view in View::ALL {
-        app.view = view;
+        let _ = app.update(Msg::Action(Action::Go(view)));
         term.draw(|f| views::render(f, &app))?;
         let mut times = Vec::with_capacity(FRAMES);
         for _ in 0..FRAMES {

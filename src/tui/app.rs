@@ -314,33 +314,35 @@ impl NeuronPictures {
 /// Starts the trainer of a run: `Trainer::spawn`, or a scripted one in tests.
 pub type SpawnTrainer = Box<dyn Fn(TrainConfig, Arc<Mnist>) -> Trainer + Send>;
 
+/// The dashboard's state. Its fields are the tui module's own: outside it, state is read through the
+/// methods below and changed only by `update`.
 pub struct App {
-    pub view: View,
-    pub theme: Theme,
-    pub form: SetupForm,
-    pub data: Arc<Mnist>,
+    pub(in crate::tui) view: View,
+    pub(in crate::tui) theme: Theme,
+    pub(in crate::tui) form: SetupForm,
+    pub(in crate::tui) data: Arc<Mnist>,
     /// Where `data` was loaded from (the form's data dir is compared against it at start).
-    pub data_dir: PathBuf,
+    pub(in crate::tui) data_dir: PathBuf,
     /// Parent of new run directories (`runs` in the working directory).
-    pub runs_root: PathBuf,
-    pub session: Option<Session>,
-    pub session_runs: Vec<RunEntry>,
-    pub opened: Option<Opened>,
-    pub results: ResultsState,
-    pub weights: WeightsState,
+    pub(in crate::tui) runs_root: PathBuf,
+    pub(in crate::tui) session: Option<Session>,
+    pub(in crate::tui) session_runs: Vec<RunEntry>,
+    pub(in crate::tui) opened: Option<Opened>,
+    pub(in crate::tui) results: ResultsState,
+    pub(in crate::tui) weights: WeightsState,
     /// Pictures of what `shown()` returns; kept in step by `refresh_pictures`.
-    pub pictures: NeuronPictures,
-    pub runs: RunsState,
+    pub(in crate::tui) pictures: NeuronPictures,
+    pub(in crate::tui) runs: RunsState,
     /// Setups waiting to be trained, first first.
-    pub queue: Vec<Queued>,
+    pub(in crate::tui) queue: Vec<Queued>,
     /// The queue advances on its own when a run ends.
-    pub queue_running: bool,
+    pub(in crate::tui) queue_running: bool,
     /// Runs finished since the queue was last started.
-    pub queue_done: usize,
+    pub(in crate::tui) queue_done: usize,
     /// Beginner diagnostics of what `shown()` returns; kept in step with `pictures`.
-    pub diagnostics: Option<Diagnostics>,
+    pub(in crate::tui) diagnostics: Option<Diagnostics>,
     /// Effects asked for and not yet done (saves, reports, scans): the header shows that work is going on.
-    pub pending: usize,
+    pub(in crate::tui) pending: usize,
     /// Effects the current `update` asks for; handed out when it returns.
     outbox: Vec<Effect>,
     /// A setup (and whether it came from the queue) waiting for its data to load.
@@ -348,16 +350,16 @@ pub struct App {
     spawn_trainer: SpawnTrainer,
     next_id: u64,
     dir_ids: HashMap<PathBuf, u64>,
-    pub status: Option<Status>,
-    pub help: bool,
-    pub confirm_quit: bool,
-    pub should_quit: bool,
+    pub(in crate::tui) status: Option<Status>,
+    pub(in crate::tui) help: bool,
+    pub(in crate::tui) confirm_quit: bool,
+    pub(in crate::tui) should_quit: bool,
     /// Quitting once the run in training has ended and been saved (or discarded).
     quit_after_run: Option<QuitChoice>,
     /// Quitting after an interrupt, once the trainer has handed back its finished epochs.
-    pub interrupting: bool,
+    pub(in crate::tui) interrupting: bool,
     /// A line to print after the terminal is restored (e.g. where an interrupted run was saved).
-    pub exit_note: Option<String>,
+    pub(in crate::tui) exit_note: Option<String>,
 }
 
 impl App {
@@ -406,6 +408,78 @@ impl App {
             interrupting: false,
             exit_note: None,
         }
+    }
+
+    // Reading the state, for the event loop, the benchmark and tests: every change goes through
+    // `update`.
+    pub fn view(&self) -> View {
+        self.view
+    }
+    pub fn theme(&self) -> Theme {
+        self.theme
+    }
+    pub fn form(&self) -> &SetupForm {
+        &self.form
+    }
+    pub fn data(&self) -> &Arc<Mnist> {
+        &self.data
+    }
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+    pub fn runs_root(&self) -> &Path {
+        &self.runs_root
+    }
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+    pub fn session_runs(&self) -> &[RunEntry] {
+        &self.session_runs
+    }
+    pub fn opened(&self) -> Option<&Opened> {
+        self.opened.as_ref()
+    }
+    pub fn results(&self) -> &ResultsState {
+        &self.results
+    }
+    pub fn weights(&self) -> &WeightsState {
+        &self.weights
+    }
+    pub fn pictures(&self) -> &NeuronPictures {
+        &self.pictures
+    }
+    pub fn runs(&self) -> &RunsState {
+        &self.runs
+    }
+    pub fn queue(&self) -> &[Queued] {
+        &self.queue
+    }
+    pub fn queue_running(&self) -> bool {
+        self.queue_running
+    }
+    pub fn diagnostics(&self) -> Option<&Diagnostics> {
+        self.diagnostics.as_ref()
+    }
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+    pub fn status(&self) -> Option<&Status> {
+        self.status.as_ref()
+    }
+    pub fn help(&self) -> bool {
+        self.help
+    }
+    pub fn confirm_quit(&self) -> bool {
+        self.confirm_quit
+    }
+    pub fn should_quit(&self) -> bool {
+        self.should_quit
+    }
+    pub fn interrupting(&self) -> bool {
+        self.interrupting
+    }
+    pub fn exit_note(&self) -> Option<&str> {
+        self.exit_note.as_deref()
     }
 
     /// Trains with `spawn` instead of the real trainer: the seam through which tests script a run.
@@ -559,6 +633,7 @@ impl App {
                 self.pending = self.pending.saturating_sub(1);
                 self.done(done);
             }
+            Msg::Theme(theme) => self.theme = theme,
             Msg::Interrupt => {
                 self.confirm_quit = false;
                 self.interrupting = true;

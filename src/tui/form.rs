@@ -243,7 +243,7 @@ impl SetupForm {
                 Focus::ValSplit => limits::val_split(parse_num(&self.val_split)?)?,
                 Focus::DataDir => {
                     if !self.data_dir.trim().is_empty() && !Path::new(self.data_dir.trim()).is_dir() {
-                        return Err("no such directory".into());
+                        return Err(format!("{} is not a directory", self.data_dir.trim()));
                     }
                 }
                 Focus::Optimizer => {}

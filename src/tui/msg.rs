@@ -97,6 +97,8 @@ pub enum Msg {
     Interrupt,
     /// An effect asked for by `update` has been carried out.
     Done(Done),
+    /// What the terminal can show (colors, Unicode) changed.
+    Theme(super::theme::Theme),
 }
 
 /// What `q` during training does, chosen in the quit question.

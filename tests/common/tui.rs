@@ -77,6 +77,58 @@ pub fn press(app: &mut App, code: KeyCode) -> Option<()> {
     Some(())
 }
 
+/// Switches to view `v`, as the number keys do.
+pub fn set_view(app: &mut App, v: digitlab::tui::app::View) {
+    act(app, Action::Go(v));
+    assert_eq!(app.view(), v);
+}
+
+/// Opens or closes the help overlay, as `?` does.
+pub fn set_help(app: &mut App, on: bool) {
+    if app.help() != on {
+        act(app, Action::Help);
+    }
+}
+
+pub fn set_theme(app: &mut App, theme: Theme) {
+    send(app, Msg::Theme(theme));
+}
+
+/// Selects row `i` of the Runs view with the arrow keys.
+pub fn select_run(app: &mut App, i: usize) {
+    set_view(app, digitlab::tui::app::View::Runs);
+    for _ in 0..app.run_rows().len() {
+        act(app, Action::Up);
+    }
+    for _ in 0..i {
+        act(app, Action::Down);
+    }
+    assert_eq!(app.runs().selected, i);
+}
+
+/// Types `text` into a text field of the setup form, as a person would: move to it, Enter, erase,
+/// type, Enter.
+pub fn type_into(app: &mut App, field: digitlab::tui::form::Focus, text: &str) {
+    set_view(app, digitlab::tui::app::View::Setup);
+    for _ in 0..64 {
+        if app.form().focus == field {
+            break;
+        }
+        act(app, Action::Down);
+    }
+    assert_eq!(app.form().focus, field, "the field can be reached");
+    act(app, Action::Edit);
+    let old = app.form().text(field).unwrap_or_default().chars().count();
+    for _ in 0..old {
+        press(app, KeyCode::Backspace);
+    }
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+    press(app, KeyCode::Enter);
+    assert_eq!(app.form().text(field), Some(text));
+}
+
 /// Applies the trainer's next event, or notes that its channel closed.
 pub fn step(app: &mut App) {
     let rx = app.trainer_events().expect("a trainer is attached");
@@ -102,14 +154,14 @@ pub fn pump_until(app: &mut App, done: impl Fn(&App) -> bool) {
 }
 
 pub fn until_first_epoch(app: &mut App) {
-    pump_until(app, |a| a.session.as_ref().is_some_and(|s| !s.progress.history.is_empty()));
+    pump_until(app, |a| a.session().is_some_and(|s| !s.progress.history.is_empty()));
 }
 
 /// A finished one-epoch run of 16 neurons on the 2,000-image slice.
 pub fn trained(runs_root: &Path, theme: Theme) -> App {
     let mut app = new_app(&config(1), runs_root, theme);
     act(&mut app, Action::Start);
-    assert!(app.session.is_some(), "{:?}", app.status);
+    assert!(app.session().is_some(), "{:?}", app.status());
     pump(&mut app);
     app
 }
