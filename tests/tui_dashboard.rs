@@ -421,7 +421,7 @@ fn the_event_loop_answers_keys_while_training_and_quits_after_asking() {
     let epochs = summary["epochs"].as_array().unwrap().len();
     assert!((1..500).contains(&epochs), "{epochs}");
     assert!(out.join("curves.png").is_file() && out.join("weights/neuron-000.png").is_file(), "the final save is whole");
-    let note = app.exit_note().clone().unwrap();
+    let note = app.exit_note().unwrap();
     assert!(note.contains("run stopped") && note.contains(&out.display().to_string()), "{note}");
 }
 
@@ -439,7 +439,7 @@ fn discarding_from_the_quit_question_deletes_the_run() {
     assert!(app.should_quit());
     assert!(!out.exists(), "discarded");
     assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0);
-    assert!(app.exit_note().clone().unwrap().contains("discarded"), "{:?}", app.exit_note());
+    assert!(app.exit_note().unwrap().contains("discarded"), "{:?}", app.exit_note());
 }
 
 #[test]

@@ -223,7 +223,7 @@ fn train_and_results_show_the_diagnostics_of_the_last_epoch() {
     act(&mut app, Action::Start);
     assert!(app.diagnostics().is_none(), "nothing to diagnose before the first epoch");
     until_first_epoch(&mut app);
-    let d = app.diagnostics().clone().expect("diagnosed after the first epoch");
+    let d = app.diagnostics().cloned().expect("diagnosed after the first epoch");
     let last = app.session().unwrap().progress.history.last().unwrap().clone();
     assert!((d.train_test_gap_points - (last.train_accuracy - last.test_accuracy) * 100.0).abs() < 1e-9);
     let units = d.units.clone().expect("ReLU units are probed");
@@ -235,7 +235,7 @@ fn train_and_results_show_the_diagnostics_of_the_last_epoch() {
     assert!(train.contains(&gap) && train.contains(&dead), "{train}");
     pump(&mut app);
     set_view(&mut app, View::Results);
-    let d = app.diagnostics().clone().unwrap();
+    let d = app.diagnostics().cloned().unwrap();
     let results = screen(&draw(&app, 160, 48));
     assert!(results.contains(&format!("train - test gap {:+.2} points", d.train_test_gap_points)), "{results}");
     for note in &d.notes {

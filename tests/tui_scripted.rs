@@ -151,7 +151,7 @@ fn the_quit_question_sends_stop_or_interrupt_and_the_app_waits_for_the_trainer()
     assert!(app.should_quit());
     let out = saved(&app);
     assert_eq!(summary(&out)["status"], "stopped");
-    assert!(app.exit_note().clone().unwrap().contains(&format!("run stopped after 1 epoch(s), saved in {}", out.display())));
+    assert!(app.exit_note().unwrap().contains(&format!("run stopped after 1 epoch(s), saved in {}", out.display())));
 
     // A second app: q, then d: the trainer is interrupted, then the directory goes.
     let (mut app, scripts) = scripted(&root);
