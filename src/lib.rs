@@ -1,6 +1,7 @@
 //! digitlab: MNIST classification experiments, trained on dfdx, driven from a terminal.
 
 pub mod data;
+pub mod enums;
 pub mod files;
 pub mod model;
 pub mod figures;

@@ -347,7 +347,7 @@ fn every_view_renders_at_every_size_without_panic() {
     let sizes = [(1, 1), (2, 1), (10, 5), (40, 12), (59, 30), (60, 18), (80, 24), (100, 30), (120, 40), (160, 48), (300, 10), (20, 100)];
     for theme in [COLOR, Theme { color: false, ascii: true }] {
         set_theme(&mut app, theme);
-        for view in View::ALL {
+        for view in <View as strum::IntoEnumIterator>::iter() {
             set_view(&mut app, view);
             for help in [false, true] {
                 set_help(&mut app, help);

@@ -91,7 +91,7 @@ fn unsaveable(root: &Path, expect: &str) -> App {
     assert!(text.contains("no directory yet"), "{text}");
     act(&mut app, Action::Report);
     assert!(app.status().unwrap().text.contains("no directory yet"));
-    for view in View::ALL {
+    for view in <View as strum::IntoEnumIterator>::iter() {
         set_view(&mut app, view);
         assert_renders(&app, &format!("{view:?} after a failed save"));
     }
@@ -192,7 +192,7 @@ fn all_codes() -> Vec<crossterm::event::KeyCode> {
 fn assert_renders(app: &App, context: &str) {
     let buf = draw(app, 80, 24);
     let tabs = row(&buf, 0);
-    let i = View::ALL.iter().position(|&v| v == app.view()).unwrap();
+    let i = <View as strum::IntoEnumIterator>::iter().position(|v| v == app.view()).unwrap();
     assert!(tabs.contains(&format!(" {} {} ", i + 1, app.view().title())), "{context}: {}", screen(&buf));
     // While a field is edited the footer lists the editing keys instead.
     let hint = if app.form().editing.is_some() && app.view() == View::Setup { "revert" } else { "quit" };
@@ -202,7 +202,7 @@ fn assert_renders(app: &App, context: &str) {
 /// Sends every action (and then every key of the table) in every view, except those `skip` names and
 /// quitting (which has tests of its own).
 fn mash(app: &mut App, skip: &[Action]) {
-    for view in View::ALL {
+    for view in <View as strum::IntoEnumIterator>::iter() {
         for a in all_actions().into_iter().filter(|a| !skip.contains(a) && *a != Action::Quit) {
             set_view(app, view);
             act(app, a);
@@ -308,7 +308,7 @@ fn pause_and_stop_before_the_first_trainer_event() {
     act(&mut app, Action::Export);
     assert!(app.status().unwrap().text.contains("saved when its first epoch finishes"), "{:?}", app.status());
     assert!(!root.exists(), "no directory for a run without a finished epoch");
-    for view in View::ALL {
+    for view in <View as strum::IntoEnumIterator>::iter() {
         set_view(&mut app, view);
         assert_renders(&app, &format!("{view:?} after an immediate stop"));
     }
@@ -341,7 +341,7 @@ fn check_frame(app: &App, w: u16, h: u16) -> Result<(), String> {
         return Ok(());
     }
     let tabs = row(&buf, 0);
-    let i = View::ALL.iter().position(|&v| v == app.view()).unwrap();
+    let i = <View as strum::IntoEnumIterator>::iter().position(|v| v == app.view()).unwrap();
     let label = format!(" {} {} ", i + 1, app.view().title());
     let Some(byte) = tabs.find(&label) else { return Err(format!("no tab {label:?}: {}", context())) };
     let x = tabs[..byte].chars().count() as u16;
@@ -361,7 +361,7 @@ fn check_frame(app: &App, w: u16, h: u16) -> Result<(), String> {
 /// Every view in both themes, with and without the help overlay.
 fn every_variant(app: &mut App, mut f: impl FnMut(&App) -> Result<(), String>) -> Result<(), String> {
     for theme in [COLOR, ASCII] {
-        for view in View::ALL {
+        for view in <View as strum::IntoEnumIterator>::iter() {
             for help in [false, true] {
                 set_theme(app, theme);
                 set_view(app, view);

@@ -263,7 +263,7 @@ fn print_report(
             .into_iter()
             .chain(results.iter().map(|(w, _, _)| w.name.to_string())),
     );
-    for view in View::ALL {
+    for view in <View as strum::IntoEnumIterator>::iter() {
         frames.row([format!("{} view", view.title())].into_iter().chain(results.iter().map(|(_, m, _)| {
             let f = m.tui.as_ref().ok().and_then(|f| f.frame_seconds.iter().find(|(v, _)| *v == view));
             f.map_or_else(none, |(_, s)| format!("{:.2} ms", s * 1e3))

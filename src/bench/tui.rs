@@ -65,7 +65,7 @@ pub fn measure(w: &Workload, mnist: &Arc<Mnist>, data_dir: &Path, timed: usize) 
         session.progress.history.iter().filter(|r| (2..=timed + 1).contains(&r.epoch)).map(|r| r.train_seconds).collect();
 
     let mut frame_seconds = Vec::new();
-    for view in View::ALL {
+    for view in <View as strum::IntoEnumIterator>::iter() {
         let _ = app.update(Msg::Action(Action::Go(view)));
         term.draw(|f| views::render(f, &app))?;
         let mut times = Vec::with_capacity(FRAMES);

@@ -4,12 +4,14 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 
 /// Slope for negative inputs of leaky ReLU (PyTorch's default).
 pub const LEAKY_SLOPE: f32 = 0.01;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumIter, strum::IntoStaticStr)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Activation {
     Sigmoid,
     Relu,
@@ -30,24 +32,9 @@ pub enum Init {
 }
 
 impl Activation {
-    pub const ALL: [Activation; 6] = [
-        Activation::Sigmoid,
-        Activation::Relu,
-        Activation::Tanh,
-        Activation::LeakyRelu,
-        Activation::Gelu,
-        Activation::Identity,
-    ];
-
+    /// The name used everywhere (flags, config files, summary.json): `leaky-relu`.
     pub fn name(self) -> &'static str {
-        match self {
-            Activation::Sigmoid => "sigmoid",
-            Activation::Relu => "relu",
-            Activation::Tanh => "tanh",
-            Activation::LeakyRelu => "leaky-relu",
-            Activation::Gelu => "gelu",
-            Activation::Identity => "identity",
-        }
+        self.into()
     }
 
     pub fn init(self) -> Init {
@@ -57,11 +44,9 @@ impl Activation {
         }
     }
 
-    /// Next/previous in [`Activation::ALL`], for cycling in forms.
+    /// Next/previous activation, for cycling in forms.
     pub fn cycle(self, forward: bool) -> Activation {
-        let i = Activation::ALL.iter().position(|&a| a == self).unwrap_or(0);
-        let n = Activation::ALL.len();
-        Activation::ALL[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+        crate::enums::cycle(self, forward)
     }
 
     /// Applies the activation in place.
@@ -136,7 +121,7 @@ impl FromStr for Activation {
             _ => {
                 return Err(format!(
                     "unknown activation '{s}' (expected one of: {})",
-                    Activation::ALL.map(|a| a.name()).join(", ")
+                    Activation::iter().map(Activation::name).collect::<Vec<_>>().join(", ")
                 ))
             }
         })
@@ -149,7 +134,7 @@ mod tests {
 
     #[test]
     fn derivatives_match_finite_differences() {
-        for act in Activation::ALL {
+        for act in Activation::iter() {
             for &z in &[-2.3f32, -0.4, 0.3, 1.7] {
                 let h = 1e-3;
                 let (mut lo, mut hi, mut mid) = ([z - h], [z + h], [z]);
@@ -166,7 +151,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_unknown_is_explained() {
-        for act in Activation::ALL {
+        for act in Activation::iter() {
             assert_eq!(act.name().parse::<Activation>().unwrap(), act);
         }
         let err = "swish".parse::<Activation>().unwrap_err();

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Activation, Architecture, HiddenLayer};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter, strum::IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum OptimizerKind {
     Sgd,
     Adam,
@@ -23,10 +24,7 @@ impl OptimizerKind {
         }
     }
     pub fn name(self) -> &'static str {
-        match self {
-            OptimizerKind::Sgd => "sgd",
-            OptimizerKind::Adam => "adam",
-        }
+        self.into()
     }
 }
 

@@ -140,7 +140,7 @@ pub struct WeightsState {
 }
 
 /// Runs view columns, also the sort keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
 pub enum RunColumn {
     Name,
     Architecture,
@@ -155,18 +155,6 @@ pub enum RunColumn {
 }
 
 impl RunColumn {
-    pub const ALL: [RunColumn; 10] = [
-        RunColumn::Name,
-        RunColumn::Architecture,
-        RunColumn::Activations,
-        RunColumn::Optimizer,
-        RunColumn::Lr,
-        RunColumn::Epochs,
-        RunColumn::TestAccuracy,
-        RunColumn::MacroF1,
-        RunColumn::Time,
-        RunColumn::Status,
-    ];
     pub fn title(self) -> &'static str {
         match self {
             RunColumn::Name => "run",
@@ -977,13 +965,12 @@ impl App {
             }
             View::Runs => {
                 let n = self.run_rows().len();
-                let cols = RunColumn::ALL.len();
-                let i = RunColumn::ALL.iter().position(|&c| c == self.runs.sort).unwrap_or(0);
+
                 match a {
                     Action::Up => self.runs.selected = self.runs.selected.saturating_sub(1),
                     Action::Down => self.runs.selected = (self.runs.selected + 1).min(n.saturating_sub(1)),
-                    Action::Left => self.runs.sort = RunColumn::ALL[(i + cols - 1) % cols],
-                    Action::Right => self.runs.sort = RunColumn::ALL[(i + 1) % cols],
+                    Action::Left => self.runs.sort = crate::enums::cycle(self.runs.sort, false),
+                    Action::Right => self.runs.sort = crate::enums::cycle(self.runs.sort, true),
                     _ => {}
                 }
             }

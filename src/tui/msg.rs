@@ -4,7 +4,8 @@
 use super::effects::Done;
 use crate::train::Event;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The five screens, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
 pub enum View {
     Setup,
     Train,
@@ -14,7 +15,6 @@ pub enum View {
 }
 
 impl View {
-    pub const ALL: [View; 5] = [View::Setup, View::Train, View::Results, View::Weights, View::Runs];
     pub fn title(self) -> &'static str {
         match self {
             View::Setup => "Setup",
@@ -24,12 +24,8 @@ impl View {
             View::Runs => "Runs",
         }
     }
-    fn index(self) -> usize {
-        View::ALL.iter().position(|&v| v == self).unwrap_or(0)
-    }
     pub fn step(self, forward: bool) -> View {
-        let n = View::ALL.len();
-        View::ALL[(self.index() + if forward { 1 } else { n - 1 }) % n]
+        crate::enums::cycle(self, forward)
     }
 }
 

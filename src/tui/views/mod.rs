@@ -85,8 +85,8 @@ pub fn render(frame: &mut Frame, app: &App) {
 fn render_tabs(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::styled("digitlab ", t.title())];
-    for (i, v) in View::ALL.iter().enumerate() {
-        let style = if *v == app.view { t.selected() } else { t.dim() };
+    for (i, v) in <View as strum::IntoEnumIterator>::iter().enumerate() {
+        let style = if v == app.view { t.selected() } else { t.dim() };
         spans.push(Span::styled(format!(" {} {} ", i + 1, v.title()), style));
     }
     if let Some(s) = &app.session {

@@ -56,8 +56,7 @@ fn width(col: RunColumn) -> Constraint {
 /// and its status (the name ends with the architecture slug, which names the activations anyway; an
 /// interrupted or failed run must not pass for a finished one).
 fn visible(width: u16) -> Vec<RunColumn> {
-    RunColumn::ALL
-        .into_iter()
+    <RunColumn as strum::IntoEnumIterator>::iter()
         .filter(|&c| width >= 120 || !matches!(c, RunColumn::Activations | RunColumn::Optimizer | RunColumn::Time))
         .collect()
 }
