@@ -2,6 +2,7 @@
 
 mod common;
 
+use digitlab::tui::colors::ColorDepth;
 use std::path::{Path, PathBuf};
 
 use common::tui::type_into;
@@ -104,7 +105,7 @@ fn train_view_shows_progress_from_a_real_run() {
     let view: Vec<String> = (0..38).map(|y| row(&buf, y)).collect();
     assert!(view.iter().any(|l| l.contains("completed")) && view.iter().any(|l| l.contains("2/2")), "{}", view.join("\n"));
     // ASCII mode: no box drawing, an epoch table instead of charts.
-    set_theme(&mut app, Theme { color: false, ascii: true });
+    set_theme(&mut app, Theme { color: false, ascii: true, depth: ColorDepth::TrueColor });
     let screen = text(&draw(&app, 120, 40));
     assert!(screen.is_ascii(), "{screen}");
     assert!(screen.contains("784 -> 16 relu -> 10 softmax") && screen.contains("train loss"), "{screen}");
@@ -179,7 +180,7 @@ fn results_view_colors_the_confusion_matrix_and_lists_metrics() {
     assert_eq!(t.trim(), format!("{:.2}", report.per_class[1].recall));
 
     // NO_COLOR: no colors anywhere, the diagonal still bold.
-    set_theme(&mut app, Theme { color: false, ascii: false });
+    set_theme(&mut app, Theme { color: false, ascii: false, depth: ColorDepth::TrueColor });
     let buf = draw(&app, 120, 40);
     assert!(buf.content().iter().all(|c| c.bg == ratatui::style::Color::Reset && c.fg == ratatui::style::Color::Reset));
 }
@@ -345,7 +346,7 @@ fn every_view_renders_at_every_size_without_panic() {
     let dir = tmp();
     let mut app = trained(dir.path(), COLOR);
     let sizes = [(1, 1), (2, 1), (10, 5), (40, 12), (59, 30), (60, 18), (80, 24), (100, 30), (120, 40), (160, 48), (300, 10), (20, 100)];
-    for theme in [COLOR, Theme { color: false, ascii: true }] {
+    for theme in [COLOR, Theme { color: false, ascii: true, depth: ColorDepth::TrueColor }] {
         set_theme(&mut app, theme);
         for view in <View as strum::IntoEnumIterator>::iter() {
             set_view(&mut app, view);
@@ -505,4 +506,48 @@ fn every_epoch_is_on_disk_as_it_finishes_and_a_mid_run_report_is_replaced() {
     assert!(app.status().unwrap().text.contains(&out.display().to_string()), "{:?}", app.status());
     act(&mut app, Action::Rescan);
     assert_eq!(app.sorted_runs().len(), 1, "the session's run and its directory are one row");
+}
+
+#[test]
+fn at_16_colors_the_confusion_colors_keep_their_meaning() {
+    let dir = tmp();
+    let mut app = trained(dir.path(), COLOR);
+    set_theme(&mut app, Theme { color: true, ascii: false, depth: ColorDepth::Ansi16 });
+    set_view(&mut app, View::Results);
+    let m = app.shown().unwrap().eval.report.confusion.clone();
+    let n = m.classes();
+    let buf = draw(&app, 120, 40);
+    let (x0, y0) = find(&buf, "pred\\act").unwrap();
+    let (table_w, h) = confusion::size(n, digitlab::tui::views::results::matrix_cell_width(buf.area.width - 2, n));
+    let table = Rect::new(x0, y0, table_w, h);
+    let bg = |p, a| {
+        let r = confusion::cell_rect(table, n, p, a);
+        buf[(r.x + r.width - 1, r.y)].bg
+    };
+    let basic = |c: ratatui::style::Color| !matches!(c, ratatui::style::Color::Rgb(..) | ratatui::style::Color::Indexed(_));
+    let diagonal = bg(0, 0);
+    assert!(basic(diagonal) && diagonal != ratatui::style::Color::Reset, "{diagonal:?}");
+    let top = m.top_confusions(1)[0];
+    assert_eq!(bg(top.predicted, top.actual), ratatui::style::Color::Red, "the most frequent error is red");
+    for p in 0..n {
+        for a in 0..n {
+            let c = bg(p, a);
+            assert!(basic(c), "({p},{a}) {c:?} is not one of the 16 colors");
+            if p == a {
+                assert_eq!(c, diagonal, "every diagonal cell alike");
+            } else if m.get(p, a) > 0 {
+                assert!(c != diagonal && c != ratatui::style::Color::Reset, "an error ({p},{a}) looks like a hit or like nothing");
+            } else {
+                assert_eq!(c, ratatui::style::Color::Reset, "no error, no color ({p},{a})");
+            }
+        }
+    }
+    // The diverging weight map keeps its two signs apart.
+    set_view(&mut app, View::Weights);
+    act(&mut app, Action::ToggleShade);
+    let buf = draw(&app, 120, 40);
+    let fgs: std::collections::HashSet<_> = buf.content().iter().filter(|c| c.symbol() == "▀").map(|c| c.fg).collect();
+    assert!(fgs.iter().all(|&c| basic(c)), "{fgs:?}");
+    assert!(fgs.contains(&ratatui::style::Color::Blue) || fgs.contains(&ratatui::style::Color::LightBlue), "{fgs:?}");
+    assert!(fgs.contains(&ratatui::style::Color::Red) || fgs.contains(&ratatui::style::Color::LightRed), "{fgs:?}");
 }

@@ -86,6 +86,11 @@ fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 impl Dashboard {
     fn start(cols: u16, rows: u16) -> Dashboard {
+        Dashboard::start_on(cols, rows, "xterm-256color")
+    }
+
+    /// The dashboard on a terminal that calls itself `term` (no COLORTERM).
+    fn start_on(cols: u16, rows: u16, term: &str) -> Dashboard {
         let master = rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
         rustix::pty::grantpt(&master).unwrap();
         rustix::pty::unlockpt(&master).unwrap();
@@ -100,7 +105,8 @@ impl Dashboard {
         cmd.args(ARGS)
             .current_dir(dir.path())
             .env("DIGITLAB_DATA", Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist"))
-            .env("TERM", "xterm-256color")
+            .env("TERM", term)
+            .env_remove("COLORTERM")
             .env_remove("NO_COLOR")
             .stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave))
@@ -375,4 +381,43 @@ fn resizing_down_to_a_few_cells_does_not_disturb_training() {
     assert!(err.starts_with("digitlab: run discarded: ") && err.contains("deleted"), "{err}");
     assert!(d.run_dirs().is_empty(), "{:?}", d.run_dirs());
     d.assert_restored();
+}
+
+/// Whether `raw` holds a 24-bit color code (`ESC [ 38;2;r;g;b m` or `48;2;…`), possibly among others.
+fn has_truecolor(raw: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(raw);
+    text.split('\x1b').any(|seq| seq.starts_with('[') && (seq.contains("38;2;") || seq.contains("48;2;")))
+}
+
+#[test]
+fn a_16_color_terminal_gets_no_24_bit_color_codes() {
+    let mut d = Dashboard::start_on(120, 40, "xterm");
+    d.wait_for_epoch(0);
+    // The Weights view draws each neuron in RGB half blocks; Results, the confusion heat.
+    for key in [b"4", b"3", b"4"] {
+        d.send(key);
+        let from = d.output.0.lock().unwrap().raw.len();
+        d.wait_for("a redraw", |o| (o.raw.len() > from).then_some(()));
+    }
+    d.wait_for("the Weights view", |o| o.screen.screen().contents().contains("neuron 0 of 16").then_some(()));
+    let raw = d.output.0.lock().unwrap().raw.clone();
+    assert!(raw.windows(2).any(|w| w == b"\x1b["), "the dashboard drew");
+    assert!(!has_truecolor(&raw), "24-bit color sent to TERM=xterm");
+    d.send(b"q");
+    d.wait_for("the quit question", |o| o.screen.screen().contents().contains("discard this run").then_some(()));
+    d.send(b"s");
+    let (status, err) = d.finish();
+    assert!(status.success(), "{err}");
+    d.assert_restored();
+    // The checker itself sees such a code.
+    assert!(has_truecolor(b"\x1b[1;38;2;255;0;0mX"));
+}
+
+#[test]
+fn a_dumb_terminal_is_refused_in_words() {
+    let mut d = Dashboard::start_on(80, 24, "dumb");
+    let (status, err) = d.finish();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("TERM=dumb") && err.contains("digitlab train"), "{err}");
+    assert!(d.output.0.lock().unwrap().raw.is_empty(), "nothing was drawn");
 }

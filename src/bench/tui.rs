@@ -4,6 +4,7 @@
 //! arrive and a frame drawn every [`TICK`], onto ratatui's `TestBackend` (so the escape-sequence output
 //! to a real terminal is not counted).
 
+use crate::tui::colors::ColorDepth;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -37,7 +38,7 @@ pub struct TuiFigures {
 pub fn measure(w: &Workload, mnist: &Arc<Mnist>, data_dir: &Path, timed: usize) -> Result<TuiFigures> {
     let runs_root = tempfile::tempdir()?;
     let cfg = w.config(timed + 1);
-    let theme = Theme { color: true, ascii: false };
+    let theme = Theme { color: true, ascii: false, depth: ColorDepth::TrueColor };
     let mut app = App::new(&cfg, Arc::clone(mnist), data_dir.to_path_buf(), theme, runs_root.path().to_path_buf());
     // Saves and the rest happen as in the dashboard, on the effects thread.
     let executor = crate::tui::effects::Executor::spawn();

@@ -5,6 +5,7 @@
 //! `views` draw a screen from `&App`; `widgets` are pieces several views share; `theme` owns styles.
 
 pub mod app;
+pub mod colors;
 pub mod effects;
 pub mod event;
 pub mod form;
@@ -18,7 +19,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
 use crate::train::TrainConfig;
 use crate::data;
@@ -44,6 +45,12 @@ pub fn run(args: &Options) -> Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!("the dashboard needs a terminal, but stdout is not one; for scripts and pipes use `digitlab train`");
     }
+    // A terminal that cannot move the cursor or switch screens would show the escape codes as text.
+    match std::env::var("TERM").ok().as_deref() {
+        None | Some("") => bail!("the dashboard needs to know the terminal, but TERM is not set; set it (e.g. TERM=xterm-256color) or use `digitlab train`"),
+        Some("dumb") => bail!("the dashboard cannot draw on TERM=dumb (no cursor movement); use `digitlab train`, or a terminal such as TERM=xterm-256color"),
+        Some(_) => {}
+    }
     let cfg = &args.config;
     let (dir, _) = data::resolve_data_dir(args.data.as_deref())?;
     let mnist = Arc::new(data::load_dir(&dir)?);
@@ -53,7 +60,11 @@ pub fn run(args: &Options) -> Result<()> {
     if args.autostart {
         first.extend(app.update(Msg::Action(Action::Start)));
     }
-    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    let mut terminal = ratatui::try_init().map_err(|e| match e.raw_os_error() {
+        // ENXIO: no controlling terminal (a detached job, `setsid`, some cron/ssh setups).
+        Some(6) => anyhow::anyhow!("cannot set up the terminal: this process has no controlling terminal; use `digitlab train`"),
+        _ => anyhow::Error::new(e).context("cannot set up the terminal"),
+    })?;
     let input = event::spawn_input_reader();
     let result = event::run_loop(&mut terminal, &mut app, &input, &signalled, first);
     // The terminal may be gone (hang-up); there is nobody to tell then.

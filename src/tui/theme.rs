@@ -4,6 +4,8 @@
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::{bar, border, Marker};
 
+pub use super::colors::ColorDepth;
+
 /// How the terminal may be drawn on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
@@ -11,6 +13,8 @@ pub struct Theme {
     pub color: bool,
     /// Plain ASCII glyphs only (no blocks, arrows or box lines).
     pub ascii: bool,
+    /// What the terminal can show; every frame is drawn down to it.
+    pub depth: ColorDepth,
 }
 
 /// Off-diagonal heat, light (few errors) to dark red (the most frequent error).
@@ -45,7 +49,7 @@ impl Theme {
     /// Colors unless `NO_COLOR` is set to anything non-empty (<https://no-color.org>).
     pub fn from_env(ascii: bool) -> Theme {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Theme { color: !no_color, ascii }
+        Theme { color: !no_color, ascii, depth: ColorDepth::from_env() }
     }
 
     fn fg(&self, c: Color) -> Style {
@@ -175,12 +179,12 @@ mod tests {
 
     #[test]
     fn heat_rises_with_share_and_never_uses_the_diagonal_color() {
-        let t = Theme { color: true, ascii: false };
+        let t = Theme { color: true, ascii: false, depth: ColorDepth::TrueColor };
         assert_eq!(t.heat(0.01).bg, Some(Color::Indexed(HEAT[0])));
         assert_eq!(t.heat(1.0).bg, Some(Color::Indexed(HEAT[5])));
         assert_eq!(t.heat(0.0).bg, None);
         assert!(Theme::heat_colors().all(|c| c != DIAGONAL_BG));
-        let plain = Theme { color: false, ascii: true };
+        let plain = Theme { color: false, ascii: true, depth: ColorDepth::TrueColor };
         assert_eq!((plain.diagonal().bg, plain.heat(1.0).bg), (None, None));
         assert_eq!(plain.text("784 → 10"), "784 -> 10");
     }

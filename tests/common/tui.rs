@@ -1,6 +1,7 @@
 //! Driving the dashboard's state machine on a real MNIST slice and reading what it draws with
 //! ratatui's `TestBackend`.
 
+use digitlab::tui::colors::ColorDepth;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -18,8 +19,8 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::Terminal;
 
-pub const COLOR: Theme = Theme { color: true, ascii: false };
-pub const ASCII: Theme = Theme { color: false, ascii: true };
+pub const COLOR: Theme = Theme { color: true, ascii: false, depth: ColorDepth::TrueColor };
+pub const ASCII: Theme = Theme { color: false, ascii: true, depth: ColorDepth::TrueColor };
 
 /// Longest a trainer may stay silent before a test gives up (a hang, not a slow machine).
 const TRAINER_SILENCE: Duration = Duration::from_secs(120);

@@ -190,7 +190,7 @@ mod tests {
         // rows = predicted, columns = actual: B moves one 4 from "predicted 9" to "predicted 4".
         let a = ConfusionMatrix { counts: vec![vec![5, 0], vec![2, 3]] };
         let b = ConfusionMatrix { counts: vec![vec![6, 0], vec![1, 3]] };
-        let theme = Theme { color: true, ascii: false };
+        let theme = Theme { color: true, ascii: false, depth: crate::tui::colors::ColorDepth::TrueColor };
         let mut term = Terminal::new(TestBackend::new(30, 4)).unwrap();
         term.draw(|f| f.render_widget(DiffTable { a: &a, b: &b, theme }, f.area())).unwrap();
         let buf = term.backend().buffer().clone();

@@ -31,6 +31,12 @@ pub const MIN_HEIGHT: u16 = 18;
 
 /// Draws the dashboard. Pure: reads the state, never changes it.
 pub fn render(frame: &mut Frame, app: &App) {
+    draw(frame, app);
+    // Drawn with the full theme, then down to what the terminal shows.
+    app.theme.depth.apply(frame.buffer_mut());
+}
+
+fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!("terminal too small (need {MIN_WIDTH}{}{MIN_HEIGHT})", if app.theme.ascii { "x" } else { "×" });
