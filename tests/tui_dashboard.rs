@@ -551,3 +551,27 @@ fn at_16_colors_the_confusion_colors_keep_their_meaning() {
     assert!(fgs.contains(&ratatui::style::Color::Blue) || fgs.contains(&ratatui::style::Color::LightBlue), "{fgs:?}");
     assert!(fgs.contains(&ratatui::style::Color::Red) || fgs.contains(&ratatui::style::Color::LightRed), "{fgs:?}");
 }
+
+#[test]
+fn typing_into_a_field_replaces_its_value_and_backspace_edits_it() {
+    use crossterm::event::KeyCode as K;
+    let dir = tmp();
+    let mut app = new_app(&config(1), dir.path(), COLOR);
+    // The layer row holds "16": Enter, then 64, then Enter gives 64 (not 1664).
+    assert_eq!(app.form().focus, Focus::Layer(0));
+    for k in [K::Enter, K::Char('6'), K::Char('4'), K::Enter] {
+        press(&mut app, k);
+    }
+    assert_eq!(app.form().layers[0].neurons, "64");
+    // Backspace first edits the old value: 64 → 6 → 62.
+    for k in [K::Enter, K::Backspace, K::Char('2'), K::Enter] {
+        press(&mut app, k);
+    }
+    assert_eq!(app.form().layers[0].neurons, "62");
+    // Esc brings the value back from before the edit.
+    for k in [K::Enter, K::Char('9'), K::Esc] {
+        press(&mut app, k);
+    }
+    assert_eq!(app.form().layers[0].neurons, "62");
+    assert!(text(&draw(&app, 120, 40)).contains("784 → 62 relu → 10 softmax"));
+}

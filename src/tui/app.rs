@@ -869,7 +869,7 @@ impl App {
             Action::Edit => {
                 if self.form.focus.is_text() {
                     let before = self.form.text(self.form.focus).unwrap_or_default().to_string();
-                    self.form.editing = Some(Editing { before });
+                    self.form.editing = Some(Editing { before, touched: false });
                 }
             }
             Action::AddLayer => {
@@ -986,7 +986,12 @@ impl App {
             return;
         };
         match k {
-            EditKey::Char(c) => text.push(c),
+            EditKey::Char(c) => {
+                if !editing.touched {
+                    text.clear();
+                }
+                text.push(c);
+            }
             EditKey::Backspace => {
                 text.pop();
             }
@@ -995,6 +1000,9 @@ impl App {
                 *text = editing.before;
                 self.form.editing = None;
             }
+        }
+        if let (EditKey::Char(_) | EditKey::Backspace, Some(e)) = (k, self.form.editing.as_mut()) {
+            e.touched = true;
         }
     }
 

@@ -68,6 +68,9 @@ impl Focus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Editing {
     pub before: String,
+    /// A key has changed the text. Until then the old value is shown selected, and the first character
+    /// typed replaces it (typing "64" over "128" gives 64, not 12864).
+    pub touched: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

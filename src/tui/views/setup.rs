@@ -64,7 +64,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let marker = if focused { "> " } else { "  " };
         let label_style = if focused { t.focused() } else { ratatui::style::Style::new() };
         let mut spans = vec![Span::styled(format!("{marker}{:<14}", row.label()), label_style)];
-        let value_style = if editing { t.selected() } else { label_style };
+        // The old value shows selected until a key changes it (the first character typed replaces it).
+        let untouched = f.editing.as_ref().is_some_and(|e| !e.touched);
+        let value_style = if editing && untouched { t.selected() } else if editing { t.focused() } else { label_style };
         match row {
             Focus::Layer(i) => {
                 let l = &f.layers[i];
