@@ -501,7 +501,10 @@ fn every_epoch_is_on_disk_as_it_finishes_and_a_mid_run_report_is_replaced() {
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("Status: **completed**") && report.contains("epoch 2 of 2"), "{report}");
     // The final save redrew every chart for epoch 2: the curves now have two points per series.
-    let curves = digitlab::figures::charts::curves(&digitlab::rundir::read_summary(&out).unwrap().epochs, "784 → 16 relu → 10 softmax");
+    let saved = digitlab::rundir::read_summary(&out).unwrap();
+    let title = digitlab::rundir::curves_title(&saved);
+    assert_eq!(title, "784 → 16 relu → 10 softmax · adam lr 0.003 · batch 20");
+    let curves = digitlab::figures::charts::curves(&saved.epochs, &title);
     assert_eq!(std::fs::read(out.join("curves.png")).unwrap(), curves.png().unwrap());
     assert!(app.status().unwrap().text.contains(&out.display().to_string()), "{:?}", app.status());
     act(&mut app, Action::Rescan);

@@ -155,10 +155,13 @@ pub fn legend(c: &mut Canvas, entries: &[(&str, Rgb)], center_x: usize, y: usize
 }
 
 /// `curves.png`: loss (left) and accuracy (right) per epoch, one shared legend below.
-pub fn curves(epochs: &[EpochReport], architecture: &str) -> Canvas {
+/// Loss and accuracy per epoch, side by side, under `title` (what the run was: network, optimizer,
+/// and how it ended when it did not complete).
+pub fn curves(epochs: &[EpochReport], title: &str) -> Canvas {
     let (w, h) = (1200, 540);
     let mut c = Canvas::new(w, h, PAPER);
-    c.text(&format!("Training curves: {architecture}"), style::TITLE_PX, (w / 2, 12), (Align::Center, Align::Start), INK);
+    let title = super::font::fit(title, style::TITLE_PX, w - 24);
+    c.text(&title, style::TITLE_PX, (w / 2, 12), (Align::Center, Align::Start), INK);
     let (loss, acc) = curve_series(epochs);
     let x = epoch_axis(epochs.iter().map(|e| e.epoch).max().unwrap_or(1));
     let (_, loss_hi) = extent(&loss);

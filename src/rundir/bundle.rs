@@ -18,13 +18,24 @@ pub(super) fn report_md(summary: &Summary, figures: Option<&Figures>) -> String 
     report_md_with(summary, &top, figures.unwrap_or(&Figures::default()))
 }
 
+/// The title of a run's curves: the network and the training choices a reader compares runs by, and
+/// how the run ended when it did not complete (an interrupted run's curves stop early for a reason).
+pub fn curves_title(summary: &Summary) -> String {
+    let c = &summary.config;
+    let ended = match &summary.status {
+        crate::train::RunStatus::Completed => String::new(),
+        s => format!(" · {} after {} of {} epochs", s.name(), summary.epochs.len(), c.epochs),
+    };
+    format!("{} · {} lr {} · batch {}{ended}", summary.model.architecture, c.optimizer, c.lr, c.batch_size)
+}
+
 /// The figure files of a run and their captions, from its summary and test predictions.
 pub(super) fn figure_files(summary: &Summary, predicted: &[u8], data: &Mnist) -> Result<(Vec<super::File>, Figures)> {
     let Some(test) = &summary.test else { bail!("the run has no finished epoch to draw") };
     let misses = misclassified::misses(&data.test.labels, predicted);
     let shown = misses.len().min(misclassified::MAX_SHOWN);
     let files = vec![
-        (CURVES_PNG.into(), charts::curves(&summary.epochs, &summary.model.architecture).png()?),
+        (CURVES_PNG.into(), charts::curves(&summary.epochs, &curves_title(summary)).png()?),
         (CONFUSION_PNG.into(), confusion::confusion_chart(&test.confusion()).png()?),
         (MISCLASSIFIED_PNG.into(), misclassified::misclassified_chart(&data.test, &misses).png()?),
     ];

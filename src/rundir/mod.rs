@@ -25,7 +25,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 pub use atomic::write_atomic;
 pub use crate::files::read_bounded;
-pub use bundle::{read_predictions, write_bundle};
+pub use bundle::{curves_title, read_predictions, write_bundle};
 pub use sweep_report::{write_sweep_bundle, Target};
 pub use summary::{DataInfo, Summary, TestMetrics, FORMAT_VERSION};
 
