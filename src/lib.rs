@@ -8,7 +8,6 @@ pub mod figures;
 pub mod metrics;
 pub mod train;
 pub mod bench;
-pub mod cli;
 pub mod commands;
 pub mod viz;
 pub mod experiments;

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use digitlab::cli::Cli;
+use digitlab::commands::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

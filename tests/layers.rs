@@ -12,7 +12,7 @@ const CRATE: &[&str] = &[
     "rundir",  // the one owner of the run directory
     "headless", "experiments", // training without a screen: one run, sweeps and leaderboards
     "tui", "bench", // the dashboard, and the benchmark that measures it
-    "cli", "commands", // clap
+    "commands", // clap
 ];
 
 /// The dashboard's modules, lowest first: state changes only in `app`; `keys` maps keys to messages;

@@ -1,9 +1,20 @@
 //! `digitlab compare`: the leaderboard of any runs and sweeps.
 
+use std::path::PathBuf;
 use anyhow::{Context, Result};
+use clap::Args;
 
-use crate::cli::CompareCmd;
 use crate::rundir;
+
+#[derive(Debug, Args)]
+pub struct CompareCmd {
+    /// Run directories or sweep directories (whose subdirectories are runs).
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Also write leaderboard.csv and leaderboard.md into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
 
 pub fn run(cmd: &CompareCmd) -> Result<()> {
     use crate::experiments::leaderboard;

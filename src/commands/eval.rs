@@ -1,13 +1,24 @@
 //! `digitlab eval`: a saved model's test metrics.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
+use clap::Args;
 
-use crate::cli::EvalCmd;
 use crate::headless::{format_test_report, load_data};
 use crate::model;
 use crate::train::eval;
+
+#[derive(Debug, Args)]
+pub struct EvalCmd {
+    /// A model file written by `digitlab train` (model.safetensors in a run directory).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
 
 pub fn run(cmd: &EvalCmd) -> Result<()> {
     let mlp = model::io::load(&cmd.model)?;

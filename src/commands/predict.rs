@@ -1,10 +1,25 @@
 //! `digitlab predict`: classify a picture with a saved model.
 
+use std::path::PathBuf;
 use anyhow::{bail, Result};
+use clap::Args;
 
-use crate::cli::PredictCmd;
 use crate::headless::top_classes;
 use crate::model;
+
+#[derive(Debug, Args)]
+pub struct PredictCmd {
+    /// A model file (model.safetensors of a run directory).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// A grayscale (or color, converted) PNG of the digit, the model's input size (28x28 for MNIST).
+    #[arg(value_name = "IMAGE.png")]
+    pub image: PathBuf,
+    /// How the picture is drawn: `auto` looks at its border, `light` = light digit on dark (as MNIST),
+    /// `dark` = dark ink on light paper (inverted before classifying).
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = ["auto", "light", "dark"])]
+    pub ink: String,
+}
 
 pub fn run(cmd: &PredictCmd) -> Result<()> {
     use crate::data::png_digit::{guess_ink, read_digit_png, to_mnist_polarity, Ink};

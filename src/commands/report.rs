@@ -1,9 +1,21 @@
 //! `digitlab report`: rebuild the report bundle of a run or sweep directory.
 
+use std::path::PathBuf;
 use anyhow::Result;
+use clap::Args;
 
-use crate::cli::ReportCmd;
 use crate::rundir::{self, Target, REPORT_MD};
+
+#[derive(Debug, Args)]
+pub struct ReportCmd {
+    /// A run directory (with summary.json) or a sweep directory (with run directories inside).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// MNIST directory for the misclassified-digit pictures (default: the one the run recorded, else
+    /// $DIGITLAB_DATA, else the bundled copy).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
 
 pub fn run(cmd: &ReportCmd) -> Result<()> {
     let target = Target::of(&cmd.dir)?;

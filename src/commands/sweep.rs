@@ -2,9 +2,60 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use super::options::{activations_arg, layers_arg, lr_arg, optimizer_arg, seed_arg, unit_interval_arg, Activations, LayerSizes};
+use crate::train::OptimizerKind;
 
-use crate::cli::SweepCmd;
+use anyhow::Result;
+use clap::Args;
+
+
+/// Sweep options take one or more alternatives after the flag (or the flag repeated); each
+/// alternative is written as for `digitlab train`: `--layers 64 128,64 none` is three architectures.
+#[derive(Debug, Args)]
+pub struct SweepCmd {
+    /// Hidden layer lists to try, e.g. `--layers 32 64 128,64`.
+    #[arg(long, value_name = "LIST", num_args = 1.., value_parser = layers_arg)]
+    pub layers: Vec<LayerSizes>,
+    /// Activations to try (each one for all layers, or a per-layer comma list), e.g. `--activation sigmoid relu`.
+    #[arg(long, value_name = "LIST", num_args = 1.., value_parser = activations_arg)]
+    pub activation: Vec<Activations>,
+    /// Optimizers to try.
+    #[arg(long, value_name = "NAME", num_args = 1.., value_parser = optimizer_arg)]
+    pub optimizer: Vec<OptimizerKind>,
+    /// Learning rates to try (default: the optimizer's).
+    #[arg(long, value_name = "RATE", num_args = 1.., allow_negative_numbers = true, value_parser = lr_arg)]
+    pub lr: Vec<f64>,
+    /// SGD momentums to try.
+    #[arg(long, value_name = "M", num_args = 1.., allow_negative_numbers = true, value_parser = unit_interval_arg)]
+    pub momentum: Vec<f64>,
+    /// Use Nesterov momentum where momentum > 0.
+    #[arg(long)]
+    pub nesterov: bool,
+    /// Epoch counts to try.
+    #[arg(long, value_name = "N", num_args = 1.., allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub epochs: Vec<u32>,
+    /// Batch sizes to try.
+    #[arg(long, value_name = "N", num_args = 1.., allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: Vec<u32>,
+    /// Seeds to try (repeats of one configuration).
+    #[arg(long, value_name = "N", num_args = 1.., allow_negative_numbers = true, value_parser = seed_arg)]
+    pub seed: Vec<u64>,
+    /// Validation splits to try.
+    #[arg(long, value_name = "S", num_args = 1.., allow_negative_numbers = true, value_parser = unit_interval_arg)]
+    pub val_split: Vec<f64>,
+    /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Sweep directory (default: runs/sweep-<timestamp>).
+    #[arg(long, value_name = "DIR", conflicts_with = "resume")]
+    pub out: Option<PathBuf>,
+    /// Finish the sweep in DIR (its grid is read from DIR/sweep.json), skipping completed runs.
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+    /// Run only slice K of N (1-based), e.g. `--shard 2/4`; run every shard into one shared --out.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::experiments::grid::Shard>,
+}
 
 pub fn run(cmd: &SweepCmd) -> Result<()> {
     use crate::experiments::{grid::Grid, sweep};

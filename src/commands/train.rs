@@ -1,15 +1,26 @@
 //! `digitlab train`: one run without the dashboard.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Result;
+use clap::Args;
 
-use crate::cli::TrainCmd;
+use super::options::TrainArgs;
+
 use crate::headless::{load_data, print_summary, train_into};
 use crate::rundir;
 use crate::signals::{Interrupt, Interrupted};
 use crate::train::RunStatus;
+
+#[derive(Debug, Args)]
+pub struct TrainCmd {
+    #[command(flatten)]
+    pub train: TrainArgs,
+    /// Run directory to write (default: runs/<timestamp>-<architecture>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
 
 pub fn run(cmd: &TrainCmd) -> Result<()> {
     let (cfg, data_flag) = cmd.train.resolve()?;

@@ -1,9 +1,23 @@
 //! `digitlab` / `digitlab tui`: the dashboard.
 
 use anyhow::Result;
+use clap::Args;
 
-use crate::cli::TuiArgs;
+use super::options::TrainArgs;
+
 use crate::tui::Options;
+
+#[derive(Debug, Args, Default, Clone)]
+pub struct TuiArgs {
+    #[command(flatten)]
+    pub train: TrainArgs,
+    /// Start training at once instead of waiting on the setup form.
+    #[arg(long)]
+    pub autostart: bool,
+    /// Plain ASCII only (no Unicode blocks, arrows or box lines), for limited terminals.
+    #[arg(long)]
+    pub ascii: bool,
+}
 
 pub fn run(args: &TuiArgs) -> Result<()> {
     let (config, data) = args.train.resolve()?;

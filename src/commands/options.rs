@@ -1,175 +1,15 @@
-//! Command-line surface (clap) and config files (TOML), turned into a [`TrainConfig`].
+//! The training options every training command takes (flags and a TOML config file), turned into a
+//! [`TrainConfig`], and the parsers of their values.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 use serde::Deserialize;
 
 use crate::model::{Activation, MAX_NEURONS};
 use crate::train::config::{hidden_layers, parse_layers};
 use crate::train::{OptimizerKind, TrainConfig};
-
-#[derive(Debug, Parser)]
-#[command(name = "digitlab", version, about = "Train and inspect MNIST classifiers from the terminal",
-    long_about = "Train and inspect MNIST classifiers from the terminal.\n\nWithout a subcommand, opens the dashboard (same as `digitlab tui`).",
-    args_conflicts_with_subcommands = true)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    #[command(flatten)]
-    pub tui: TuiArgs,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Open the dashboard (the default).
-    Tui(TuiArgs),
-    /// Train without the dashboard and write a run directory.
-    Train(TrainCmd),
-    /// Evaluate a saved model on the test set.
-    Eval(EvalCmd),
-    /// Measure training speed (and PyTorch's, when available) on standard workloads.
-    Bench(BenchCmd),
-    /// Write the report bundle (charts, pictures, report.md) of a run or sweep directory.
-    Report(ReportCmd),
-    /// Train every combination of the given options, one run after another, and rank them.
-    Sweep(SweepCmd),
-    /// Print the leaderboard of run or sweep directories.
-    Compare(CompareCmd),
-    /// Classify a 28x28 grayscale PNG with a saved model (top 3 with probabilities).
-    Predict(PredictCmd),
-}
-
-/// Sweep options take one or more alternatives after the flag (or the flag repeated); each
-/// alternative is written as for `digitlab train`: `--layers 64 128,64 none` is three architectures.
-#[derive(Debug, Args)]
-pub struct SweepCmd {
-    /// Hidden layer lists to try, e.g. `--layers 32 64 128,64`.
-    #[arg(long, value_name = "LIST", num_args = 1.., value_parser = layers_arg)]
-    pub layers: Vec<LayerSizes>,
-    /// Activations to try (each one for all layers, or a per-layer comma list), e.g. `--activation sigmoid relu`.
-    #[arg(long, value_name = "LIST", num_args = 1.., value_parser = activations_arg)]
-    pub activation: Vec<Activations>,
-    /// Optimizers to try.
-    #[arg(long, value_name = "NAME", num_args = 1.., value_parser = optimizer_arg)]
-    pub optimizer: Vec<OptimizerKind>,
-    /// Learning rates to try (default: the optimizer's).
-    #[arg(long, value_name = "RATE", num_args = 1.., allow_negative_numbers = true, value_parser = lr_arg)]
-    pub lr: Vec<f64>,
-    /// SGD momentums to try.
-    #[arg(long, value_name = "M", num_args = 1.., allow_negative_numbers = true, value_parser = unit_interval_arg)]
-    pub momentum: Vec<f64>,
-    /// Use Nesterov momentum where momentum > 0.
-    #[arg(long)]
-    pub nesterov: bool,
-    /// Epoch counts to try.
-    #[arg(long, value_name = "N", num_args = 1.., allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub epochs: Vec<u32>,
-    /// Batch sizes to try.
-    #[arg(long, value_name = "N", num_args = 1.., allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
-    pub batch_size: Vec<u32>,
-    /// Seeds to try (repeats of one configuration).
-    #[arg(long, value_name = "N", num_args = 1.., allow_negative_numbers = true, value_parser = seed_arg)]
-    pub seed: Vec<u64>,
-    /// Validation splits to try.
-    #[arg(long, value_name = "S", num_args = 1.., allow_negative_numbers = true, value_parser = unit_interval_arg)]
-    pub val_split: Vec<f64>,
-    /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-    /// Sweep directory (default: runs/sweep-<timestamp>).
-    #[arg(long, value_name = "DIR", conflicts_with = "resume")]
-    pub out: Option<PathBuf>,
-    /// Finish the sweep in DIR (its grid is read from DIR/sweep.json), skipping completed runs.
-    #[arg(long, value_name = "DIR")]
-    pub resume: Option<PathBuf>,
-    /// Run only slice K of N (1-based), e.g. `--shard 2/4`; run every shard into one shared --out.
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::experiments::grid::Shard>,
-}
-
-#[derive(Debug, Args)]
-pub struct CompareCmd {
-    /// Run directories or sweep directories (whose subdirectories are runs).
-    #[arg(value_name = "DIR", required = true)]
-    pub dirs: Vec<PathBuf>,
-    /// Also write leaderboard.csv and leaderboard.md into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct PredictCmd {
-    /// A model file (model.safetensors of a run directory).
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
-    /// A grayscale (or color, converted) PNG of the digit, the model's input size (28x28 for MNIST).
-    #[arg(value_name = "IMAGE.png")]
-    pub image: PathBuf,
-    /// How the picture is drawn: `auto` looks at its border, `light` = light digit on dark (as MNIST),
-    /// `dark` = dark ink on light paper (inverted before classifying).
-    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = ["auto", "light", "dark"])]
-    pub ink: String,
-}
-
-#[derive(Debug, Args)]
-pub struct ReportCmd {
-    /// A run directory (with summary.json) or a sweep directory (with run directories inside).
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
-    /// MNIST directory for the misclassified-digit pictures (default: the one the run recorded, else
-    /// $DIGITLAB_DATA, else the bundled copy).
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct BenchCmd {
-    /// Timed epochs per workload (the median is reported), after one warm-up epoch.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=50))]
-    pub epochs: u32,
-    /// Only these workloads (comma list of W1, W2).
-    #[arg(long, value_name = "LIST")]
-    pub only: Option<String>,
-    /// Skip the PyTorch comparison even when `python3 -c "import torch"` works.
-    #[arg(long)]
-    pub no_pytorch: bool,
-    /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-}
-
-#[derive(Debug, Args, Default, Clone)]
-pub struct TuiArgs {
-    #[command(flatten)]
-    pub train: TrainArgs,
-    /// Start training at once instead of waiting on the setup form.
-    #[arg(long)]
-    pub autostart: bool,
-    /// Plain ASCII only (no Unicode blocks, arrows or box lines), for limited terminals.
-    #[arg(long)]
-    pub ascii: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct TrainCmd {
-    #[command(flatten)]
-    pub train: TrainArgs,
-    /// Run directory to write (default: runs/<timestamp>-<architecture>).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct EvalCmd {
-    /// A model file written by `digitlab train` (model.safetensors in a run directory).
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
-    /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-}
 
 /// Every training choice; each is optional so a config file can supply it and a flag override it.
 #[derive(Debug, Args, Default, Clone)]
@@ -222,7 +62,7 @@ pub struct LayerSizes(pub Vec<usize>);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activations(pub Vec<Activation>);
 
-fn layers_arg(s: &str) -> Result<LayerSizes, String> {
+pub(super) fn layers_arg(s: &str) -> Result<LayerSizes, String> {
     let sizes = parse_layers(s)?;
     if let Some(bad) = sizes.iter().find(|&&n| n == 0 || n > MAX_NEURONS) {
         return Err(format!("{bad} neurons: each layer needs 1–{MAX_NEURONS}"));
@@ -233,15 +73,15 @@ fn layers_arg(s: &str) -> Result<LayerSizes, String> {
     Ok(LayerSizes(sizes))
 }
 
-fn activations_arg(s: &str) -> Result<Activations, String> {
+pub(super) fn activations_arg(s: &str) -> Result<Activations, String> {
     s.split(',').map(str::parse).collect::<Result<_, _>>().map(Activations)
 }
 
-fn optimizer_arg(s: &str) -> Result<OptimizerKind, String> {
+pub(super) fn optimizer_arg(s: &str) -> Result<OptimizerKind, String> {
     s.parse()
 }
 
-fn lr_arg(s: &str) -> Result<f64, String> {
+pub(super) fn lr_arg(s: &str) -> Result<f64, String> {
     let v: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
     if v.is_finite() && v > 0.0 && v <= 10.0 {
         Ok(v)
@@ -250,11 +90,11 @@ fn lr_arg(s: &str) -> Result<f64, String> {
     }
 }
 
-fn seed_arg(s: &str) -> Result<u64, String> {
+pub(super) fn seed_arg(s: &str) -> Result<u64, String> {
     s.trim().parse().map_err(|_| format!("{s}: a seed is a whole number from 0 to {}", u64::MAX))
 }
 
-fn unit_interval_arg(s: &str) -> Result<f64, String> {
+pub(super) fn unit_interval_arg(s: &str) -> Result<f64, String> {
     let v: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
     if v.is_finite() && (0.0..1.0).contains(&v) {
         Ok(v)
@@ -422,6 +262,8 @@ impl TrainArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::{Cli, Command};
+    use clap::Parser;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("digitlab").chain(args.iter().copied()))
