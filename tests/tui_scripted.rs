@@ -203,3 +203,32 @@ fn another_data_directory_is_loaded_off_the_ui_thread_before_the_run_starts() {
     assert_eq!(status.kind, StatusKind::Error);
     assert!(status.text.starts_with("cannot start: data dir: ") && status.text.contains("no-such-data"), "{}", status.text);
 }
+
+#[test]
+fn a_save_that_fails_mid_run_stops_the_run_and_the_directory_says_failed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut app, scripts) = scripted(&tmp.path().join("runs"));
+    act(&mut app, Action::Start);
+    let first = snapshot(1, 1);
+    scripts.lock().unwrap()[0].events.send(Event::Epoch(Box::new(first.clone()))).unwrap();
+    deliver(&mut app);
+    let out = saved(&app);
+    // The model file's place is taken by a directory: the next save cannot move its model in.
+    std::fs::remove_file(out.join("model.safetensors")).unwrap();
+    std::fs::create_dir(out.join("model.safetensors")).unwrap();
+    let second = snapshot(2, 1);
+    scripts.lock().unwrap()[0].events.send(Event::Epoch(Box::new(second.clone()))).unwrap();
+    deliver(&mut app);
+    assert_eq!(scripts.lock().unwrap()[0].commands.try_recv().unwrap(), Command::Stop, "the run is stopped");
+    let status = app.status().cloned().unwrap();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert!(status.text.contains("saving the run failed") && status.text.contains("cannot move into place"), "{}", status.text);
+    scripts.lock().unwrap()[0].events.send(Event::Finished(Box::new(result(RunStatus::Stopped, &[first, second])))).unwrap();
+    deliver(&mut app);
+    // The directory keeps what it had; its record says why there is no more.
+    let s = summary(&out);
+    assert_eq!(s["status"], "failed");
+    assert!(s["reason"].as_str().unwrap().contains("cannot move into place"), "{s}");
+    assert!(std::fs::read_to_string(out.join("report.md")).unwrap().contains("Status: **failed**"));
+    assert!(!out.join("curves.png").exists(), "no final save was attempted");
+}

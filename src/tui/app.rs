@@ -70,7 +70,7 @@ pub struct Session {
     /// Started from the queue: the next queued setup follows when it ends.
     pub queued: bool,
     /// A save failed: the run was stopped, and the error stays on the status line.
-    save_failed: bool,
+    save_error: Option<String>,
 }
 
 impl Session {
@@ -715,14 +715,23 @@ impl App {
                     }
                     Err(e) => {
                         let text = format!("saving the run failed: {e}");
+                        let mut record = None;
                         if current {
                             if let Some(s) = &mut self.session {
-                                s.save_failed = true;
-                                if let Some(t) = s.trainer.as_ref().filter(|_| !s.progress.is_finished()) {
-                                    // Training on would only make epochs that cannot be kept.
-                                    let _ = t.commands.send(Command::Stop);
+                                s.save_error = Some(text.clone());
+                                match s.trainer.as_ref().filter(|_| !s.progress.is_finished()) {
+                                    // Training on would only make epochs that cannot be kept; the failure
+                                    // is recorded when the trainer has stopped.
+                                    Some(t) => {
+                                        let _ = t.commands.send(Command::Stop);
+                                    }
+                                    // The run had already ended: record now that its last save is missing.
+                                    None => record = Some(Effect::Fail { key, dir: s.out_dir.clone(), reason: text.clone() }),
                                 }
                             }
+                        }
+                        if let Some(effect) = record {
+                            self.ask(effect);
                         }
                         if self.should_quit {
                             self.exit_note = Some(text.clone());
@@ -762,7 +771,9 @@ impl App {
             }
             Done::Failed { result } => {
                 if let Err(e) = result {
-                    self.error(format!("recording the failure failed: {e}"));
+                    // The failure that is being recorded stays in view.
+                    let before = self.status.as_ref().map_or(String::new(), |s| format!("{} · ", s.text));
+                    self.error(format!("{before}could not record the failure in the run directory either: {e}"));
                 }
             }
             Done::Report { dir, result } => match result {
@@ -1065,7 +1076,7 @@ impl App {
             out_dir: None,
             entry: None,
             queued,
-            save_failed: false,
+            save_error: None,
         });
         self.opened = None;
         self.refresh_pictures();
@@ -1226,7 +1237,7 @@ impl App {
         let ended = matches!(ev, Event::Finished(_) | Event::Failed(_));
         let new_snapshot = matches!(ev, Event::Epoch(_) | Event::Finished(_));
         s.progress.apply(ev);
-        if epoch && !s.save_failed && self.quit_after_run != Some(QuitChoice::Discard) {
+        if epoch && s.save_error.is_none() && self.quit_after_run != Some(QuitChoice::Discard) {
             // Every finished epoch is on disk before the next one ends.
             self.save_session(Stage::Epoch);
         }
@@ -1234,7 +1245,7 @@ impl App {
             self.refresh_pictures();
         }
         if let Some(n) = note {
-            if !self.session.as_ref().is_some_and(|s| s.save_failed) {
+            if !self.session.as_ref().is_some_and(|s| s.save_error.is_some()) {
                 self.info(n);
             }
         }
@@ -1252,7 +1263,8 @@ impl App {
         }
         let key = s.key;
         let queued = s.queued;
-        let save_failed = s.save_failed;
+        let save_error = s.save_error.clone();
+        let save_failed = save_error.is_some();
         let outcome = s.progress.outcome.clone();
         let quitting = self.interrupting || self.quit_after_run.is_some();
         if quitting {
@@ -1277,8 +1289,13 @@ impl App {
                 if let Some(s) = &mut self.session {
                     s.entry = Some(self.session_runs.len() - 1);
                 }
-                if !save_failed {
-                    self.save_session(Stage::Final);
+                match save_error {
+                    None => self.save_session(Stage::Final),
+                    // The directory keeps its last good save; it says why there is no more.
+                    Some(reason) => {
+                        let dir = self.session.as_ref().and_then(|s| s.out_dir.clone());
+                        self.ask(Effect::Fail { key, dir, reason });
+                    }
                 }
                 if quitting {
                     // The note is completed with the directory when the save lands.
