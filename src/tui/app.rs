@@ -1245,7 +1245,7 @@ impl App {
             self.refresh_pictures();
         }
         if let Some(n) = note {
-            if !self.session.as_ref().is_some_and(|s| s.save_error.is_some()) {
+            if self.session.as_ref().is_none_or(|s| s.save_error.is_none()) {
                 self.info(n);
             }
         }
