@@ -222,3 +222,27 @@ fn a_failing_run_is_in_the_leaderboard_and_the_sweep_fails_at_the_end() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("2 runs in the grid, 1 already done, 1 to run") && err.contains("1 of 1 run(s) failed"), "{err}");
 }
+
+#[test]
+fn a_setup_that_cannot_fit_in_memory_is_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = mnist_slice(tmp.path(), 1000);
+    let out = tmp.path().join("big");
+    let layers = "4096,4096,4096,4096,4096,4096,4096,4096";
+    let o = Command::new(env!("CARGO_BIN_EXE_digitlab"))
+        .args(["train", "--data", data.to_str().unwrap(), "--layers", layers, "--batch-size", "1000", "--epochs", "1", "--out", out.to_str().unwrap()])
+        .env("DIGITLAB_MEMORY_LIMIT", "512M")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("this setup needs about") && err.contains("but only 512 MB is available"), "{err}");
+    assert!(!out.exists(), "refused before any directory is left behind");
+    // The same setup with room for it would start: the refusal is the estimate's, not a fixed rule.
+    let estimate = digitlab::train::memory::estimate(
+        &digitlab::train::TrainConfig { hidden: digitlab::train::config::hidden_layers(&[4096; 8], &[]).unwrap(), ..Default::default() }.architecture(784, 10),
+        1000,
+        1000 * 785 + 10_000 * 785,
+    );
+    assert!(err.contains(&digitlab::train::memory::human(estimate)), "{err}");
+}

@@ -7,7 +7,7 @@ use crate::model::backprop::loss_and_correct;
 use crate::model::{pixels_to_input, Mlp};
 
 /// Images per forward pass: large enough for efficient matmuls, small enough to bound memory.
-const EVAL_CHUNK: usize = 2000;
+pub const EVAL_CHUNK: usize = 2000;
 
 /// Mean loss, accuracy and predictions over `indices` of `data` (all of it when `None`).
 pub fn loss_accuracy(mlp: &Mlp, data: &Dataset, indices: Option<&[usize]>) -> (f64, f64, Vec<u8>) {

@@ -1065,6 +1065,10 @@ impl App {
             return Launch::Refused;
         }
         let arch = cfg.architecture(self.data.train.pixels(), self.data.classes);
+        if let Err(reason) = crate::train::memory::check(&arch, cfg.batch_size, &self.data) {
+            self.error(format!("cannot start: {reason}"));
+            return Launch::Refused;
+        }
         let trainer = (self.spawn_trainer)(cfg.clone(), Arc::clone(&self.data));
         let key = next_run_key();
         self.session = Some(Session {

@@ -33,6 +33,13 @@ pub fn grouped(n: usize) -> String {
     out
 }
 
+/// The form's setup's memory estimate (the batch size as typed, 64 while it is not a number).
+fn memory_hint(app: &App, arch: &crate::model::Architecture) -> String {
+    use crate::train::memory::{data_bytes, estimate, human};
+    let batch = app.form.batch_size.trim().parse().unwrap_or(64);
+    format!(" · about {} of memory", human(estimate(arch, batch, data_bytes(&app.data))))
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let f = &app.form;
@@ -43,6 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled("network  ", t.title()),
             Span::styled(t.text(&arch.to_string()), t.focused()),
             Span::styled(format!("   {} parameters", grouped(arch.param_count())), t.dim()),
+            Span::styled(t.text(&memory_hint(app, &arch)), t.dim()),
         ]),
         Line::from(Span::styled(
             format!("data     {} train + {} test images", grouped(train_len), grouped(app.data.test.len())),
