@@ -246,3 +246,24 @@ fn a_setup_that_cannot_fit_in_memory_is_refused_up_front() {
     );
     assert!(err.contains(&digitlab::train::memory::human(estimate)), "{err}");
 }
+
+#[test]
+fn a_sweep_refuses_momentum_with_adam_and_an_empty_shard_before_claiming_a_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = mnist_slice(tmp.path(), 600);
+    let out = tmp.path().join("sweep");
+    let o = sweep(&["--data", data.to_str().unwrap(), "--layers", "8", "--optimizer", "adam", "sgd", "--momentum", "0.9", "--epochs", "1", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("SGD settings and do nothing with adam") && err.contains("run 1: 001-8relu-adam"), "{err}");
+    assert!(!out.exists());
+    let o = sweep(&["--data", data.to_str().unwrap(), "--layers", "8", "16", "--epochs", "1", "--shard", "3/3", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("shard 3/3 has no runs: the grid has 2 run(s)"), "{err}");
+    assert!(!out.exists());
+}
