@@ -98,7 +98,6 @@ impl Grid {
                                                 seed,
                                                 val_split,
                                             };
-                                            config.validate(None)?;
                                             let number = out.len() + 1;
                                             let arch = config.architecture(1, 2).slug();
                                             let mut name = format!("{number:03}-{arch}-{opt}-lr{}-e{epochs}-b{batch_size}-s{seed}", short(lr));
@@ -108,6 +107,8 @@ impl Grid {
                                             if val_split > 0.0 {
                                                 let _ = std::fmt::Write::write_fmt(&mut name, format_args!("-v{}", short(val_split)));
                                             }
+                                            // Which run of the grid is at fault, by the name its directory would have.
+                                            config.validate(None).map_err(|e| format!("run {number} ({name}): {e}"))?;
                                             out.push(GridPoint { number, name, config });
                                         }
                                     }

@@ -91,11 +91,6 @@ pub fn start(grid: Grid, data: Option<&Path>, dir: &Path, shard: Option<Shard>) 
     let data_dir = std::path::absolute(&data_dir).with_context(|| format!("{}: cannot resolve", data_dir.display()))?;
     let spec = SweepSpec { grid, data: Some(data_dir) };
     let points = spec.grid.points().map_err(anyhow::Error::msg)?;
-    // Momentum is an SGD setting: a grid that pairs it with adam would train the same run twice.
-    if let Some(p) = points.iter().find(|p| p.config.optimizer == crate::train::OptimizerKind::Adam && (p.config.momentum > 0.0 || p.config.nesterov)) {
-        bail!("--momentum/--nesterov are SGD settings and do nothing with adam, but the grid pairs them (run {}: {}); \
-            sweep them with --optimizer sgd only, or in a sweep of their own", p.number, p.name);
-    }
     if let Some(s) = shard.filter(|s| s.index > points.len()) {
         bail!("shard {}/{} has no runs: the grid has {} run(s), so only shards 1 to {} have any", s.index, s.count, points.len(), points.len().min(s.count));
     }

@@ -97,6 +97,15 @@ impl TrainConfig {
         limits::lr(self.lr).map_err(at("lr"))?;
         limits::momentum(self.momentum).map_err(at("momentum"))?;
         limits::nesterov(self.nesterov, self.momentum).map_err(at("nesterov"))?;
+        // One rule for every way a setup is made (flags, config file, form, sweep).
+        if self.optimizer == OptimizerKind::Adam {
+            if self.momentum > 0.0 {
+                return Err(at("momentum")("momentum is an SGD setting and does nothing with the adam optimizer: set it to 0, or choose sgd".into()));
+            }
+            if self.nesterov {
+                return Err(at("nesterov")("nesterov is an SGD setting and does nothing with the adam optimizer: turn it off, or choose sgd".into()));
+            }
+        }
         limits::epochs(self.epochs).map_err(at("epochs"))?;
         limits::val_split(self.val_split).map_err(at("val_split"))?;
         match train_len {
