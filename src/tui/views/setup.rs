@@ -37,7 +37,7 @@ pub fn grouped(n: usize) -> String {
 fn memory_hint(app: &App, arch: &crate::model::Architecture) -> String {
     use crate::train::memory::{data_bytes, estimate, human};
     let batch = app.form.batch_size.trim().parse().unwrap_or(64);
-    format!(" · about {} of memory", human(estimate(arch, batch, data_bytes(&app.data))))
+    format!(" · ~{} memory", human(estimate(arch, batch, data_bytes(&app.data))))
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
