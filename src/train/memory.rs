@@ -14,7 +14,7 @@ const PARAM_COPIES: u64 = 7;
 /// decompression's buffers (a small network's peak: `digitlab eval` alone peaks there too); while
 /// training, the data set, the parameter copies, one batch's inputs and activations (forward and
 /// backward), and one evaluation chunk. Within 1 % of the measured peaks of 784-128-10 and
-/// 784-512-256-10 (105 MB), 1 % for 784-4096-4096-10 (690 MB).
+/// 784-512-256-10 (103 MiB), 2 % for 784-4096-4096-10 (674 MiB).
 pub fn estimate(arch: &Architecture, batch: usize, data_bytes: u64) -> u64 {
     let loading = BASE + data_bytes * LOADING_FACTOR_PERCENT / 100;
     loading.max(training(arch, batch, data_bytes))
