@@ -124,15 +124,16 @@ pub fn print_summary(run: &RunResult, dir: &Path) {
 /// Trains `cfg` on `mnist` into the run directory `out` (claimed by the caller), printing epoch lines
 /// (and a progress line on a terminal) and saving the run after every finished epoch and at the end.
 /// When `interrupt` is raised the run stops after its current batch and is saved as interrupted.
-/// A run that ends before its first epoch leaves no directory behind; one whose save fails stops and
-/// is recorded as failed, with the reason, where that still fits on the disk.
-pub fn train_into(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: &Interrupt) -> Result<RunResult> {
+/// A run that ends before its first epoch leaves no directory behind when `made_for_it` (the directory
+/// was created for this run; an empty one a person made stays); one whose save fails stops and is
+/// recorded as failed, with the reason, where that still fits on the disk.
+pub fn train_into(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, made_for_it: bool, interrupt: &Interrupt) -> Result<RunResult> {
     let result = train_and_save(cfg, mnist, out, interrupt);
     if let Err(e) = &result {
         if rundir::is_run(out) {
             // The saved epochs stay; the record says why there are no more.
             let _ = rundir::set_status(out, RunStatus::Failed { reason: format!("{e:#}") });
-        } else {
+        } else if made_for_it {
             rundir::remove_if_unsaved(out);
         }
     }
@@ -187,7 +188,6 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
     }
     match progress.outcome.take().expect("finished") {
         Err(message) if interrupt.is_set() => {
-            rundir::remove_if_unsaved(out);
             let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);
             Err(Interrupted {
                 signal,

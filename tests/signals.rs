@@ -64,9 +64,22 @@ fn sigint_saves_finished_epochs() {
 /// of this network on single-image batches takes minutes; the signal comes as training starts).
 #[test]
 fn sigint_before_the_first_epoch_leaves_no_directory() {
+    interrupt_before_the_first_epoch(false);
+}
+
+/// An empty directory a person made and named with --out is theirs: it stays, empty.
+#[test]
+fn sigint_before_the_first_epoch_keeps_an_empty_directory_a_person_made() {
+    interrupt_before_the_first_epoch(true);
+}
+
+fn interrupt_before_the_first_epoch(made_by_a_person: bool) {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
+    if made_by_a_person {
+        std::fs::create_dir(&out).unwrap();
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_digitlab"))
         .args(["train", "--layers", "2048,2048", "--batch-size", "1", "--epochs", "1", "--out", out.to_str().unwrap()])
         .stdout(Stdio::null())
@@ -86,5 +99,9 @@ fn sigint_before_the_first_epoch_leaves_no_directory() {
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     assert_eq!(status.code(), Some(130), "{seen}{rest}");
     assert!(rest.contains("before the first epoch finished") && rest.contains("nothing to save"), "{rest}");
-    assert!(!out.exists(), "no empty run directory is left");
+    if made_by_a_person {
+        assert!(out.is_dir() && std::fs::read_dir(&out).unwrap().next().is_none(), "the person's directory stays, empty");
+    } else {
+        assert!(!out.exists(), "no empty run directory is left");
+    }
 }

@@ -49,12 +49,12 @@ pub fn run(cmd: &TrainCmd) -> Result<()> {
         }
     };
     let interrupt = Interrupt::install()?;
-    let run = train_into(&cfg, &mnist, &out, &interrupt)?;
+    // A directory made here (by claim, or the default name) goes again if the run saves nothing.
+    let made_for_it = created || cmd.out.is_none();
+    let run = train_into(&cfg, &mnist, &out, made_for_it, &interrupt)?;
     print_summary(&run, &out);
-    if let Some(d) = rundir::read_summary(&out).ok().and_then(|s| s.diagnostics) {
-        for note in d.notes {
-            println!("note: {note}");
-        }
+    for note in &run.last.diagnostics.notes {
+        println!("note: {note}");
     }
     if run.status == RunStatus::Interrupted {
         let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);

@@ -149,7 +149,7 @@ fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>) -> Result<()> {
             let run_dir = dir.join(&p.name);
             let outcome = fs::create_dir(&run_dir)
                 .with_context(|| format!("{}: cannot create run directory", run_dir.display()))
-                .and_then(|()| headless::train_into(&p.config, &mnist, &run_dir, &interrupt));
+                .and_then(|()| headless::train_into(&p.config, &mnist, &run_dir, true, &interrupt));
             match outcome {
                 Ok(run) => println!("{}: test accuracy {:.2} % ({})", p.name, run.last.test.report.accuracy * 100.0, run.status.name()),
                 Err(e) if e.is::<Interrupted>() || interrupt.is_set() => {
