@@ -39,8 +39,13 @@ pub const UNIT_SCALE: usize = 8;
 /// Every first-layer unit tiled in a near-square grid with white 2-pixel separators, each tile
 /// doubled in size while the grid stays small enough to open comfortably.
 pub fn weights_grid(mlp: &Mlp, rows: usize, cols: usize) -> GrayImage {
-    let scale = if mlp.first_layer_units() <= 256 { 2 } else { 1 };
-    let tiles: Vec<GrayImage> = unit_images(mlp, rows, cols).iter().map(|img| img.upscale(scale)).collect();
+    grid_of(&unit_images(mlp, rows, cols))
+}
+
+/// [`weights_grid`] of unit pictures already made (by [`unit_images`]).
+pub fn grid_of(units: &[GrayImage]) -> GrayImage {
+    let scale = if units.len() <= 256 { 2 } else { 1 };
+    let tiles: Vec<GrayImage> = units.iter().map(|img| img.upscale(scale)).collect();
     tile(&tiles, 2, 255)
 }
 

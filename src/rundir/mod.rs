@@ -199,28 +199,25 @@ pub enum Stage {
 /// Saves `run` into its directory `dir` (already claimed) and returns the files now there. On error
 /// the directory keeps its previous save, whole.
 pub fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) -> Result<Vec<PathBuf>> {
-    let mut summary = Summary::new(run, DataInfo::of(data));
-    summary.diagnostics = Some(run.last.diagnostics.clone());
+    use crate::export::{images, tables};
+    let summary = Summary::new(run, DataInfo::of(data));
     let eval = &run.last.test;
     let model = &run.last.model;
-    let (rows, cols) = (data.train.rows, data.train.cols);
+    // Each first-layer unit's picture, made once for the grid and for the single-neuron files.
+    let pictures = images::unit_images(model, data.train.rows, data.train.cols);
     let mut files: Vec<File> = vec![
-        (EPOCHS_CSV.into(), crate::export::tables::epochs_csv(&run.history).into_bytes()),
-        (PREDICTIONS_CSV.into(), crate::export::tables::predictions_csv(&data.test.labels, &eval.predicted).into_bytes()),
-        (CONFUSION_CSV.into(), crate::export::tables::confusion_csv(&eval.report.confusion).into_bytes()),
-        (WEIGHTS_GRID.into(), crate::export::images::png_bytes(&crate::export::images::weights_grid(model, rows, cols))?),
+        (EPOCHS_CSV.into(), tables::epochs_csv(&run.history).into_bytes()),
+        (PREDICTIONS_CSV.into(), tables::predictions_csv(&data.test.labels, &eval.predicted).into_bytes()),
+        (CONFUSION_CSV.into(), tables::confusion_csv(&eval.report.confusion).into_bytes()),
+        (WEIGHTS_GRID.into(), images::png_bytes(&images::grid_of(&pictures))?),
         (MODEL.into(), model_io::to_bytes(model)?),
     ];
     // Mid-run, only what was asked for (`b`, `w`) is drawn again, so that it shows this epoch too;
     // at the end, everything.
-    let units = model.first_layer_units();
-    let neurons: Vec<usize> = match stage {
-        Stage::Final => (0..units).collect(),
-        Stage::Epoch => (0..units).filter(|&j| dir.join(neuron_png(j)).is_file()).collect(),
-    };
-    let pictures = if neurons.is_empty() { Vec::new() } else { crate::export::images::unit_images(model, rows, cols) };
-    for j in neurons {
-        files.push((neuron_png(j), crate::export::images::png_bytes(&pictures[j].upscale(crate::export::images::UNIT_SCALE))?));
+    for (j, picture) in pictures.iter().enumerate() {
+        if stage == Stage::Final || dir.join(neuron_png(j)).is_file() {
+            files.push((neuron_png(j), images::png_bytes(&picture.upscale(images::UNIT_SCALE))?));
+        }
     }
     let with_figures = stage == Stage::Final || dir.join(CURVES_PNG).is_file();
     let captions = if with_figures {
@@ -258,8 +255,8 @@ pub fn set_status(dir: &Path, status: crate::train::RunStatus) -> Result<()> {
 }
 
 /// Writes `files` (paths relative to `dir`) into a staging directory inside `dir`, then renames them
-/// into place, `summary.json` last; `stale` entries (files, or `weights/`) are removed before the
-/// renames. The staging directory is deleted whatever happens.
+/// into place, `summary.json` last; `stale` files are removed before the renames. The staging
+/// directory is deleted whatever happens.
 fn commit(dir: &Path, mut files: Vec<File>, stale: &[&str]) -> Result<Vec<PathBuf>> {
     let staging = tempfile::Builder::new()
         .prefix(STAGING_PREFIX)
@@ -271,11 +268,7 @@ fn commit(dir: &Path, mut files: Vec<File>, stale: &[&str]) -> Result<Vec<PathBu
         written.with_context(|| format!("{}: cannot write (the directory keeps its previous save)", dir.join(name).display()))?;
     }
     for name in stale {
-        if *name == WEIGHTS_DIR {
-            remove_neuron_pngs(dir)?;
-        } else {
-            remove_file_if_present(&dir.join(name))?;
-        }
+        remove_file_if_present(&dir.join(name))?;
     }
     // The summary refers to the rest, so it goes in last.
     files.sort_by_key(|(name, _)| name == Path::new(SUMMARY));

@@ -126,6 +126,7 @@ impl Summary {
             weighted_avg: report.weighted_avg,
             precision_note: "precision of a class that was never predicted is reported as 0".into(),
         });
+        summary.diagnostics = Some(run.last.diagnostics.clone());
         summary.timings = Timings {
             train_seconds: run.train_seconds,
             mean_epoch_seconds: run.train_seconds / run.history.len().max(1) as f64,
