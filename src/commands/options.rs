@@ -8,7 +8,7 @@ use clap::Args;
 use serde::Deserialize;
 
 use crate::model::{Activation, MAX_NEURONS};
-use crate::train::config::{hidden_layers, parse_layers};
+use crate::train::config::{hidden_layers, limits, parse_layers};
 use crate::train::{OptimizerKind, TrainConfig};
 
 /// Every training choice; each is optional so a config file can supply it and a flag override it.
@@ -34,7 +34,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub nesterov: bool,
     /// Passes over the training set (default 5).
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=limits::MAX_EPOCHS as i64))]
     pub epochs: Option<u32>,
     /// Images per optimizer step (default 64).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
@@ -83,10 +83,10 @@ pub(super) fn optimizer_arg(s: &str) -> Result<OptimizerKind, String> {
 
 pub(super) fn lr_arg(s: &str) -> Result<f64, String> {
     let v: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
-    if v.is_finite() && v > 0.0 && v <= 10.0 {
+    if limits::lr_ok(v) {
         Ok(v)
     } else {
-        Err(format!("{s}: the learning rate must be in (0, 10]"))
+        Err(format!("{s}: the learning rate must be in (0, {}]", limits::MAX_LR))
     }
 }
 
@@ -96,7 +96,7 @@ pub(super) fn seed_arg(s: &str) -> Result<u64, String> {
 
 pub(super) fn unit_interval_arg(s: &str) -> Result<f64, String> {
     let v: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
-    if v.is_finite() && (0.0..1.0).contains(&v) {
+    if limits::unit_interval_ok(v) {
         Ok(v)
     } else {
         Err(format!("{s}: must be at least 0 and below 1"))

@@ -32,7 +32,7 @@ pub struct SweepCmd {
     #[arg(long)]
     pub nesterov: bool,
     /// Epoch counts to try.
-    #[arg(long, value_name = "N", num_args = 1.., allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, value_name = "N", num_args = 1.., allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=crate::train::config::limits::MAX_EPOCHS as i64))]
     pub epochs: Vec<u32>,
     /// Batch sizes to try.
     #[arg(long, value_name = "N", num_args = 1.., allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]

@@ -133,8 +133,18 @@ pub mod limits {
     pub const MAX_LR: f64 = 10.0;
     pub const MAX_EPOCHS: usize = 10_000;
 
+    /// A learning rate in (0, MAX_LR].
+    pub fn lr_ok(v: f64) -> bool {
+        v.is_finite() && v > 0.0 && v <= MAX_LR
+    }
+
+    /// A share in [0, 1): momentum and the validation split.
+    pub fn unit_interval_ok(v: f64) -> bool {
+        v.is_finite() && (0.0..1.0).contains(&v)
+    }
+
     pub fn lr(v: f64) -> Result<(), String> {
-        if v.is_finite() && v > 0.0 && v <= MAX_LR {
+        if lr_ok(v) {
             Ok(())
         } else {
             Err(format!("learning rate must be a number in (0, {MAX_LR}] (got {v})"))
@@ -142,7 +152,7 @@ pub mod limits {
     }
 
     pub fn momentum(v: f64) -> Result<(), String> {
-        if v.is_finite() && (0.0..1.0).contains(&v) {
+        if unit_interval_ok(v) {
             Ok(())
         } else {
             Err(format!("momentum must be in [0, 1) (got {v})"))
@@ -166,7 +176,7 @@ pub mod limits {
     }
 
     pub fn val_split(v: f64) -> Result<(), String> {
-        if v.is_finite() && (0.0..1.0).contains(&v) {
+        if unit_interval_ok(v) {
             Ok(())
         } else {
             Err(format!("validation split must be in [0, 1) (got {v})"))
