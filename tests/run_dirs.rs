@@ -174,7 +174,11 @@ fn two_sweeps_of_different_grids_cannot_share_a_directory_but_shards_of_one_grid
     let spec = read_json(&out.join("sweep.json"));
     assert!(Path::new(spec["data"].as_str().unwrap()).is_absolute(), "{spec}");
     let rows = std::fs::read_to_string(out.join("leaderboard.csv")).unwrap().lines().count() - 1;
-    assert!(rows == 2 || rows == 1, "only the winner's runs: {rows}");
+    // The winner's grid, and only it: two runs when the first sweep won, one when the second did.
+    let (winner_runs, winner_layers) = if a.status.success() { (2, vec![4, 8]) } else { (1, vec![6]) };
+    assert_eq!(rows, winner_runs, "only the winner's runs");
+    let recorded: Vec<u64> = spec["grid"]["layers"].as_array().unwrap().iter().map(|l| l[0].as_u64().unwrap()).collect();
+    assert_eq!(recorded, winner_layers, "sweep.json holds the winner's grid");
 
     // Two shards of one grid, together, into one new directory: both run, and the runs merge.
     let shared = tmp.path().join("shards");
