@@ -1,10 +1,9 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use digitlab::commands::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_env();
     let result = digitlab::commands::run(&cli);
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -158,10 +158,28 @@ fn train_refuses_bad_config_files_data_directories_and_options_in_one_line() {
     let file = common::bundled().join("t10k-labels-idx1-ubyte.gz");
     assert_refused(&["train", "--data", file.to_str().unwrap(), "--epochs", "1", "--out", out], &[&format!("{}: not a directory", file.display())]);
     // Refused by the flag parser, which has its own layout ("error: invalid value … for '--lr'").
-    for (args, needle) in [(["train", "--lr", "-1"], "-1: the learning rate must be in (0, 10]"), (["train", "--layers", ""], "write none")] {
-        let o = digitlab(&args);
+    for (args, needle) in [
+        (&["train", "--lr", "-1"][..], "-1: the learning rate must be in (0, 10]"),
+        (&["train", "--lr", "-1e-3"][..], "-1e-3: the learning rate must be in (0, 10]"),
+        (&["train", "--momentum", "-inf"][..], "-inf: must be at least 0"),
+        (&["sweep", "--lr", "1e-3", "-1e-2"][..], "-1e-2: the learning rate must be in (0, 10]"),
+        (&["train", "--layers", ""][..], "write none"),
+    ] {
+        let o = digitlab(args);
         assert!(!o.status.success() && text(&o.stderr).contains(needle), "{args:?}: {}", text(&o.stderr));
     }
     assert_refused(&["train", "--optimizer", "adam", "--momentum", "0.9", "--out", out], &["--momentum: momentum is an SGD setting"]);
     assert!(!Path::new(out).exists(), "nothing is created for a refused run");
+}
+
+#[test]
+fn a_sweep_over_a_missing_data_directory_creates_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    let missing = tmp.path().join("no-such-data");
+    assert_refused(
+        &["sweep", "--layers", "8", "--epochs", "1", "--data", missing.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &[&format!("{}: data directory does not exist", missing.display())],
+    );
+    assert!(!out.exists(), "a sweep that cannot start leaves no directory");
 }

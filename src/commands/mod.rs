@@ -57,6 +57,46 @@ pub enum Command {
     Predict(PredictCmd),
 }
 
+impl Cli {
+    /// Parses the process's arguments, exiting with clap's message on a bad command line.
+    pub fn from_env() -> Cli {
+        Cli::parse_from(numbers_attached(std::env::args_os()))
+    }
+}
+
+/// Attaches each negative number to the option it belongs to (`--lr -1e-3` becomes `--lr=-1e-3`) so
+/// the option's own range check can speak. Clap takes `-1` as a number but `-1e-3` or `-inf` as an
+/// unknown flag; no digitlab flag starts with a digit, `inf` or `nan`, so nothing else changes. In
+/// a list (`--lr 1e-3 -1e-3`) the option is repeated, which appends to the list.
+pub fn numbers_attached(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut option: Option<String> = None;
+    let mut out = Vec::new();
+    for arg in args {
+        let text = arg.to_str().map(str::to_owned);
+        match text {
+            Some(t) if t.starts_with("--") => {
+                option = (t.len() > 2 && !t.contains('=')).then(|| t.clone());
+                out.push(arg);
+            }
+            Some(t) if t.starts_with('-') && t.parse::<f64>().is_ok() && option.is_some() => {
+                let name = option.as_deref().unwrap_or_default();
+                // Right after its option the number takes that token's place; later in a list it
+                // repeats the option.
+                if out.last().and_then(|a| a.to_str()) == Some(name) {
+                    out.pop();
+                }
+                out.push(format!("{name}={t}").into());
+            }
+            Some(t) if t.starts_with('-') => {
+                option = None;
+                out.push(arg);
+            }
+            _ => out.push(arg),
+        }
+    }
+    out
+}
+
 /// Runs what the command line asks for.
 pub fn run(cli: &Cli) -> Result<()> {
     match &cli.command {
@@ -69,5 +109,39 @@ pub fn run(cli: &Cli) -> Result<()> {
         Some(Command::Sweep(args)) => sweep::run(args),
         Some(Command::Compare(args)) => compare::run(args),
         Some(Command::Predict(args)) => predict::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attached(args: &[&str]) -> Vec<String> {
+        numbers_attached(args.iter().map(std::ffi::OsString::from)).into_iter().map(|a| a.into_string().unwrap()).collect()
+    }
+
+    #[test]
+    fn negative_numbers_join_their_option() {
+        assert_eq!(attached(&["digitlab", "train", "--lr", "-1e-3", "--epochs", "2"]),
+            ["digitlab", "train", "--lr=-1e-3", "--epochs", "2"]);
+        assert_eq!(attached(&["digitlab", "sweep", "--lr", "1e-3", "-inf", "--seed", "1"]),
+            ["digitlab", "sweep", "--lr", "1e-3", "--lr=-inf", "--seed", "1"]);
+        assert_eq!(attached(&["digitlab", "sweep", "--lr", "-1", "-2"]), ["digitlab", "sweep", "--lr=-1", "--lr=-2"]);
+        // Flags, values after `=`, and words are left alone.
+        assert_eq!(attached(&["digitlab", "train", "--lr=-1", "-h", "--out", "-x"]),
+            ["digitlab", "train", "--lr=-1", "-h", "--out", "-x"]);
+    }
+
+    #[test]
+    fn every_float_option_speaks_its_range() {
+        for (args, expected) in [
+            (&["train", "--lr", "-1e-3"][..], "learning rate"),
+            (&["train", "--momentum", "-inf"][..], "at least 0"),
+            (&["sweep", "--lr", "1e-3", "-1e-2"][..], "learning rate"),
+        ] {
+            let argv = std::iter::once("digitlab").chain(args.iter().copied()).map(std::ffi::OsString::from);
+            let err = Cli::try_parse_from(numbers_attached(argv)).expect_err("a negative value must be refused");
+            assert!(err.to_string().contains(expected), "{args:?}: {err}");
+        }
     }
 }

@@ -178,16 +178,22 @@ fn class_count(train: &Dataset, train_labels: &Path) -> Result<usize> {
     Ok(max + 1)
 }
 
-/// Loads train and test splits from `dir` (raw or gzip IDX, usual or dotted names). The two splits are
-/// decoded on two threads: decompression dominates loading and the machines have at least two cores.
-pub fn load_dir(dir: &Path) -> Result<Mnist> {
+/// The four IDX files in `dir` (train images, train labels, test images, test labels), without
+/// reading them: what a command checks before it creates anything.
+pub fn find_files(dir: &Path) -> Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         if dir.exists() {
             bail!("{}: not a directory (the data directory is the one holding the four MNIST files)", dir.display());
         }
         bail!("{}: data directory does not exist", dir.display());
     }
-    let paths: Vec<PathBuf> = FileKind::ALL.iter().map(|k| k.find_in(dir)).collect::<Result<_>>()?;
+    FileKind::ALL.iter().map(|k| k.find_in(dir)).collect()
+}
+
+/// Loads train and test splits from `dir` (raw or gzip IDX, usual or dotted names). The two splits are
+/// decoded on two threads: decompression dominates loading and the machines have at least two cores.
+pub fn load_dir(dir: &Path) -> Result<Mnist> {
+    let paths = find_files(dir)?;
     let (train_res, test_res) = std::thread::scope(|s| {
         let test = s.spawn(|| read_split(&paths[2], &paths[3]));
         let train = read_split(&paths[0], &paths[1]);

@@ -88,6 +88,8 @@ fn claim(spec: &SweepSpec, dir: &Path) -> Result<()> {
 pub fn start(grid: Grid, data: Option<&Path>, dir: &Path, shard: Option<Shard>) -> Result<()> {
     // Recorded as an absolute path so that --resume works from anywhere.
     let (data_dir, _) = crate::data::resolve_data_dir(data)?;
+    // Before the claim: a sweep that cannot start leaves no directory behind.
+    crate::data::find_files(&data_dir)?;
     let data_dir = std::path::absolute(&data_dir).with_context(|| format!("{}: cannot resolve", data_dir.display()))?;
     let spec = SweepSpec { grid, data: Some(data_dir) };
     let points = spec.grid.points().map_err(anyhow::Error::msg)?;
