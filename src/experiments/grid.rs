@@ -70,6 +70,19 @@ fn short(x: f64) -> String {
     format!("{x}")
 }
 
+/// The grid's list (its key in `sweep.json`) that holds values of a configuration's setting.
+fn list_key(setting: &str) -> &str {
+    match setting {
+        "lr" => "lrs",
+        "momentum" => "momentums",
+        "batch_size" => "batch_sizes",
+        "val_split" => "val_splits",
+        "optimizer" => "optimizers",
+        "seed" => "seeds",
+        other => other,
+    }
+}
+
 impl Grid {
     /// Every configuration, layers outermost and seed innermost. Invalid combinations (more
     /// per-layer activations than layers) are reported, naming both.
@@ -108,7 +121,8 @@ impl Grid {
                                                 let _ = std::fmt::Write::write_fmt(&mut name, format_args!("-v{}", short(val_split)));
                                             }
                                             // Which run of the grid is at fault, by the name its directory would have.
-                                            config.validate(None).map_err(|e| format!("run {number} ({name}): {e}"))?;
+                                            // and which list of sweep.json holds the value.
+                                            config.check(None).map_err(|e| format!("run {number} ({name}): {}: {}", list_key(e.key), e.message))?;
                                             out.push(GridPoint { number, name, config });
                                         }
                                     }
@@ -149,6 +163,15 @@ mod tests {
         let g = Grid { optimizers: vec![OptimizerKind::Adam, OptimizerKind::Sgd], ..Grid::default() };
         let p = g.points().unwrap();
         assert_eq!((p[0].config.lr, p[1].config.lr), (0.001, 0.1));
+    }
+
+    #[test]
+    fn an_out_of_range_value_names_the_run_and_the_list_holding_it() {
+        let g = Grid { lrs: vec![0.1, 50.0], batch_sizes: vec![64], ..Grid::default() };
+        let err = g.points().unwrap_err();
+        assert!(err.starts_with("run 2 (002-128relu-adam-lr50-e5-b64-s1): lrs: learning rate must be"), "{err}");
+        let g = Grid { batch_sizes: vec![0], ..Grid::default() };
+        assert!(g.points().unwrap_err().contains("): batch_sizes: batch size must be at least 1"));
     }
 
     #[test]
