@@ -261,7 +261,7 @@ fn a_sweep_refuses_momentum_with_adam_and_an_empty_shard_before_claiming_a_direc
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
-    assert!(err.contains("run 1 (001-8relu-adam-lr0.001-e1-b64-s1-m0.9): momentum is an SGD setting"), "{err}");
+    assert!(err.contains("run 1 (001-8relu-adam-lr0.001-e1-b64-s1-m0.9): --momentum: momentum is an SGD setting"), "{err}");
     assert!(!out.exists());
     let o = sweep(&["--data", data.to_str().unwrap(), "--layers", "8", "16", "--epochs", "1", "--shard", "3/3", "--out", out.to_str().unwrap()])
         .output()

@@ -70,6 +70,23 @@ fn short(x: f64) -> String {
     format!("{x}")
 }
 
+/// Where a grid came from, so an error names the value as the user wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The command line: `--momentum`.
+    Flags,
+    /// `sweep.json`: its list `momentums`.
+    SpecFile,
+}
+
+/// How `source` names the list of values of a configuration's setting.
+fn list_name(setting: &str, source: Source) -> String {
+    match source {
+        Source::Flags => format!("--{}", setting.replace('_', "-")),
+        Source::SpecFile => list_key(setting).to_string(),
+    }
+}
+
 /// The grid's list (its key in `sweep.json`) that holds values of a configuration's setting.
 fn list_key(setting: &str) -> &str {
     match setting {
@@ -86,7 +103,7 @@ fn list_key(setting: &str) -> &str {
 impl Grid {
     /// Every configuration, layers outermost and seed innermost. Invalid combinations (more
     /// per-layer activations than layers) are reported, naming both.
-    pub fn points(&self) -> Result<Vec<GridPoint>, String> {
+    pub fn points(&self, source: Source) -> Result<Vec<GridPoint>, String> {
         let d = TrainConfig::default();
         let default_layers: Vec<usize> = d.hidden.iter().map(|l| l.neurons).collect();
         let mut out = Vec::new();
@@ -122,7 +139,7 @@ impl Grid {
                                             }
                                             // Which run of the grid is at fault, by the name its directory would have.
                                             // and which list of sweep.json holds the value.
-                                            config.check(None).map_err(|e| format!("run {number} ({name}): {}: {}", list_key(e.key), e.message))?;
+                                            config.check(None).map_err(|e| format!("run {number} ({name}): {}: {}", list_name(e.key, source), e.message))?;
                                             out.push(GridPoint { number, name, config });
                                         }
                                     }
@@ -150,7 +167,7 @@ mod tests {
             optimizers: vec![OptimizerKind::Sgd],
             ..Grid::default()
         };
-        let p = g.points().unwrap();
+        let p = g.points(Source::Flags).unwrap();
         assert_eq!(p.len(), 8);
         assert_eq!(p[0].name, "001-32sigmoid-sgd-lr0.1-e5-b64-s1");
         assert_eq!(p[7].name, "008-128relu-64relu-sgd-lr0.01-e5-b64-s1");
@@ -161,17 +178,18 @@ mod tests {
     #[test]
     fn defaults_fill_empty_lists_and_lr_follows_the_optimizer() {
         let g = Grid { optimizers: vec![OptimizerKind::Adam, OptimizerKind::Sgd], ..Grid::default() };
-        let p = g.points().unwrap();
+        let p = g.points(Source::Flags).unwrap();
         assert_eq!((p[0].config.lr, p[1].config.lr), (0.001, 0.1));
     }
 
     #[test]
     fn an_out_of_range_value_names_the_run_and_the_list_holding_it() {
         let g = Grid { lrs: vec![0.1, 50.0], batch_sizes: vec![64], ..Grid::default() };
-        let err = g.points().unwrap_err();
+        let err = g.points(Source::SpecFile).unwrap_err();
         assert!(err.starts_with("run 2 (002-128relu-adam-lr50-e5-b64-s1): lrs: learning rate must be"), "{err}");
-        let g = Grid { batch_sizes: vec![0], ..Grid::default() };
-        assert!(g.points().unwrap_err().contains("): batch_sizes: batch size must be at least 1"));
+        let g = Grid { batch_sizes: vec![0], val_splits: vec![0.1], ..Grid::default() };
+        assert!(g.points(Source::SpecFile).unwrap_err().contains("): batch_sizes: batch size must be at least 1"));
+        assert!(g.points(Source::Flags).unwrap_err().contains("): --batch-size: batch size must be at least 1"));
     }
 
     #[test]
@@ -187,6 +205,6 @@ mod tests {
     #[test]
     fn mismatched_activation_list_is_explained() {
         let g = Grid { layers: vec![vec![8]], activations: vec![vec![Activation::Relu, Activation::Tanh]], ..Grid::default() };
-        assert!(g.points().unwrap_err().contains("2 activations given for 1 hidden layers"));
+        assert!(g.points(Source::Flags).unwrap_err().contains("2 activations given for 1 hidden layers"));
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::grid::{Grid, GridPoint, Shard};
+use super::grid::{Grid, GridPoint, Shard, Source};
 use super::leaderboard;
 use crate::headless;
 use crate::rundir::{self, DataInfo, Summary};
@@ -92,7 +92,7 @@ pub fn start(grid: Grid, data: Option<&Path>, dir: &Path, shard: Option<Shard>) 
     crate::data::find_files(&data_dir)?;
     let data_dir = std::path::absolute(&data_dir).with_context(|| format!("{}: cannot resolve", data_dir.display()))?;
     let spec = SweepSpec { grid, data: Some(data_dir) };
-    let points = spec.grid.points().map_err(anyhow::Error::msg)?;
+    let points = spec.grid.points(Source::Flags).map_err(anyhow::Error::msg)?;
     if let Some(s) = shard.filter(|s| s.index > points.len()) {
         bail!("shard {}/{} has no runs: the grid has {} run(s), so only shards 1 to {} have any", s.index, s.count, points.len(), points.len().min(s.count));
     }
@@ -130,7 +130,8 @@ fn set_aside(dir: &Path, p: &GridPoint) -> Result<()> {
 /// leaderboard. A run that fails is recorded as failed with its reason and the others still train;
 /// the sweep then ends with an error naming the failures.
 fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>) -> Result<()> {
-    let points = spec.grid.points().map_err(anyhow::Error::msg)?;
+    // Checked from the flags at start; a value wrong here was edited into sweep.json.
+    let points = spec.grid.points(Source::SpecFile).map_err(anyhow::Error::msg)?;
     let mine: Vec<_> = points.iter().filter(|p| shard.is_none_or(|s| s.contains(p.number))).collect();
     let todo: Vec<_> = mine.iter().filter(|p| !is_completed(&dir.join(&p.name))).collect();
     eprintln!(

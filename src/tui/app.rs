@@ -313,6 +313,8 @@ pub struct App {
     pub(in crate::tui) data_dir: PathBuf,
     /// Parent of new run directories (`runs` in the working directory).
     pub(in crate::tui) runs_root: PathBuf,
+    /// Memory this process may use, read once at start (each start checks again).
+    memory: Option<u64>,
     pub(in crate::tui) session: Option<Session>,
     pub(in crate::tui) session_runs: Vec<RunEntry>,
     pub(in crate::tui) opened: Option<Opened>,
@@ -359,6 +361,7 @@ impl App {
             data,
             data_dir,
             runs_root,
+            memory: crate::train::memory::available(),
             session: None,
             session_runs: Vec::new(),
             opened: None,
@@ -395,6 +398,17 @@ impl App {
             quit_after_run: None,
             interrupting: false,
             exit_note: None,
+        }
+    }
+
+    /// What bounds the form beyond its own ranges: the loaded data and the memory.
+    pub(in crate::tui) fn bounds(&self) -> crate::tui::form::Bounds {
+        crate::tui::form::Bounds {
+            train_len: self.data.train.len(),
+            input: self.data.train.pixels(),
+            classes: self.data.classes,
+            data_bytes: crate::train::memory::data_bytes(&self.data),
+            memory: self.memory,
         }
     }
 
@@ -1037,7 +1051,7 @@ impl App {
         let dir_text = self.form.data_dir.trim();
         let data_dir = if dir_text.is_empty() { self.data_dir.clone() } else { PathBuf::from(dir_text) };
         // Whether another data dir can be read is found out by loading it, off the UI thread.
-        match self.form.config(self.data.train.len()) {
+        match self.form.config(&self.bounds()) {
             Ok(config) => Some(Queued { config, data_dir }),
             Err((focus, reason)) => {
                 self.form.focus = focus;

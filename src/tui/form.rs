@@ -5,7 +5,28 @@ use std::path::Path;
 
 use crate::model::{Activation, Architecture, HiddenLayer, MAX_HIDDEN_LAYERS, MAX_NEURONS};
 use crate::train::config::{limits, training_len};
+use crate::train::memory;
 use crate::train::{OptimizerKind, TrainConfig};
+
+/// What bounds the form's values beyond their own ranges: the loaded data (the batch size must fit
+/// its training set) and the memory the machine has (the setup must fit it).
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub train_len: usize,
+    pub input: usize,
+    pub classes: usize,
+    pub data_bytes: u64,
+    /// Bytes available; `None` when unknown (nothing is refused for memory then).
+    pub memory: Option<u64>,
+}
+
+impl Bounds {
+    /// MNIST's shape with `train_len` training images and no memory bound: for tests.
+    #[cfg(test)]
+    fn mnist(train_len: usize) -> Bounds {
+        Bounds { train_len, input: 784, classes: 10, data_bytes: 0, memory: None }
+    }
+}
 
 /// One hidden layer row.
 #[derive(Debug, Clone, PartialEq)]
@@ -217,8 +238,9 @@ impl SetupForm {
         }
     }
 
-    /// Why this row's value is unacceptable, if it is. `train_len` bounds the batch size.
-    pub fn field_error(&self, f: Focus, train_len: usize) -> Option<String> {
+    /// Why this row's value is unacceptable, if it is.
+    pub fn field_error(&self, f: Focus, bounds: &Bounds) -> Option<String> {
+        let train_len = bounds.train_len;
         let check = || -> Result<(), String> {
             match f {
                 Focus::Layer(i) => {
@@ -237,7 +259,18 @@ impl SetupForm {
                 }
                 Focus::BatchSize => {
                     let split = self.val_split.trim().parse::<f64>().ok().filter(|&v| limits::val_split(v).is_ok()).unwrap_or(0.0);
-                    limits::batch_size(parse_num(&self.batch_size)?, training_len(train_len, split), split)?;
+                    let batch = parse_num(&self.batch_size)?;
+                    limits::batch_size(batch, training_len(train_len, split), split)?;
+                    // The batch size is the last lever on memory, so a setup too large for it is said here.
+                    let arch = self.architecture(bounds.input, bounds.classes);
+                    let need = memory::estimate(&arch, batch, bounds.data_bytes);
+                    if let Some(have) = bounds.memory.filter(|&have| need > have) {
+                        return Err(format!(
+                            "needs ~{} memory, only {} free: smaller layers or batch",
+                            memory::human(need),
+                            memory::human(have)
+                        ));
+                    }
                 }
                 Focus::Epochs => limits::epochs(parse_num(&self.epochs)?)?,
                 Focus::Seed => {
@@ -266,8 +299,8 @@ impl SetupForm {
     }
 
     /// The first invalid row and its reason.
-    pub fn first_error(&self, train_len: usize) -> Option<(Focus, String)> {
-        self.rows().into_iter().find_map(|f| self.field_error(f, train_len).map(|e| (f, e)))
+    pub fn first_error(&self, bounds: &Bounds) -> Option<(Focus, String)> {
+        self.rows().into_iter().find_map(|f| self.field_error(f, bounds).map(|e| (f, e)))
     }
 
     /// The layers that parse, for the live architecture line (invalid rows are left out).
@@ -281,8 +314,8 @@ impl SetupForm {
     }
 
     /// The configuration, or the first invalid row and why.
-    pub fn config(&self, train_len: usize) -> Result<TrainConfig, (Focus, String)> {
-        if let Some(e) = self.first_error(train_len) {
+    pub fn config(&self, bounds: &Bounds) -> Result<TrainConfig, (Focus, String)> {
+        if let Some(e) = self.first_error(bounds) {
             return Err(e);
         }
         let num = |s: &str| s.trim().parse::<f64>().unwrap_or_default();
@@ -298,7 +331,7 @@ impl SetupForm {
             seed: self.seed.trim().parse().unwrap_or_default(),
             val_split: num(&self.val_split),
         };
-        cfg.validate(Some(train_len)).map_err(|e| (self.focus, e))?;
+        cfg.validate(Some(bounds.train_len)).map_err(|e| (self.focus, e))?;
         Ok(cfg)
     }
 }
@@ -315,19 +348,33 @@ mod tests {
     fn reasons_name_the_field_and_range() {
         let mut f = form();
         f.layers[0].neurons = "5000".into();
-        assert_eq!(f.field_error(Focus::Layer(0), 60_000).unwrap(), "neurons must be 1–4096");
-        assert_eq!(f.config(60_000).unwrap_err().0, Focus::Layer(0));
+        assert_eq!(f.field_error(Focus::Layer(0), &Bounds::mnist(60_000)).unwrap(), "neurons must be 1–4096");
+        assert_eq!(f.config(&Bounds::mnist(60_000)).unwrap_err().0, Focus::Layer(0));
         f.layers[0].neurons = "32".into();
         f.batch_size = "200".into();
-        assert_eq!(f.field_error(Focus::BatchSize, 100).unwrap(), "200 is larger than the 100 training examples");
+        assert_eq!(f.field_error(Focus::BatchSize, &Bounds::mnist(100)).unwrap(), "200 is larger than the 100 training examples");
         f.val_split = "0.5".into();
-        assert_eq!(f.field_error(Focus::BatchSize, 100).unwrap(), "200 is larger than the 50 training examples");
+        assert_eq!(f.field_error(Focus::BatchSize, &Bounds::mnist(100)).unwrap(), "200 is larger than the 50 training examples");
         f.val_split = "0".into();
         f.batch_size = "64".into();
         f.lr = "abc".into();
-        assert!(f.field_error(Focus::Lr, 100).unwrap().contains("'abc' is not a number"));
+        assert!(f.field_error(Focus::Lr, &Bounds::mnist(100)).unwrap().contains("'abc' is not a number"));
         f.lr = "0.01".into();
-        assert_eq!(f.config(100).unwrap().hidden[0].neurons, 32);
+        assert_eq!(f.config(&Bounds::mnist(100)).unwrap().hidden[0].neurons, 32);
+    }
+
+    #[test]
+    fn a_setup_larger_than_the_memory_is_a_batch_size_error_with_the_estimate() {
+        let mut f = form();
+        f.layers[0].neurons = "4096".into();
+        f.batch_size = "60000".into();
+        let small = Bounds { memory: Some(200 << 20), ..Bounds::mnist(60_000) };
+        let err = f.field_error(Focus::BatchSize, &small).unwrap();
+        assert!(err.starts_with("needs ~") && err.contains("only 200 MB free"), "{err}");
+        assert_eq!(f.config(&small).unwrap_err().0, Focus::BatchSize);
+        // Unknown memory, or enough of it: no error.
+        assert!(f.field_error(Focus::BatchSize, &Bounds::mnist(60_000)).is_none());
+        assert!(f.field_error(Focus::BatchSize, &Bounds { memory: Some(64 << 30), ..small }).is_none());
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let f = &app.form;
     let train_len = app.data.train.len();
+    let bounds = app.bounds();
     let arch = f.architecture(app.data.train.pixels(), app.data.classes);
     let mut lines = vec![
         Line::from(vec![
@@ -94,13 +95,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 }
             }
         }
-        if let Some(reason) = f.field_error(row, train_len) {
+        if let Some(reason) = f.field_error(row, &bounds) {
             spans.push(Span::styled(format!("  {}", t.text(&reason)), t.error()));
         }
         lines.push(Line::from(spans));
     }
     lines.push(Line::from(""));
-    let ready = match f.first_error(train_len) {
+    let ready = match f.first_error(&bounds) {
         None => Span::styled("ready: s starts training, Q adds it to the queue", t.good()),
         Some((row, _)) => Span::styled(format!("fix {} before starting", row.label()), t.error()),
     };
