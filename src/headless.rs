@@ -203,12 +203,9 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
     }
 }
 
-/// Probabilities of each class, highest first.
-pub fn top_classes(logits: &[f32], k: usize) -> Vec<(usize, f64)> {
-    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let exp: Vec<f64> = logits.iter().map(|&z| ((z - max) as f64).exp()).collect();
-    let sum: f64 = exp.iter().sum();
-    let mut p: Vec<(usize, f64)> = exp.iter().map(|e| e / sum).enumerate().collect();
+/// The `k` classes with the highest outputs, highest first (ties: the lower class first).
+pub fn top_classes(outputs: &[f32], k: usize) -> Vec<(usize, f32)> {
+    let mut p: Vec<(usize, f32)> = outputs.iter().copied().enumerate().collect();
     p.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     p.truncate(k);
     p

@@ -25,11 +25,7 @@ fn assert_refused(args: &[&str], needles: &[&str]) -> String {
 
 /// A freshly initialised 784 → 16 → 10 model, with `damage` applied, written to `dir`.
 fn model_file(dir: &Path, damage: impl FnOnce(&mut Mlp)) -> PathBuf {
-    let arch = Architecture {
-        input: 784,
-        hidden: vec![HiddenLayer { neurons: 16, activation: Activation::Relu }],
-        classes: 10,
-    };
+    let arch = Architecture::new(784, vec![HiddenLayer { neurons: 16, activation: Activation::Relu }], 10);
     let mut mlp = Mlp::new(&arch, 3);
     damage(&mut mlp);
     let path = dir.join("model.safetensors");

@@ -578,3 +578,34 @@ fn typing_into_a_field_replaces_its_value_and_backspace_edits_it() {
     assert_eq!(app.form().layers[0].neurons, "62");
     assert!(text(&draw(&app, 120, 40)).contains("784 → 62 relu → 10 softmax"));
 }
+
+/// The output layer and the loss are form rows: a pair that makes no sense is a field error and
+/// cannot start; a sensible one trains and is recorded in the run's summary.
+#[test]
+fn the_output_and_loss_rows_choose_the_head_and_refuse_cross_entropy_on_scores() {
+    let dir = tmp();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(1), &root, COLOR);
+    while app.form().focus != Focus::Output {
+        act(&mut app, Action::Down);
+    }
+    // softmax → sigmoid → identity.
+    act(&mut app, Action::Right);
+    act(&mut app, Action::Right);
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains("784 → 16 relu → 10 identity"), "{screen}");
+    assert!(screen.contains("needs probabilities, not identity outputs: choose mse"), "{screen}");
+    act(&mut app, Action::Start);
+    assert!(app.session().is_none());
+    assert_eq!(app.form().focus, Focus::Loss, "the focus goes to the row at fault");
+    act(&mut app, Action::Right);
+    let screen = text(&draw(&app, 80, 24));
+    assert!(screen.contains("squared error against one-hot targets") && screen.contains("10 identity, mse"), "{screen}");
+    act(&mut app, Action::Start);
+    assert!(app.is_training(), "{:?}", app.status());
+    pump(&mut app);
+    let out = app.session().unwrap().out_dir.clone().expect("saved");
+    let summary = summary_of(&out);
+    assert_eq!((summary["config"]["output"].as_str(), summary["config"]["loss"].as_str()), (Some("identity"), Some("mse")));
+    assert_eq!(summary["model"]["architecture"], "784 → 16 relu → 10 identity, mse");
+}

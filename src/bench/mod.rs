@@ -58,12 +58,10 @@ impl Workload {
             hidden: self.hidden.iter().map(|&neurons| HiddenLayer { neurons, activation: Activation::Relu }).collect(),
             optimizer: OptimizerKind::Adam,
             lr: self.lr,
-            momentum: 0.0,
-            nesterov: false,
             epochs,
             batch_size: self.batch_size,
             seed: 1,
-            val_split: 0.0,
+            ..TrainConfig::default()
         }
     }
 }

@@ -7,7 +7,7 @@ use anyhow::{anyhow, Result};
 use clap::Args;
 use serde::Deserialize;
 
-use crate::model::{Activation, MAX_NEURONS};
+use crate::model::{Activation, Loss, Output, MAX_NEURONS};
 use crate::train::config::{hidden_layers, limits, parse_layers};
 use crate::train::{OptimizerKind, TrainConfig};
 
@@ -21,6 +21,13 @@ pub struct TrainArgs {
     /// (sigmoid, relu, tanh, leaky-relu, gelu, identity).
     #[arg(long, value_name = "LIST", value_parser = activations_arg)]
     pub activation: Option<Activations>,
+    /// Output layer function: softmax (default), sigmoid or identity.
+    #[arg(long, value_name = "NAME", value_parser = output_arg)]
+    pub output: Option<Output>,
+    /// Loss: cross-entropy (default; binary cross-entropy per class with sigmoid outputs) or mse
+    /// (squared error against one-hot targets).
+    #[arg(long, value_name = "NAME", value_parser = loss_arg)]
+    pub loss: Option<Loss>,
     /// Optimizer: adam or sgd (default adam).
     #[arg(long, value_name = "NAME", value_parser = optimizer_arg)]
     pub optimizer: Option<OptimizerKind>,
@@ -48,8 +55,8 @@ pub struct TrainArgs {
     /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// TOML file with the same keys (layers, activation, optimizer, lr, momentum, nesterov, epochs,
-    /// batch_size, seed, val_split, data); flags override it.
+    /// TOML file with the same keys (layers, activation, output, loss, optimizer, lr, momentum,
+    /// nesterov, epochs, batch_size, seed, val_split, data); flags override it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -78,6 +85,14 @@ pub(super) fn activations_arg(s: &str) -> Result<Activations, String> {
 }
 
 pub(super) fn optimizer_arg(s: &str) -> Result<OptimizerKind, String> {
+    s.parse()
+}
+
+pub(super) fn output_arg(s: &str) -> Result<Output, String> {
+    s.parse()
+}
+
+pub(super) fn loss_arg(s: &str) -> Result<Loss, String> {
     s.parse()
 }
 
@@ -117,6 +132,8 @@ enum ListOr<T> {
 struct FileConfig {
     layers: Option<ListOr<usize>>,
     activation: Option<ListOr<String>>,
+    output: Option<String>,
+    loss: Option<String>,
     optimizer: Option<String>,
     lr: Option<f64>,
     momentum: Option<f64>,
@@ -132,9 +149,9 @@ struct FileConfig {
 pub const CONFIG_MAX_BYTES: u64 = 1 << 20;
 
 /// The config-file keys, in the order `keys_set` reads its flags.
-const KEYS: [&str; 11] = ["layers", "activation", "optimizer", "lr", "momentum", "nesterov", "epochs", "batch_size", "seed", "val_split", "data"];
+const KEYS: [&str; 13] = ["layers", "activation", "output", "loss", "optimizer", "lr", "momentum", "nesterov", "epochs", "batch_size", "seed", "val_split", "data"];
 
-fn keys_set(set: [bool; 11]) -> Vec<&'static str> {
+fn keys_set(set: [bool; 13]) -> Vec<&'static str> {
     KEYS.into_iter().zip(set).filter(|&(_, on)| on).map(|(k, _)| k).collect()
 }
 
@@ -161,6 +178,8 @@ impl FileConfig {
         let set = [
             self.layers.is_some(),
             self.activation.is_some(),
+            self.output.is_some(),
+            self.loss.is_some(),
             self.optimizer.is_some(),
             self.lr.is_some(),
             self.momentum.is_some(),
@@ -181,6 +200,8 @@ impl TrainArgs {
         let set = [
             self.layers.is_some(),
             self.activation.is_some(),
+            self.output.is_some(),
+            self.loss.is_some(),
             self.optimizer.is_some(),
             self.lr.is_some(),
             self.momentum.is_some(),
@@ -229,6 +250,19 @@ impl TrainArgs {
             (None, None) => vec![Activation::Relu],
         };
         let hidden = hidden_layers(&sizes, &acts).map_err(|e| named("activation", &e))?;
+        let output = match (self.output, file.output) {
+            (Some(o), _) => o,
+            (None, Some(s)) => s.parse().map_err(|e: String| named("output", &e))?,
+            (None, None) => Output::default(),
+        };
+        let loss = match (self.loss, file.loss) {
+            (Some(l), _) => l,
+            (None, Some(s)) => s.parse().map_err(|e: String| named("loss", &e))?,
+            (None, None) => Loss::default(),
+        };
+        // A head that makes no sense is blamed on the loss when it was chosen, else on the output.
+        let chosen = |k: &str| flag_keys.contains(&k) || file_keys.contains(&k);
+        crate::model::head::check(output, loss).map_err(|e| named(if chosen("loss") || !chosen("output") { "loss" } else { "output" }, &e))?;
         let optimizer = match (self.optimizer, file.optimizer) {
             (Some(o), _) => o,
             (None, Some(s)) => s.parse().map_err(|e: String| named("optimizer", &e))?,
@@ -245,6 +279,8 @@ impl TrainArgs {
         let d = TrainConfig::default();
         let cfg = TrainConfig {
             hidden,
+            output,
+            loss,
             optimizer,
             lr: self.lr.or(file.lr).unwrap_or(optimizer.default_lr()),
             momentum: self.momentum.or(file.momentum).unwrap_or(d.momentum),

@@ -41,13 +41,24 @@ pub fn run(cmd: &PredictCmd) -> Result<()> {
     let pixels = to_mnist_polarity(pixels, ink);
     let mut x = Vec::new();
     model::pixels_to_input(&pixels, &mut x);
-    let logits = mlp.logits(x);
-    let top = top_classes(&logits, 3);
+    let outputs = mlp.outputs(x);
+    let top = top_classes(&outputs, 3);
     println!("image: {} ({side}x{side}, {})", cmd.image.display(),
         if ink == Ink::Dark { "dark ink on light paper: inverted" } else { "light ink on dark, as MNIST" });
     println!("prediction: {}", top[0].0);
+    // Softmax outputs sum to 1; sigmoid outputs are one probability per class; identity outputs are scores.
+    let what = match mlp.arch.output {
+        crate::model::Output::Softmax => "probability",
+        crate::model::Output::Sigmoid => "probability of each class on its own (sigmoid outputs)",
+        crate::model::Output::Identity => "score (identity outputs)",
+    };
+    println!("top {} by {what}:", top.len());
     for (class, p) in &top {
-        println!("  {class}  {:6.2} %", p * 100.0);
+        if mlp.arch.output.is_probability() {
+            println!("  {class}  {:6.2} %", p * 100.0);
+        } else {
+            println!("  {class}  {p:8.4}");
+        }
     }
     Ok(())
 }

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::options::{activations_arg, layers_arg, lr_arg, optimizer_arg, seed_arg, unit_interval_arg, Activations, LayerSizes};
+use super::options::{activations_arg, layers_arg, loss_arg, lr_arg, optimizer_arg, output_arg, seed_arg, unit_interval_arg, Activations, LayerSizes};
+use crate::model::{Loss, Output};
 use crate::train::OptimizerKind;
 
 use anyhow::Result;
@@ -19,6 +20,12 @@ pub struct SweepCmd {
     /// Activations to try (each one for all layers, or a per-layer comma list), e.g. `--activation sigmoid relu`.
     #[arg(long, value_name = "LIST", num_args = 1.., value_parser = activations_arg)]
     pub activation: Vec<Activations>,
+    /// Output layer functions to try (softmax, sigmoid, identity).
+    #[arg(long, value_name = "NAME", num_args = 1.., value_parser = output_arg)]
+    pub output: Vec<Output>,
+    /// Losses to try (cross-entropy, mse).
+    #[arg(long, value_name = "NAME", num_args = 1.., value_parser = loss_arg)]
+    pub loss: Vec<Loss>,
     /// Optimizers to try.
     #[arg(long, value_name = "NAME", num_args = 1.., value_parser = optimizer_arg)]
     pub optimizer: Vec<OptimizerKind>,
@@ -65,6 +72,8 @@ pub fn run(cmd: &SweepCmd) -> Result<()> {
     let grid = Grid {
         layers: cmd.layers.iter().map(|l| l.0.clone()).collect(),
         activations: cmd.activation.iter().map(|a| a.0.clone()).collect(),
+        outputs: cmd.output.clone(),
+        losses: cmd.loss.clone(),
         optimizers: cmd.optimizer.clone(),
         lrs: cmd.lr.clone(),
         momentums: cmd.momentum.clone(),

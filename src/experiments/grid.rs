@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Activation;
+use crate::model::{head, Activation, Loss, Output};
 use crate::train::config::hidden_layers;
 use crate::train::{OptimizerKind, TrainConfig};
 
@@ -12,6 +12,11 @@ use crate::train::{OptimizerKind, TrainConfig};
 pub struct Grid {
     pub layers: Vec<Vec<usize>>,
     pub activations: Vec<Vec<Activation>>,
+    /// Absent from sweeps made before the head was a choice.
+    #[serde(default)]
+    pub outputs: Vec<Output>,
+    #[serde(default)]
+    pub losses: Vec<Loss>,
     pub optimizers: Vec<OptimizerKind>,
     pub lrs: Vec<f64>,
     pub momentums: Vec<f64>,
@@ -48,10 +53,16 @@ pub struct Shard {
 impl std::str::FromStr for Shard {
     type Err = String;
     fn from_str(s: &str) -> Result<Shard, String> {
-        let (k, n) = s.split_once('/').ok_or_else(|| format!("'{s}' is not K/N (for example 2/4)"))?;
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("'{s}' is not K/N (for example 2/4)"))?;
         let (k, n): (usize, usize) = (
-            k.trim().parse().map_err(|_| format!("'{k}' in '{s}' is not a number"))?,
-            n.trim().parse().map_err(|_| format!("'{n}' in '{s}' is not a number"))?,
+            k.trim()
+                .parse()
+                .map_err(|_| format!("'{k}' in '{s}' is not a number"))?,
+            n.trim()
+                .parse()
+                .map_err(|_| format!("'{n}' in '{s}' is not a number"))?,
         );
         if n == 0 || k == 0 || k > n {
             return Err(format!("shard {s}: need 1 ≤ K ≤ N"));
@@ -95,6 +106,8 @@ fn list_key(setting: &str) -> &str {
         "batch_size" => "batch_sizes",
         "val_split" => "val_splits",
         "optimizer" => "optimizers",
+        "output" => "outputs",
+        "loss" => "losses",
         "seed" => "seeds",
         other => other,
     }
@@ -109,38 +122,62 @@ impl Grid {
         let mut out = Vec::new();
         for layers in or_default(&self.layers, default_layers) {
             for acts in or_default(&self.activations, vec![Activation::Relu]) {
-                let hidden = hidden_layers(&layers, &acts).map_err(|e| format!("layers {layers:?} with activations {acts:?}: {e}"))?;
-                for &opt in &or_default(&self.optimizers, d.optimizer) {
-                    for &lr in &or_default(&self.lrs, opt.default_lr()) {
-                        for &momentum in &or_default(&self.momentums, d.momentum) {
-                            for &epochs in &or_default(&self.epochs, d.epochs) {
-                                for &batch_size in &or_default(&self.batch_sizes, d.batch_size) {
-                                    for &seed in &or_default(&self.seeds, d.seed) {
-                                        for &val_split in &or_default(&self.val_splits, d.val_split) {
-                                            let config = TrainConfig {
-                                                hidden: hidden.clone(),
-                                                optimizer: opt,
-                                                lr,
-                                                momentum,
-                                                nesterov: self.nesterov && momentum > 0.0,
-                                                epochs,
-                                                batch_size,
-                                                seed,
-                                                val_split,
-                                            };
-                                            let number = out.len() + 1;
-                                            let arch = config.architecture(1, 2).slug();
-                                            let mut name = format!("{number:03}-{arch}-{opt}-lr{}-e{epochs}-b{batch_size}-s{seed}", short(lr));
-                                            if momentum > 0.0 {
-                                                let _ = std::fmt::Write::write_fmt(&mut name, format_args!("-m{}", short(momentum)));
+                let hidden = hidden_layers(&layers, &acts)
+                    .map_err(|e| format!("layers {layers:?} with activations {acts:?}: {e}"))?;
+                for (output, loss) in self.heads(source)? {
+                    for &opt in &or_default(&self.optimizers, d.optimizer) {
+                        for &lr in &or_default(&self.lrs, opt.default_lr()) {
+                            for &momentum in &or_default(&self.momentums, d.momentum) {
+                                for &epochs in &or_default(&self.epochs, d.epochs) {
+                                    for &batch_size in &or_default(&self.batch_sizes, d.batch_size)
+                                    {
+                                        for &seed in &or_default(&self.seeds, d.seed) {
+                                            for &val_split in
+                                                &or_default(&self.val_splits, d.val_split)
+                                            {
+                                                let config = TrainConfig {
+                                                    hidden: hidden.clone(),
+                                                    output,
+                                                    loss,
+                                                    optimizer: opt,
+                                                    lr,
+                                                    momentum,
+                                                    nesterov: self.nesterov && momentum > 0.0,
+                                                    epochs,
+                                                    batch_size,
+                                                    seed,
+                                                    val_split,
+                                                };
+                                                let number = out.len() + 1;
+                                                let arch = config.architecture(1, 2).slug();
+                                                let mut name = format!("{number:03}-{arch}-{opt}-lr{}-e{epochs}-b{batch_size}-s{seed}", short(lr));
+                                                if momentum > 0.0 {
+                                                    let _ = std::fmt::Write::write_fmt(
+                                                        &mut name,
+                                                        format_args!("-m{}", short(momentum)),
+                                                    );
+                                                }
+                                                if val_split > 0.0 {
+                                                    let _ = std::fmt::Write::write_fmt(
+                                                        &mut name,
+                                                        format_args!("-v{}", short(val_split)),
+                                                    );
+                                                }
+                                                // Which run of the grid is at fault, by the name its directory would have.
+                                                // and which list of sweep.json holds the value.
+                                                config.check(None).map_err(|e| {
+                                                    format!(
+                                                        "run {number} ({name}): {}: {}",
+                                                        list_name(e.key, source),
+                                                        e.message
+                                                    )
+                                                })?;
+                                                out.push(GridPoint {
+                                                    number,
+                                                    name,
+                                                    config,
+                                                });
                                             }
-                                            if val_split > 0.0 {
-                                                let _ = std::fmt::Write::write_fmt(&mut name, format_args!("-v{}", short(val_split)));
-                                            }
-                                            // Which run of the grid is at fault, by the name its directory would have.
-                                            // and which list of sweep.json holds the value.
-                                            config.check(None).map_err(|e| format!("run {number} ({name}): {}: {}", list_name(e.key, source), e.message))?;
-                                            out.push(GridPoint { number, name, config });
                                         }
                                     }
                                 }
@@ -151,6 +188,33 @@ impl Grid {
             }
         }
         Ok(out)
+    }
+
+    /// The output and loss pairs to try. Pairs that make no sense (cross-entropy on identity outputs)
+    /// are left out when other pairs remain — `--output softmax identity --loss cross-entropy mse`
+    /// means the four sensible ones — and refused when none would.
+    fn heads(&self, source: Source) -> Result<Vec<(Output, Loss)>, String> {
+        let pairs: Vec<(Output, Loss)> = or_default(&self.outputs, Output::default())
+            .into_iter()
+            .flat_map(|o| {
+                or_default(&self.losses, Loss::default())
+                    .into_iter()
+                    .map(move |l| (o, l))
+            })
+            .collect();
+        let sensible: Vec<_> = pairs
+            .iter()
+            .copied()
+            .filter(|&(o, l)| head::check(o, l).is_ok())
+            .collect();
+        match (sensible.is_empty(), pairs.first()) {
+            (true, Some(&(o, l))) => Err(format!(
+                "{}: {}",
+                list_name("loss", source),
+                head::check(o, l).unwrap_err()
+            )),
+            _ => Ok(sensible),
+        }
     }
 }
 
@@ -177,19 +241,52 @@ mod tests {
 
     #[test]
     fn defaults_fill_empty_lists_and_lr_follows_the_optimizer() {
-        let g = Grid { optimizers: vec![OptimizerKind::Adam, OptimizerKind::Sgd], ..Grid::default() };
+        let g = Grid {
+            optimizers: vec![OptimizerKind::Adam, OptimizerKind::Sgd],
+            ..Grid::default()
+        };
         let p = g.points(Source::Flags).unwrap();
         assert_eq!((p[0].config.lr, p[1].config.lr), (0.001, 0.1));
     }
 
     #[test]
     fn an_out_of_range_value_names_the_run_and_the_list_holding_it() {
-        let g = Grid { lrs: vec![0.1, 50.0], batch_sizes: vec![64], ..Grid::default() };
+        let g = Grid {
+            lrs: vec![0.1, 50.0],
+            batch_sizes: vec![64],
+            ..Grid::default()
+        };
         let err = g.points(Source::SpecFile).unwrap_err();
-        assert!(err.starts_with("run 2 (002-128relu-adam-lr50-e5-b64-s1): lrs: learning rate must be"), "{err}");
-        let g = Grid { batch_sizes: vec![0], val_splits: vec![0.1], ..Grid::default() };
-        assert!(g.points(Source::SpecFile).unwrap_err().contains("): batch_sizes: batch size must be at least 1"));
-        assert!(g.points(Source::Flags).unwrap_err().contains("): --batch-size: batch size must be at least 1"));
+        assert!(
+            err.starts_with("run 2 (002-128relu-adam-lr50-e5-b64-s1): lrs: learning rate must be"),
+            "{err}"
+        );
+        let g = Grid {
+            batch_sizes: vec![0],
+            val_splits: vec![0.1],
+            ..Grid::default()
+        };
+        assert!(g
+            .points(Source::SpecFile)
+            .unwrap_err()
+            .contains("): batch_sizes: batch size must be at least 1"));
+        assert!(g
+            .points(Source::Flags)
+            .unwrap_err()
+            .contains("): --batch-size: batch size must be at least 1"));
+    }
+
+    #[test]
+    fn heads_combine_outputs_and_losses_leaving_out_cross_entropy_on_scores() {
+        let g = Grid {
+            outputs: vec![Output::Softmax, Output::Identity],
+            losses: vec![Loss::CrossEntropy, Loss::Mse],
+            ..Grid::default()
+        };
+        let names: Vec<String> = g.points(Source::Flags).unwrap().into_iter().map(|p| p.name).collect();
+        assert_eq!(names, ["001-128relu-adam-lr0.001-e5-b64-s1", "002-128relu-softmax-mse-adam-lr0.001-e5-b64-s1", "003-128relu-identity-mse-adam-lr0.001-e5-b64-s1"]);
+        let only_bad = Grid { outputs: vec![Output::Identity], ..Grid::default() };
+        assert!(only_bad.points(Source::SpecFile).unwrap_err().starts_with("losses: cross-entropy needs"));
     }
 
     #[test]
@@ -197,14 +294,31 @@ mod tests {
         let s: Shard = "2/3".parse().unwrap();
         let mine: Vec<usize> = (1..=7).filter(|&n| s.contains(n)).collect();
         assert_eq!(mine, vec![2, 5]);
-        let all: usize = (1..=3).map(|k| (1..=7).filter(|&n| Shard { index: k, count: 3 }.contains(n)).count()).sum();
+        let all: usize = (1..=3)
+            .map(|k| {
+                (1..=7)
+                    .filter(|&n| Shard { index: k, count: 3 }.contains(n))
+                    .count()
+            })
+            .sum();
         assert_eq!(all, 7);
-        assert!("0/3".parse::<Shard>().is_err() && "4/3".parse::<Shard>().is_err() && "x".parse::<Shard>().is_err());
+        assert!(
+            "0/3".parse::<Shard>().is_err()
+                && "4/3".parse::<Shard>().is_err()
+                && "x".parse::<Shard>().is_err()
+        );
     }
 
     #[test]
     fn mismatched_activation_list_is_explained() {
-        let g = Grid { layers: vec![vec![8]], activations: vec![vec![Activation::Relu, Activation::Tanh]], ..Grid::default() };
-        assert!(g.points(Source::Flags).unwrap_err().contains("2 activations given for 1 hidden layers"));
+        let g = Grid {
+            layers: vec![vec![8]],
+            activations: vec![vec![Activation::Relu, Activation::Tanh]],
+            ..Grid::default()
+        };
+        assert!(g
+            .points(Source::Flags)
+            .unwrap_err()
+            .contains("2 activations given for 1 hidden layers"));
     }
 }

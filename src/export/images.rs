@@ -56,11 +56,7 @@ mod tests {
 
     #[test]
     fn unit_png_decodes_to_the_rescaled_weights() {
-        let arch = Architecture {
-            input: 784,
-            hidden: vec![HiddenLayer { neurons: 3, activation: Activation::Relu }],
-            classes: 10,
-        };
+        let arch = Architecture::new(784, vec![HiddenLayer { neurons: 3, activation: Activation::Relu }], 10);
         let mlp = Mlp::new(&arch, 5);
         let img = unit_image(&mlp, 28, 28, 2);
         let bytes = png_bytes(&img).unwrap();

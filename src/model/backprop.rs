@@ -4,11 +4,12 @@
 //! gradient for every operand, including the input batch of the first layer, which is a third of the
 //! arithmetic of a 784-128-10 network and of no use. Here each matrix product is one [`matmul`] call
 //! (AVX-512 kernels, see `matmul.rs`) writing straight into its destination, and the cheap element-wise
-//! work (bias, activation, softmax) is plain loops over slices.
+//! work (bias, activation, the head's loss) is plain loops over slices.
 
 use dfdx::prelude::*;
 use dfdx::tensor::Storage;
 
+use super::head;
 use super::matmul::{matmul, View};
 use super::{Dense, Mlp};
 
@@ -35,7 +36,7 @@ impl Gradients {
     }
 }
 
-/// What one batch did: mean cross-entropy and how many predictions were right.
+/// What one batch did: mean loss and how many predictions were right.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BatchStats {
     pub loss: f32,
@@ -65,36 +66,19 @@ pub fn argmax(row: &[f32]) -> usize {
     best
 }
 
-/// Softmax cross-entropy of one row of logits against `label`: returns the loss and turns `row` into
-/// dL/dlogits scaled by `scale` (= 1 / batch size for a mean loss).
-pub fn softmax_xent_grad(row: &mut [f32], label: usize, scale: f32) -> f32 {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let target = row[label] - max;
-    let mut sum = 0.0;
-    for v in row.iter_mut() {
-        *v = (*v - max).exp();
-        sum += *v;
-    }
-    // log-sum-exp form: finite for any finite logits, even when the target's probability underflows.
-    let loss = sum.ln() - target;
-    for (j, v) in row.iter_mut().enumerate() {
-        let p = *v / sum;
-        *v = (p - if j == label { 1.0 } else { 0.0 }) * scale;
-    }
-    loss
-}
-
-/// Mean softmax cross-entropy of `logits` against `labels` and the number of correct argmaxes,
-/// without gradients (evaluation).
-pub fn loss_and_correct(logits: &[f32], labels: &[u8]) -> (f64, usize, Vec<u8>) {
+/// Mean loss (the model's own, see `head.rs`) of `logits` against `labels`, the number of correct
+/// argmaxes, and the predictions, without gradients (evaluation).
+pub fn loss_and_correct(arch: &super::Architecture, logits: &[f32], labels: &[u8]) -> (f64, usize, Vec<u8>) {
     let classes = logits.len() / labels.len();
     let mut loss = 0.0f64;
     let mut correct = 0;
     let mut predicted = Vec::with_capacity(labels.len());
+    let mut scratch = Vec::with_capacity(classes);
     for (row, &label) in logits.chunks_exact(classes).zip(labels) {
-        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let sum: f32 = row.iter().map(|v| (v - max).exp()).sum();
-        loss += (sum.ln() - (row[label as usize] - max)) as f64;
+        scratch.clear();
+        scratch.extend_from_slice(row);
+        loss += head::loss_grad(arch.output, arch.loss, &mut scratch, label as usize, 0.0) as f64;
+        // Every output function is increasing, so the largest value before it is the largest after.
         let p = argmax(row);
         correct += (p == label as usize) as usize;
         predicted.push(p as u8);
@@ -125,14 +109,14 @@ pub fn loss_and_grads(mlp: &Mlp, x: Vec<f32>, labels: &[u8], grads: &mut Gradien
         }
     }
 
-    // z now holds the logits; turn it into dL/dlogits.
-    let classes = mlp.arch.classes;
+    // z now holds the last layer's values; turn it into dL/dz.
+    let (classes, output, loss_kind) = (mlp.arch.classes, mlp.arch.output, mlp.arch.loss);
     let scale = 1.0 / rows as f32;
     let mut loss = 0.0f64;
     let mut correct = 0;
     for (row, &label) in z.chunks_exact_mut(classes).zip(labels) {
         correct += (argmax(row) == label as usize) as usize;
-        loss += softmax_xent_grad(row, label as usize, scale) as f64;
+        loss += head::loss_grad(output, loss_kind, row, label as usize, scale) as f64;
     }
 
     let mut dz = z;
@@ -166,7 +150,7 @@ mod tests {
     #[test]
     fn softmax_xent_gradient_sums_to_zero_and_loss_is_log_classes_for_equal_logits() {
         let mut row = vec![0.5f32; 10];
-        let loss = softmax_xent_grad(&mut row, 3, 1.0);
+        let loss = head::loss_grad(head::Output::Softmax, head::Loss::CrossEntropy, &mut row, 3, 1.0);
         assert!((loss - (10f32).ln()).abs() < 1e-6);
         assert!(row.iter().sum::<f32>().abs() < 1e-6);
         assert!((row[3] - (0.1 - 1.0)).abs() < 1e-6);

@@ -159,7 +159,7 @@ mod tests {
     use crate::model::{Activation, HiddenLayer};
 
     fn small() -> Architecture {
-        Architecture { input: 784, hidden: vec![HiddenLayer { neurons: 16, activation: Activation::Tanh }], classes: 10 }
+        Architecture::new(784, vec![HiddenLayer { neurons: 16, activation: Activation::Tanh }], 10)
     }
 
     /// Why `from_bytes` refuses `bytes`, checking the refusal's shape and that no library variant
@@ -288,11 +288,7 @@ mod tests {
 
     #[test]
     fn the_size_bound_holds_the_largest_network_with_room_for_its_header() {
-        let widest = Architecture {
-            input: BOUND_INPUT,
-            hidden: vec![HiddenLayer { neurons: MAX_NEURONS, activation: Activation::Relu }; MAX_HIDDEN_LAYERS],
-            classes: MAX_CLASSES,
-        };
+        let widest = Architecture::new(BOUND_INPUT, vec![HiddenLayer { neurons: MAX_NEURONS, activation: Activation::Relu }; MAX_HIDDEN_LAYERS], MAX_CLASSES);
         assert!(check_architecture(&widest).is_ok());
         assert_eq!(MODEL_MAX_BYTES - HEADER_SLACK, widest.param_count() as u64 * 4);
         // The header of a network with as many layers, measured: digits in shapes and offsets grow

@@ -2,6 +2,7 @@
 
 pub mod activation;
 pub mod backprop;
+pub mod head;
 pub mod io;
 pub mod matmul;
 pub mod reference;
@@ -14,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use activation::{Activation, Init};
+pub use head::{Loss, Output};
 
 pub const MAX_HIDDEN_LAYERS: usize = 8;
 pub const MAX_NEURONS: usize = 4096;
@@ -31,15 +33,31 @@ pub struct HiddenLayer {
     pub activation: Activation,
 }
 
-/// `input → hidden… → classes (softmax)`.
+/// `input → hidden… → classes (output function)`, and the loss it is trained with (evaluation reports
+/// the same loss, so it travels with the network).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Architecture {
     pub input: usize,
     pub hidden: Vec<HiddenLayer>,
     pub classes: usize,
+    /// Absent from files written before the choice existed: those were softmax + cross-entropy.
+    #[serde(default)]
+    pub output: Output,
+    #[serde(default)]
+    pub loss: Loss,
 }
 
 impl Architecture {
+    /// Hidden layers between `input` and `classes` with the default head (softmax, cross-entropy).
+    pub fn new(input: usize, hidden: Vec<HiddenLayer>, classes: usize) -> Architecture {
+        Architecture { input, hidden, classes, output: Output::default(), loss: Loss::default() }
+    }
+
+    /// Whether the head is the usual softmax with cross-entropy.
+    pub fn has_default_head(&self) -> bool {
+        (self.output, self.loss) == (Output::default(), Loss::default())
+    }
+
     /// Checks the limits a form or flag must respect, naming the offending layer.
     pub fn validate(&self) -> Result<(), String> {
         if self.hidden.len() > MAX_HIDDEN_LAYERS {
@@ -57,7 +75,7 @@ impl Architecture {
         if self.input == 0 || self.classes < 2 {
             return Err(format!("input {} and classes {} must be ≥ 1 and ≥ 2", self.input, self.classes));
         }
-        Ok(())
+        head::check(self.output, self.loss)
     }
 
     /// `(fan_in, fan_out, activation)` of each dense layer; the output layer has no activation.
@@ -76,27 +94,32 @@ impl Architecture {
         self.layer_shapes().iter().map(|(i, o, _)| i * o + o).sum()
     }
 
-    /// Short form for directory names: `128relu-64tanh`, or `softmax` without hidden layers.
+    /// Short form for directory names: `128relu-64tanh`, `softmax` without hidden layers, and the head
+    /// when it is not softmax + cross-entropy (`64sigmoid-sigmoid-mse`).
     pub fn slug(&self) -> String {
-        if self.hidden.is_empty() {
-            return "softmax".into();
+        let mut parts: Vec<String> = self.hidden.iter().map(|l| format!("{}{}", l.neurons, l.activation.name().replace('-', ""))).collect();
+        if !self.has_default_head() {
+            parts.push(format!("{}-{}", self.output, self.loss.name().replace("cross-entropy", "xent")));
+        } else if parts.is_empty() {
+            parts.push("softmax".into());
         }
-        self.hidden
-            .iter()
-            .map(|l| format!("{}{}", l.neurons, l.activation.name().replace('-', "")))
-            .collect::<Vec<_>>()
-            .join("-")
+        parts.join("-")
     }
 }
 
 impl fmt::Display for Architecture {
-    /// `784 → 128 relu → 10 softmax`
+    /// `784 → 128 relu → 10 softmax`; the loss is named when it is not cross-entropy
+    /// (`784 → 64 sigmoid → 10 sigmoid, mse`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.input)?;
         for l in &self.hidden {
             write!(f, " → {} {}", l.neurons, l.activation)?;
         }
-        write!(f, " → {} softmax", self.classes)
+        write!(f, " → {} {}", self.classes, self.output)?;
+        if self.loss != Loss::default() {
+            write!(f, ", {}", self.loss)?;
+        }
+        Ok(())
     }
 }
 
@@ -160,8 +183,15 @@ impl Mlp {
         self.arch.hidden.get(i).map(|l| l.activation)
     }
 
-    /// Logits for a batch of `x.len() / input` images given as floats in 0..1, row-major.
-    /// No tape is built: inference needs no gradients.
+    /// The outputs (after the output function: probabilities for softmax and sigmoid) for a batch.
+    pub fn outputs(&self, x: Vec<f32>) -> Vec<f32> {
+        let mut z = self.logits(x);
+        z.chunks_exact_mut(self.arch.classes).for_each(|row| self.arch.output.apply(row));
+        z
+    }
+
+    /// The last layer's values before the output function, for a batch of `x.len() / input` images
+    /// given as standardised floats, row-major. No tape is built: inference needs no gradients.
     pub fn logits(&self, x: Vec<f32>) -> Vec<f32> {
         let rows = x.len() / self.arch.input;
         let mut a = x;
@@ -223,11 +253,7 @@ mod tests {
     use super::*;
 
     pub(crate) fn arch(hidden: &[(usize, Activation)]) -> Architecture {
-        Architecture {
-            input: 784,
-            hidden: hidden.iter().map(|&(neurons, activation)| HiddenLayer { neurons, activation }).collect(),
-            classes: 10,
-        }
+        Architecture::new(784, hidden.iter().map(|&(neurons, activation)| HiddenLayer { neurons, activation }).collect(), 10)
     }
 
     #[test]
@@ -237,6 +263,21 @@ mod tests {
         assert_eq!(a.param_count(), 784 * 128 + 128 + 128 * 10 + 10);
         assert_eq!(a.slug(), "128relu");
         assert_eq!(arch(&[]).slug(), "softmax");
+        let mut sig = arch(&[(64, Activation::Sigmoid)]);
+        (sig.output, sig.loss) = (Output::Sigmoid, Loss::Mse);
+        assert_eq!(sig.to_string(), "784 → 64 sigmoid → 10 sigmoid, mse");
+        assert_eq!(sig.slug(), "64sigmoid-sigmoid-mse");
+        sig.hidden.clear();
+        sig.loss = Loss::CrossEntropy;
+        assert_eq!(sig.slug(), "sigmoid-xent");
+    }
+
+    #[test]
+    fn files_from_before_the_head_was_a_choice_read_as_softmax_cross_entropy() {
+        let old = r#"{"input":784,"hidden":[{"neurons":16,"activation":"relu"}],"classes":10}"#;
+        let a: Architecture = serde_json::from_str(old).unwrap();
+        assert_eq!(a, arch(&[(16, Activation::Relu)]));
+        assert!(a.has_default_head());
     }
 
     #[test]
@@ -246,6 +287,8 @@ mod tests {
         assert!(arch(&[(5000, Activation::Relu)]).validate().is_err());
         assert!(arch(&[(4, Activation::Relu); 9]).validate().is_err());
         assert!(arch(&[]).validate().is_ok());
+        let identity_xent = Architecture { output: Output::Identity, ..arch(&[]) };
+        assert!(identity_xent.validate().unwrap_err().contains("cross-entropy needs outputs that are probabilities"));
     }
 
     #[test]

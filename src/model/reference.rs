@@ -4,9 +4,10 @@
 use dfdx::prelude::*;
 
 use super::activation::LEAKY_SLOPE;
-use super::{Activation, Mlp};
+use super::{Activation, Loss, Mlp, Output};
 
-/// Mean cross-entropy and gradients `(w, b)` per layer, computed by dfdx's tape.
+/// The model's mean loss and gradients `(w, b)` per layer, computed by dfdx's tape with dfdx's own
+/// loss functions (which average over classes too, hence the factor: our losses sum over classes).
 pub fn loss_and_grads(mlp: &Mlp, x: Vec<f32>, labels: &[u8]) -> (f32, Vec<Vec<f32>>, Vec<Vec<f32>>) {
     let dev = &mlp.dev;
     let rows = labels.len();
@@ -29,7 +30,14 @@ pub fn loss_and_grads(mlp: &Mlp, x: Vec<f32>, labels: &[u8]) -> (f32, Vec<Vec<f3
         onehot[r * classes + l as usize] = 1.0;
     }
     let targets = dev.tensor_from_vec(onehot, (rows, classes));
-    let loss = cross_entropy_with_logits_loss(a, targets);
+    let per_class = classes as f32;
+    let loss = match (mlp.arch.output, mlp.arch.loss) {
+        (Output::Softmax, Loss::CrossEntropy) => cross_entropy_with_logits_loss(a, targets),
+        (Output::Sigmoid, Loss::CrossEntropy) => binary_cross_entropy_with_logits_loss(a, targets) * per_class,
+        (Output::Softmax, Loss::Mse) => mse_loss(a.softmax::<Axis<1>>(), targets) * per_class,
+        (Output::Sigmoid, Loss::Mse) => mse_loss(a.sigmoid(), targets) * per_class,
+        (Output::Identity, _) => mse_loss(a, targets) * per_class,
+    };
     let value = loss.array();
     let grads = loss.backward();
     let w = mlp.layers.iter().map(|l| grads.get(&l.w).as_vec()).collect();
@@ -41,7 +49,7 @@ pub fn loss_and_grads(mlp: &Mlp, x: Vec<f32>, labels: &[u8]) -> (f32, Vec<Vec<f3
 mod tests {
     use crate::data;
     use crate::model::backprop::{self, Gradients};
-    use crate::model::{pixels_to_input, Activation, Architecture, HiddenLayer, Mlp};
+    use crate::model::{head, pixels_to_input, Activation, Architecture, HiddenLayer, Loss, Mlp, Output};
     use dfdx::prelude::*;
 
     /// Largest |a - b| relative to the largest |b| of the tensor (gradients span orders of magnitude).
@@ -53,14 +61,18 @@ mod tests {
     /// Runs both paths on the first 32 training images and compares loss and every gradient.
     /// Tolerance: 1e-4 relative to the tensor's largest gradient (f32 sums in a different order).
     fn assert_paths_agree(hidden: &[usize], act: Activation) {
+        assert_head_agrees(hidden, act, Output::Softmax, Loss::CrossEntropy);
+    }
+
+    fn assert_head_agrees(hidden: &[usize], act: Activation, output: Output, loss: Loss) {
         let mnist = data::load_dir(&data::locate::bundled_dir().unwrap()).unwrap();
         let batch = mnist.train.head(32);
         let mut x = Vec::new();
         pixels_to_input(&batch.images, &mut x);
         let arch = Architecture {
-            input: 784,
-            hidden: hidden.iter().map(|&neurons| HiddenLayer { neurons, activation: act }).collect(),
-            classes: 10,
+            output,
+            loss,
+            ..Architecture::new(784, hidden.iter().map(|&neurons| HiddenLayer { neurons, activation: act }).collect(), 10)
         };
         let mut mlp = Mlp::new(&arch, 3);
         // Non-zero biases so that bias gradients flow through every path.
@@ -71,10 +83,10 @@ mod tests {
         let (ref_loss, ref_w, ref_b) = super::loss_and_grads(&mlp, x.clone(), &batch.labels);
         let mut grads = Gradients::zeros(&mlp);
         let stats = backprop::loss_and_grads(&mlp, x, &batch.labels, &mut grads);
-        assert!((stats.loss - ref_loss).abs() < 1e-5, "{act}: loss {} vs {ref_loss}", stats.loss);
+        assert!((stats.loss - ref_loss).abs() < 1e-5 * ref_loss.max(1.0), "{act} {output}+{loss}: loss {} vs {ref_loss}", stats.loss);
         for l in 0..mlp.layers.len() {
             let (ew, eb) = (rel_err(&grads.w[l], &ref_w[l]), rel_err(&grads.b[l], &ref_b[l]));
-            assert!(ew < 1e-4 && eb < 1e-4, "{hidden:?} {act} layer {l}: w err {ew}, b err {eb}");
+            assert!(ew < 1e-4 && eb < 1e-4, "{hidden:?} {act} {output}+{loss} layer {l}: w err {ew}, b err {eb}");
         }
     }
 
@@ -83,6 +95,19 @@ mod tests {
     fn fast_backprop_matches_dfdx_autodiff_for_every_activation() {
         for act in <Activation as strum::IntoEnumIterator>::iter() {
             assert_paths_agree(&[24, 12], act);
+        }
+    }
+
+    /// Every accepted output and loss, through two hidden layers and without any (the head then sits
+    /// right on the input).
+    #[test]
+    fn fast_backprop_matches_dfdx_autodiff_for_every_output_and_loss() {
+        use strum::IntoEnumIterator;
+        for output in Output::iter() {
+            for loss in Loss::iter().filter(|&l| head::check(output, l).is_ok()) {
+                assert_head_agrees(&[24, 12], Activation::Sigmoid, output, loss);
+                assert_head_agrees(&[], Activation::Relu, output, loss);
+            }
         }
     }
 

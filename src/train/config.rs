@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Activation, Architecture, HiddenLayer};
+use crate::model::{Activation, Architecture, HiddenLayer, Loss, Output};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter, strum::IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
@@ -49,6 +49,11 @@ impl FromStr for OptimizerKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub hidden: Vec<HiddenLayer>,
+    /// The output layer's function and the loss (absent from runs made before they were choices).
+    #[serde(default)]
+    pub output: Output,
+    #[serde(default)]
+    pub loss: Loss,
     pub optimizer: OptimizerKind,
     pub lr: f64,
     /// SGD momentum (0 = plain SGD); ignored by Adam.
@@ -66,6 +71,8 @@ impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
             hidden: vec![HiddenLayer { neurons: 128, activation: Activation::Relu }],
+            output: Output::Softmax,
+            loss: Loss::CrossEntropy,
             optimizer: OptimizerKind::Adam,
             lr: OptimizerKind::Adam.default_lr(),
             momentum: 0.0,
@@ -80,7 +87,7 @@ impl Default for TrainConfig {
 
 impl TrainConfig {
     pub fn architecture(&self, input: usize, classes: usize) -> Architecture {
-        Architecture { input, hidden: self.hidden.clone(), classes }
+        Architecture { output: self.output, loss: self.loss, ..Architecture::new(input, self.hidden.clone(), classes) }
     }
 
     /// Checks every field, naming the field and what was expected. `train_len` bounds the batch size.
@@ -93,7 +100,8 @@ impl TrainConfig {
     /// that setting came from (a flag, a config file's key).
     pub fn check(&self, train_len: Option<usize>) -> Result<(), InvalidSetting> {
         let at = |key: &'static str| move |message: String| InvalidSetting { key, message };
-        (Architecture { input: 1, hidden: self.hidden.clone(), classes: 2 }).validate().map_err(at("layers"))?;
+        Architecture::new(1, self.hidden.clone(), 2).validate().map_err(at("layers"))?;
+        crate::model::head::check(self.output, self.loss).map_err(at("loss"))?;
         limits::lr(self.lr).map_err(at("lr"))?;
         limits::momentum(self.momentum).map_err(at("momentum"))?;
         limits::nesterov(self.nesterov, self.momentum).map_err(at("nesterov"))?;

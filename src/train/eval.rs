@@ -29,7 +29,7 @@ pub fn loss_accuracy(mlp: &Mlp, data: &Dataset, indices: Option<&[usize]>) -> (f
         }
         pixels_to_input(&pixels, &mut x);
         let logits = mlp.logits(std::mem::take(&mut x));
-        let (loss, c, p) = loss_and_correct(&logits, &labels);
+        let (loss, c, p) = loss_and_correct(&mlp.arch, &logits, &labels);
         total_loss += loss;
         correct += c;
         predicted.extend(p);

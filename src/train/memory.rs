@@ -103,7 +103,7 @@ mod tests {
     use crate::model::{Activation, HiddenLayer};
 
     fn arch(hidden: &[usize]) -> Architecture {
-        Architecture { input: 784, hidden: hidden.iter().map(|&n| HiddenLayer { neurons: n, activation: Activation::Relu }).collect(), classes: 10 }
+        Architecture::new(784, hidden.iter().map(|&n| HiddenLayer { neurons: n, activation: Activation::Relu }).collect(), 10)
     }
 
     /// The bundled MNIST's images and labels.

@@ -172,11 +172,7 @@ mod tests {
     /// be split into chunks.
     #[test]
     fn adam_matches_dfdx_kernel_bit_for_bit() {
-        let arch = Architecture {
-            input: 784,
-            hidden: vec![HiddenLayer { neurons: 96, activation: Activation::Relu }],
-            classes: 10,
-        };
+        let arch = Architecture::new(784, vec![HiddenLayer { neurons: 96, activation: Activation::Relu }], 10);
         let cfg = TrainConfig { lr: 3e-3, ..TrainConfig::default() };
         let mut mlp = Mlp::new(&arch, 5);
         let mut reference = mlp.clone();

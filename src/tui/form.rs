@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::model::{Activation, Architecture, HiddenLayer, MAX_HIDDEN_LAYERS, MAX_NEURONS};
+use crate::model::{Activation, Architecture, HiddenLayer, Loss, Output, MAX_HIDDEN_LAYERS, MAX_NEURONS};
 use crate::train::config::{limits, training_len};
 use crate::train::memory;
 use crate::train::{OptimizerKind, TrainConfig};
@@ -39,6 +39,8 @@ pub struct LayerRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
     Layer(usize),
+    Output,
+    Loss,
     Optimizer,
     Lr,
     Momentum,
@@ -52,7 +54,9 @@ pub enum Focus {
 
 impl Focus {
     /// The rows after the layers, in display order.
-    pub const SCALARS: [Focus; 9] = [
+    pub const SCALARS: [Focus; 11] = [
+        Focus::Output,
+        Focus::Loss,
         Focus::Optimizer,
         Focus::Lr,
         Focus::Momentum,
@@ -67,6 +71,8 @@ impl Focus {
     pub fn label(self) -> String {
         match self {
             Focus::Layer(i) => format!("layer {}", i + 1),
+            Focus::Output => "output".into(),
+            Focus::Loss => "loss".into(),
             Focus::Optimizer => "optimizer".into(),
             Focus::Lr => "learning rate".into(),
             Focus::Momentum => "momentum".into(),
@@ -81,7 +87,7 @@ impl Focus {
 
     /// Whether Enter edits this row as text (the others cycle with ←/→).
     pub fn is_text(self) -> bool {
-        !matches!(self, Focus::Optimizer | Focus::Nesterov)
+        !matches!(self, Focus::Output | Focus::Loss | Focus::Optimizer | Focus::Nesterov)
     }
 }
 
@@ -97,6 +103,8 @@ pub struct Editing {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetupForm {
     pub layers: Vec<LayerRow>,
+    pub output: Output,
+    pub loss: Loss,
     pub optimizer: OptimizerKind,
     pub lr: String,
     pub momentum: String,
@@ -122,6 +130,8 @@ impl SetupForm {
                 .iter()
                 .map(|l| LayerRow { neurons: l.neurons.to_string(), activation: l.activation })
                 .collect(),
+            output: cfg.output,
+            loss: cfg.loss,
             optimizer: cfg.optimizer,
             lr: cfg.lr.to_string(),
             momentum: cfg.momentum.to_string(),
@@ -131,7 +141,7 @@ impl SetupForm {
             seed: cfg.seed.to_string(),
             val_split: cfg.val_split.to_string(),
             data_dir: data_dir.display().to_string(),
-            focus: if cfg.hidden.is_empty() { Focus::Optimizer } else { Focus::Layer(0) },
+            focus: if cfg.hidden.is_empty() { Focus::Output } else { Focus::Layer(0) },
             editing: None,
         }
     }
@@ -159,7 +169,7 @@ impl SetupForm {
             Focus::Seed => &self.seed,
             Focus::ValSplit => &self.val_split,
             Focus::DataDir => &self.data_dir,
-            Focus::Optimizer | Focus::Nesterov => return None,
+            Focus::Output | Focus::Loss | Focus::Optimizer | Focus::Nesterov => return None,
         })
     }
 
@@ -173,11 +183,11 @@ impl SetupForm {
             Focus::Seed => &mut self.seed,
             Focus::ValSplit => &mut self.val_split,
             Focus::DataDir => &mut self.data_dir,
-            Focus::Optimizer | Focus::Nesterov => return None,
+            Focus::Output | Focus::Loss | Focus::Optimizer | Focus::Nesterov => return None,
         })
     }
 
-    /// ←/→ on the focused row: cycles activation, optimizer or nesterov. Switching optimizer also
+    /// ←/→ on the focused row: cycles activation, output, loss, optimizer or nesterov. Switching optimizer also
     /// switches a still-default learning rate to the new optimizer's default.
     pub fn cycle(&mut self, forward: bool) {
         match self.focus {
@@ -197,6 +207,8 @@ impl SetupForm {
                 }
             }
             Focus::Nesterov => self.nesterov = !self.nesterov,
+            Focus::Output => self.output = self.output.cycle(forward),
+            Focus::Loss => self.loss = self.loss.cycle(forward),
             _ => {}
         }
     }
@@ -224,7 +236,7 @@ impl SetupForm {
             return Err("select a layer to remove".into());
         };
         self.layers.remove(i);
-        self.focus = if self.layers.is_empty() { Focus::Optimizer } else { Focus::Layer(i.min(self.layers.len() - 1)) };
+        self.focus = if self.layers.is_empty() { Focus::Output } else { Focus::Layer(i.min(self.layers.len() - 1)) };
         Ok(())
     }
 
@@ -282,7 +294,10 @@ impl SetupForm {
                         return Err(format!("{} is not a directory", self.data_dir.trim()));
                     }
                 }
-                Focus::Optimizer => {}
+                // The shared reason, cut to fit beside the field (the status line gives it whole at start).
+                Focus::Loss => crate::model::head::check(self.output, self.loss)
+                    .map_err(|_| format!("needs probabilities, not {} outputs: choose mse", self.output))?,
+                Focus::Output | Focus::Optimizer => {}
             }
             Ok(())
         };
@@ -310,7 +325,7 @@ impl SetupForm {
             .iter()
             .filter_map(|l| Some(HiddenLayer { neurons: l.neurons.trim().parse().ok()?, activation: l.activation }))
             .collect();
-        Architecture { input, hidden, classes }
+        Architecture { output: self.output, loss: self.loss, ..Architecture::new(input, hidden, classes) }
     }
 
     /// The configuration, or the first invalid row and why.
@@ -322,6 +337,8 @@ impl SetupForm {
         let int = |s: &str| s.trim().parse::<usize>().unwrap_or_default();
         let cfg = TrainConfig {
             hidden: self.architecture(1, 2).hidden,
+            output: self.output,
+            loss: self.loss,
             optimizer: self.optimizer,
             lr: num(&self.lr),
             momentum: num(&self.momentum),

@@ -40,6 +40,26 @@ fn memory_hint(app: &App, arch: &crate::model::Architecture) -> String {
     format!(" · ~{} memory", human(estimate(arch, batch, data_bytes(&app.data))))
 }
 
+/// What the outputs are, in a few words.
+fn output_hint(output: crate::model::Output) -> &'static str {
+    match output {
+        crate::model::Output::Softmax => "probabilities summing to 1",
+        crate::model::Output::Sigmoid => "one probability per class",
+        crate::model::Output::Identity => "raw scores",
+    }
+}
+
+/// What the loss compares, in a few words (none when the pair is refused: the error says why).
+fn loss_hint(output: crate::model::Output, loss: crate::model::Loss) -> Option<&'static str> {
+    use crate::model::{Loss, Output};
+    match (output, loss) {
+        (Output::Softmax, Loss::CrossEntropy) => Some("-ln p(true class)"),
+        (Output::Sigmoid, Loss::CrossEntropy) => Some("binary, per class"),
+        (Output::Identity, Loss::CrossEntropy) => None,
+        (_, Loss::Mse) => Some("squared error against one-hot targets"),
+    }
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let f = &app.form;
@@ -64,11 +84,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         )),
     ];
     let (lt, gt) = if t.ascii { ("<", ">") } else { ("◂", "▸") };
+    let mut focus_line = 0;
     for row in f.rows() {
+        if row == Focus::Output {
+            lines.push(Line::from(Span::styled(format!("output layer ({} units, one per class)", app.data.classes), t.title())));
+        }
         if row == Focus::Optimizer {
             lines.push(Line::from(Span::styled("training", t.title())));
         }
         let focused = row == f.focus;
+        if focused {
+            focus_line = lines.len();
+        }
         let editing = focused && f.editing.is_some();
         let marker = if focused { "> " } else { "  " };
         let label_style = if focused { t.focused() } else { ratatui::style::Style::new() };
@@ -81,6 +108,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 let l = &f.layers[i];
                 spans.push(Span::styled(format!("{:<8}", l.neurons), value_style));
                 spans.push(Span::raw(format!(" neurons  {lt} {:<10} {gt}", l.activation.name())));
+            }
+            Focus::Output => {
+                spans.push(Span::styled(format!("{lt} {} {gt}", f.output), value_style));
+                spans.push(Span::styled(format!("  {}", output_hint(f.output)), t.dim()));
+            }
+            Focus::Loss => {
+                spans.push(Span::styled(format!("{lt} {} {gt}", f.loss), value_style));
+                if let Some(hint) = loss_hint(f.output, f.loss) {
+                    spans.push(Span::styled(format!("  {hint}"), t.dim()));
+                }
             }
             Focus::Optimizer => spans.push(Span::styled(format!("{lt} {} {gt}", f.optimizer), value_style)),
             Focus::Nesterov => {
@@ -108,7 +145,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     lines.push(Line::from(ready));
     queue_lines(app, &mut lines);
     // Keep the focused row visible on short terminals.
-    let focus_line = f.rows().iter().position(|&r| r == f.focus).unwrap_or(0) + 5;
     let inner_h = area.height.saturating_sub(2) as usize;
     let scroll = focus_line.saturating_sub(inner_h.saturating_sub(2)) as u16;
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(panel(" Setup ", t)), area);
