@@ -236,3 +236,30 @@ fn divergence_after_a_good_epoch_keeps_it_and_it_stays_usable() {
     let correct = (accuracy(&s) * 10000.0).round() as u64;
     assert!(text(&e.stdout).contains(&format!("({correct} / 10000)")), "{}", text(&e.stdout));
 }
+
+/// Another IDX data set is standardised with its own training pixels: MNIST with inverted ink (every
+/// byte 255 - p) has mean 1 - 0.1307 and the same deviation. The model file carries the figures, so
+/// `eval` on that data gives the run's own accuracy.
+#[test]
+fn another_data_set_is_standardised_with_its_own_mean_and_deviation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("inverted");
+    std::fs::create_dir_all(&data).unwrap();
+    for name in ["train-images-idx3-ubyte", "t10k-images-idx3-ubyte"] {
+        let mut bytes = common::raw(name);
+        bytes[16..].iter_mut().for_each(|p| *p = 255 - *p);
+        std::fs::write(data.join(name), bytes).unwrap();
+    }
+    for name in ["train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"] {
+        std::fs::write(data.join(name), common::raw(name)).unwrap();
+    }
+    let out = tmp.path().join("run");
+    let s = train(&["--data", data.to_str().unwrap(), "--layers", "32", "--epochs", "1"], &out);
+    let st = &s["model"]["input_standardization"];
+    assert_eq!((st["mean"].as_f64().unwrap() as f32, st["std"].as_f64().unwrap() as f32), (0.8693, 0.3081));
+    assert!(accuracy(&s) > 0.9, "{}", accuracy(&s));
+    let o = digitlab(&["eval", "--data", data.to_str().unwrap(), "--model", out.join("model.safetensors").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let acc = format!("test accuracy {:.2}%", accuracy(&s) * 100.0);
+    assert!(text(&o.stdout).contains(&acc), "{acc}: {}", text(&o.stdout));
+}

@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::data::Mnist;
 use crate::model::backprop::Gradients;
-use crate::model::{pixels_to_input, reference, Mlp};
+use crate::model::{reference, Mlp};
 use crate::train::optimizer::Optimizer;
 use crate::train::TrainConfig;
 
@@ -29,7 +29,7 @@ pub fn epoch_seconds(cfg: &TrainConfig, data: &Mnist, warmup_batches: usize) -> 
             pixels.extend_from_slice(data.train.image(i));
         }
         let labels: Vec<u8> = chunk.iter().map(|&i| data.train.labels[i]).collect();
-        pixels_to_input(&pixels, &mut x);
+        mlp.inputs(&pixels, &mut x);
         let (_, w, b) = reference::loss_and_grads(mlp, std::mem::take(&mut x), &labels);
         for (dst, src) in grads.w.iter_mut().zip(&w).chain(grads.b.iter_mut().zip(&b)) {
             dst.copy_from_slice(src);

@@ -40,7 +40,7 @@ pub fn run(cmd: &PredictCmd) -> Result<()> {
     };
     let pixels = to_mnist_polarity(pixels, ink);
     let mut x = Vec::new();
-    model::pixels_to_input(&pixels, &mut x);
+    mlp.inputs(&pixels, &mut x);
     let outputs = mlp.outputs(x);
     let top = top_classes(&outputs, 3);
     println!("image: {} ({side}x{side}, {})", cmd.image.display(),

@@ -49,7 +49,7 @@ pub fn loss_and_grads(mlp: &Mlp, x: Vec<f32>, labels: &[u8]) -> (f32, Vec<Vec<f3
 mod tests {
     use crate::data;
     use crate::model::backprop::{self, Gradients};
-    use crate::model::{head, pixels_to_input, Activation, Architecture, HiddenLayer, Loss, Mlp, Output};
+    use crate::model::{head, Activation, Architecture, HiddenLayer, Loss, Mlp, Output, Standardization};
     use dfdx::prelude::*;
 
     /// Largest |a - b| relative to the largest |b| of the tensor (gradients span orders of magnitude).
@@ -68,7 +68,7 @@ mod tests {
         let mnist = data::load_dir(&data::locate::bundled_dir().unwrap()).unwrap();
         let batch = mnist.train.head(32);
         let mut x = Vec::new();
-        pixels_to_input(&batch.images, &mut x);
+        Standardization::default().apply(&batch.images, &mut x);
         let arch = Architecture {
             output,
             loss,

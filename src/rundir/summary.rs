@@ -43,6 +43,10 @@ pub struct ModelInfo {
     pub parameters: usize,
     /// Weight init per layer, e.g. `he-uniform`.
     pub init: Vec<String>,
+    /// The training set's pixel mean and deviation the inputs were standardised with (absent in older
+    /// files, which used MNIST's).
+    #[serde(default)]
+    pub input_standardization: Option<crate::model::Standardization>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,6 +117,7 @@ impl Summary {
         let arch = &run.last.model.arch;
         let report = &run.last.test.report;
         let mut summary = Summary::without_epochs(&run.config, arch, data, run.status.clone());
+        summary.model.input_standardization = Some(arch.input_standardization);
         summary.epochs = run.history.clone();
         summary.best_epoch = run.best_epoch().map(|e| e.epoch);
         summary.test = Some(TestMetrics {
@@ -152,7 +157,13 @@ impl Summary {
             created: now(),
             status,
             config: config.clone(),
-            model: ModelInfo { architecture: arch.to_string(), parameters: arch.param_count(), init },
+            model: ModelInfo {
+                architecture: arch.to_string(),
+                parameters: arch.param_count(),
+                init,
+                // Known once a model exists (Summary::new).
+                input_standardization: None,
+            },
             data,
             validation_images: val,
             epochs: Vec::new(),

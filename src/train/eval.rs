@@ -4,7 +4,7 @@ use super::events::Evaluation;
 use crate::data::Dataset;
 use crate::metrics::ClassificationReport;
 use crate::model::backprop::loss_and_correct;
-use crate::model::{pixels_to_input, Mlp};
+use crate::model::Mlp;
 
 /// Images per forward pass: large enough for efficient matmuls, small enough to bound memory.
 pub const EVAL_CHUNK: usize = 2000;
@@ -27,7 +27,7 @@ pub fn loss_accuracy(mlp: &Mlp, data: &Dataset, indices: Option<&[usize]>) -> (f
             pixels.extend_from_slice(data.image(i));
             labels.push(data.labels[i]);
         }
-        pixels_to_input(&pixels, &mut x);
+        mlp.inputs(&pixels, &mut x);
         let logits = mlp.logits(std::mem::take(&mut x));
         let (loss, c, p) = loss_and_correct(&mlp.arch, &logits, &labels);
         total_loss += loss;
@@ -52,7 +52,7 @@ pub fn diagnostics(mlp: &Mlp, test: &Dataset, history: &[super::EpochReport]) ->
     use crate::train::diagnostics::{diagnose, unit_health};
     let n = PROBE_IMAGES.min(test.len());
     let mut x = Vec::new();
-    pixels_to_input(&test.images[..n * test.pixels()], &mut x);
+    mlp.inputs(&test.images[..n * test.pixels()], &mut x);
     let units = mlp.first_hidden_outputs(x).and_then(|out| {
         let act = mlp.activation(0)?;
         unit_health(act, &out, mlp.first_layer_units())

@@ -19,7 +19,7 @@ use super::events::*;
 use super::optimizer::Optimizer;
 use crate::data::Mnist;
 use crate::model::backprop::{loss_and_grads, Gradients};
-use crate::model::{pixels_to_input, Mlp};
+use crate::model::{Mlp, Standardization};
 
 /// Batch events are sent at most this often.
 pub const BATCH_EVENT_INTERVAL: Duration = Duration::from_millis(50);
@@ -154,8 +154,9 @@ fn split_indices(n: usize, val_split: f64, rng: &mut ChaCha8Rng) -> (Vec<usize>,
 
 fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<Command>) -> Result<RunResult, String> {
     cfg.validate(Some(data.train.len()))?;
-    let arch = cfg.architecture(data.train.pixels(), data.classes);
+    let mut arch = cfg.architecture(data.train.pixels(), data.classes);
     arch.validate()?;
+    arch.input_standardization = Standardization::of(&data.train.images);
     let started = Instant::now();
     let mut mlp = Mlp::new(&arch, cfg.seed);
     // A separate stream from the weight init, so changing the architecture leaves the data order alone.
@@ -205,7 +206,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
             for &i in chunk {
                 pixels.extend_from_slice(data.train.image(i));
             }
-            pixels_to_input(&pixels, &mut x);
+            mlp.inputs(&pixels, &mut x);
             let stats = loss_and_grads(&mlp, std::mem::take(&mut x), &labels, &mut grads);
             if !stats.loss.is_finite() {
                 halt = Some(Halt::Diverged(format!(
