@@ -6,10 +6,9 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-/// Reads a whole file of at most `limit` bytes, refusing anything that is not a regular file (a
-/// device, a directory, a FIFO) or is larger, before reading a byte: every reader of a file format
-/// goes through here, so a damaged or hostile file costs no time or memory.
-pub fn read_bounded(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
+/// The length of `path`, when it is a regular file of at most `limit` bytes (what `read_bounded`
+/// checks before reading).
+pub fn check_bounded(path: &Path, limit: u64, what: &str) -> Result<u64> {
     let meta = fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
     if !meta.is_file() {
         bail!("{}: not a regular file", path.display());
@@ -17,7 +16,15 @@ pub fn read_bounded(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
     if meta.len() > limit {
         bail!("{}: {} bytes, more than digitlab accepts for a {what} (at most {} bytes)", path.display(), meta.len(), limit);
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    Ok(meta.len())
+}
+
+/// Reads a whole file of at most `limit` bytes, refusing anything that is not a regular file (a
+/// device, a directory, a FIFO) or is larger, before reading a byte: every reader of a file format
+/// goes through here, so a damaged or hostile file costs no time or memory.
+pub fn read_bounded(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
+    let len = check_bounded(path, limit, what)?;
+    let mut bytes = Vec::with_capacity(len as usize);
     fs::File::open(path)
         .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
         .with_context(|| format!("{}: cannot read", path.display()))?;

@@ -149,8 +149,49 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Mlp> {
 /// Loads a model file. Anything but a regular file, or a file larger than any model this program
 /// writes, is refused before it is read.
 pub fn load(path: &Path) -> Result<Mlp> {
+    // The header first (a few KiB): a file it does not describe is refused before the rest is read,
+    // so a large damaged file costs no more than a small one.
+    let origin = path.display().to_string();
+    let len = crate::files::check_bounded(path, MODEL_MAX_BYTES, "model file")?;
+    let mut prefix = Vec::new();
+    {
+        use std::io::Read;
+        std::fs::File::open(path)
+            .and_then(|f| f.take(8 + HEADER_SLACK).read_to_end(&mut prefix))
+            .map_err(|e| anyhow!("{origin}: cannot read: {e}"))?;
+    }
+    precheck(&prefix, len).map_err(|why| anyhow!("{origin}: not a digitlab model ({why})"))?;
     let bytes = crate::files::read_bounded(path, MODEL_MAX_BYTES, "model file")?;
-    from_bytes(&bytes, &path.display().to_string())
+    from_bytes(&bytes, &origin)
+}
+
+/// What the first bytes of a model file (`prefix`) say about the whole of it (`len` bytes): the
+/// header must be JSON that fits in the prefix and records an architecture whose tensors, with the
+/// header, make exactly `len` bytes. Everything else is checked again, in full, on the whole file.
+fn precheck(prefix: &[u8], len: u64) -> Result<(), String> {
+    let Some(n) = prefix.get(..8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))) else {
+        return Err(format!("{len} bytes, shorter than the 8-byte header length a safetensors file starts with"));
+    };
+    if n > HEADER_SLACK || 8 + n > len {
+        return Err(format!("its header length field says {n} bytes, but a digitlab model's header is at most {HEADER_SLACK} bytes and {} bytes follow it", len.saturating_sub(8)));
+    }
+    let header: serde_json::Value = prefix
+        .get(8..8 + n as usize)
+        .and_then(|h| serde_json::from_slice(h).ok())
+        .ok_or("its header is not the JSON table of tensors a safetensors file starts with")?;
+    let Some(arch) = header.pointer("/__metadata__/architecture").and_then(|a| a.as_str()).and_then(|a| serde_json::from_str::<Architecture>(a).ok())
+    else {
+        // Not ours, or damaged: the full check says which.
+        return Ok(());
+    };
+    if check_architecture(&arch).is_ok() {
+        let expected = 8 + n + arch.param_count() as u64 * 4;
+        if expected != len {
+            let what = if len < expected { "truncated" } else { "longer than its contents" };
+            return Err(format!("the file is {what}: {len} bytes, but its header and its architecture {arch} make {expected}"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -284,6 +325,19 @@ mod tests {
         assert!(refusal(&to_bytes(&mlp).unwrap()).contains("neurons must be 1–4096 (got 0)"));
         let plain = safetensors::serialize(Vec::<(String, TensorView)>::new(), &None).unwrap();
         assert!(refusal(&plain).contains("metadata 'format' is not 'digitlab-mlp-v1'"));
+    }
+
+    #[test]
+    fn a_file_its_header_does_not_describe_is_refused_from_the_header_alone() {
+        let good = to_bytes(&Mlp::new(&small(), 7)).unwrap();
+        let len = good.len() as u64;
+        assert_eq!(precheck(&good[..good.len().min(8 + HEADER_SLACK as usize)], len), Ok(()));
+        // Zeros (a header length of 0), a header length past the slack, and bytes appended.
+        assert!(precheck(&[0; 64], 400 << 20).unwrap_err().contains("not the JSON table"));
+        let mut huge = good.clone();
+        huge[..8].copy_from_slice(&(1u64 << 40).to_le_bytes());
+        assert!(precheck(&huge, len).unwrap_err().contains("at most 65536 bytes"));
+        assert!(precheck(&good, len + 4).unwrap_err().contains(&format!("the file is longer than its contents: {} bytes", len + 4)));
     }
 
     #[test]
