@@ -17,6 +17,13 @@ fn train(args: &[&str], out: &Path) -> Value {
     read_json(&out.join("summary.json"))
 }
 
+/// `neurons.csv` as one map per row, column name → text.
+fn neuron_rows(run: &Path) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(run.join("neurons.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    reader.records().map(|r| header.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect()).collect()
+}
+
 fn accuracy(summary: &Value) -> f64 {
     summary["test"]["accuracy"].as_f64().unwrap()
 }
@@ -148,6 +155,9 @@ fn sigmoid_outputs_with_squared_error_reach_93_percent_and_travel_with_the_model
     assert!(accuracy(&s) >= 0.93, "{}", accuracy(&s));
     assert_eq!((s["config"]["output"].as_str(), s["config"]["loss"].as_str()), (Some("sigmoid"), Some("mse")));
     assert_eq!(s["model"]["architecture"], "784 → 64 sigmoid → 10 sigmoid, mse");
+    let rows = neuron_rows(&out);
+    assert_eq!(rows.len(), 64);
+    assert!(rows.iter().enumerate().all(|(i, r)| r["neuron"] == i.to_string() && r["top_test_images"].split(' ').count() == 8));
     let model = out.join("model.safetensors");
     let o = digitlab(&["eval", "--model", model.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -180,6 +190,11 @@ fn softmax_regression_reaches_90_percent() {
     assert_eq!(s["model"]["architecture"], "784 → 10 softmax");
     // Without hidden layers, the weight pictures are the ten class templates.
     assert_eq!(std::fs::read_dir(dir.path().join("weights")).unwrap().count(), 10);
+    // …and the first-layer units are the output units: unit i answers class i most.
+    let rows = neuron_rows(dir.path());
+    assert_eq!(rows.len(), 10);
+    let own = rows.iter().filter(|r| r["neuron"] == r["preferred_class"]).count();
+    assert!(own >= 9, "{own} of 10 output units prefer their own class");
 }
 
 /// Redirected output is plain lines: no escape codes, no carriage returns.

@@ -52,7 +52,8 @@ fn snapshot(epoch: usize, seed: u64) -> Snapshot {
         train_seconds: 0.5,
         eval_seconds: 0.1,
     };
-    Snapshot { report, model, test, diagnostics: Diagnostics::default() }
+    let neurons = std::sync::Arc::new(digitlab::train::neurons::NeuronAnalysis::of(&model, &common::tui::mnist().test));
+    Snapshot { report, model, test, diagnostics: Diagnostics::default(), neurons }
 }
 
 fn result(status: RunStatus, snaps: &[Snapshot]) -> RunResult {

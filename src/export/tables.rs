@@ -2,6 +2,7 @@
 //! business); the numbers are formatted here so the files read the same as they always have.
 
 use crate::metrics::ConfusionMatrix;
+use crate::train::neurons::NeuronAnalysis;
 use crate::train::EpochReport;
 
 fn opt(v: Option<f64>) -> String {
@@ -38,6 +39,28 @@ pub fn epochs_csv(history: &[EpochReport]) -> String {
         ]
     });
     to_csv(std::iter::once(header.map(String::from).to_vec()).chain(rows))
+}
+
+/// `neurons.csv`: one row per first-layer unit (numbered from 0, as its picture's file): its preferred
+/// class, selectivity, runner-up, the output class it feeds, its mean response per class, and the
+/// test images (indices into the test set) that excite it most, space-separated.
+pub fn neurons_csv(a: &NeuronAnalysis) -> String {
+    let header: Vec<String> = ["neuron", "preferred_class", "selectivity", "runner_up_class", "feeds_class"]
+        .into_iter()
+        .map(String::from)
+        .chain((0..a.classes).map(|c| format!("mean_class_{c}")))
+        .chain(["top_test_images".to_string()])
+        .collect();
+    let rows = a.units.iter().map(|n| {
+        [n.index, n.preferred]
+            .map(|v| v.to_string())
+            .into_iter()
+            .chain([format!("{:.4}", n.selectivity), n.runner_up.to_string(), n.feeds.to_string()])
+            .chain(n.class_means.iter().map(|m| format!("{m:.6}")))
+            .chain([n.top_images.iter().map(usize::to_string).collect::<Vec<_>>().join(" ")])
+            .collect::<Vec<_>>()
+    });
+    to_csv(std::iter::once(header).chain(rows))
 }
 
 /// `predictions.csv`: every test image in file order with its label and the network's answer.

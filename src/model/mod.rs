@@ -202,9 +202,16 @@ impl Mlp {
     /// The last layer's values before the output function, for a batch of `x.len() / input` images
     /// given as standardised floats, row-major. No tape is built: inference needs no gradients.
     pub fn logits(&self, x: Vec<f32>) -> Vec<f32> {
-        let rows = x.len() / self.arch.input;
+        self.forward_from(0, x)
+    }
+
+    /// The last layer's values for a batch given as the inputs of layer `start` (`start` = 1: the
+    /// first layer's outputs).
+    pub fn forward_from(&self, start: usize, x: Vec<f32>) -> Vec<f32> {
+        let fan_in = self.layers.get(start).map_or(self.arch.classes, Dense::fan_in);
+        let rows = x.len() / fan_in.max(1);
         let mut a = x;
-        for (i, layer) in self.layers.iter().enumerate() {
+        for (i, layer) in self.layers.iter().enumerate().skip(start) {
             a = backprop::affine(&a, rows, &layer.weights(), layer);
             if let Some(act) = self.activation(i) {
                 act.apply(&mut a);
@@ -236,11 +243,19 @@ impl Mlp {
     /// Outputs of the first hidden layer (after its activation) for a batch, `rows x units`;
     /// None without hidden layers.
     pub fn first_hidden_outputs(&self, x: Vec<f32>) -> Option<Vec<f32>> {
-        let act = self.activation(0).filter(|_| self.layers.len() > 1)?;
+        self.activation(0).filter(|_| self.layers.len() > 1)?;
+        Some(self.first_layer_outputs(x))
+    }
+
+    /// Outputs of the first layer for a batch, `rows x units`: after its activation for a hidden
+    /// layer, before the output function for the output layer (no hidden layers).
+    pub fn first_layer_outputs(&self, x: Vec<f32>) -> Vec<f32> {
         let rows = x.len() / self.arch.input;
         let mut z = backprop::affine(&x, rows, &self.layers[0].weights(), &self.layers[0]);
-        act.apply(&mut z);
-        Some(z)
+        if let Some(act) = self.activation(0) {
+            act.apply(&mut z);
+        }
+        z
     }
 }
 

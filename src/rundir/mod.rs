@@ -45,6 +45,8 @@ pub const WEIGHTS_DIR: &str = "weights";
 pub const CURVES_PNG: &str = "curves.png";
 pub const CONFUSION_PNG: &str = "confusion.png";
 pub const MISCLASSIFIED_PNG: &str = "misclassified.png";
+/// What each first-layer unit responds to (see `train::neurons`).
+pub const NEURONS_CSV: &str = "neurons.csv";
 /// A sweep directory's (or `compare --out`'s) leaderboard.
 pub const LEADERBOARD_MD: &str = "leaderboard.md";
 pub const LEADERBOARD_CSV: &str = "leaderboard.csv";
@@ -209,6 +211,7 @@ pub fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) -> Result<V
         (EPOCHS_CSV.into(), tables::epochs_csv(&run.history).into_bytes()),
         (PREDICTIONS_CSV.into(), tables::predictions_csv(&data.test.labels, &eval.predicted).into_bytes()),
         (CONFUSION_CSV.into(), tables::confusion_csv(&eval.report.confusion).into_bytes()),
+        (NEURONS_CSV.into(), tables::neurons_csv(&run.last.neurons).into_bytes()),
         (WEIGHTS_GRID.into(), images::png_bytes(&images::grid_of(&pictures))?),
         (MODEL.into(), model_io::to_bytes(model)?),
     ];

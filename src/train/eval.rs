@@ -5,12 +5,19 @@ use crate::data::Dataset;
 use crate::metrics::ClassificationReport;
 use crate::model::backprop::loss_and_correct;
 use crate::model::Mlp;
+use super::neurons::{Accumulator, NeuronAnalysis};
 
 /// Images per forward pass: large enough for efficient matmuls, small enough to bound memory.
 pub const EVAL_CHUNK: usize = 2000;
 
 /// Mean loss, accuracy and predictions over `indices` of `data` (all of it when `None`).
 pub fn loss_accuracy(mlp: &Mlp, data: &Dataset, indices: Option<&[usize]>) -> (f64, f64, Vec<u8>) {
+    pass(mlp, data, indices, None)
+}
+
+/// [`loss_accuracy`], also feeding the first layer's outputs to `neurons` when given (computed once
+/// for both: the first layer is most of a small network's work).
+fn pass(mlp: &Mlp, data: &Dataset, indices: Option<&[usize]>, mut neurons: Option<&mut Accumulator>) -> (f64, f64, Vec<u8>) {
     let n = indices.map_or(data.len(), |i| i.len());
     let mut x = Vec::new();
     let mut labels = Vec::with_capacity(EVAL_CHUNK);
@@ -28,7 +35,14 @@ pub fn loss_accuracy(mlp: &Mlp, data: &Dataset, indices: Option<&[usize]>) -> (f
             labels.push(data.labels[i]);
         }
         mlp.inputs(&pixels, &mut x);
-        let logits = mlp.logits(std::mem::take(&mut x));
+        let logits = match neurons.as_deref_mut() {
+            Some(acc) => {
+                let first = mlp.first_layer_outputs(std::mem::take(&mut x));
+                acc.add(&first, &labels, start);
+                mlp.forward_from(1, first)
+            }
+            None => mlp.logits(std::mem::take(&mut x)),
+        };
         let (loss, c, p) = loss_and_correct(&mlp.arch, &logits, &labels);
         total_loss += loss;
         correct += c;
@@ -42,6 +56,14 @@ pub fn evaluate(mlp: &Mlp, test: &Dataset) -> Evaluation {
     let (loss, _, predicted) = loss_accuracy(mlp, test, None);
     let report = ClassificationReport::new(mlp.arch.classes, &test.labels, &predicted);
     Evaluation { loss, predicted, report }
+}
+
+/// [`evaluate`] and the analysis of the first layer's units, in one pass over the test set.
+pub fn evaluate_with_neurons(mlp: &Mlp, test: &Dataset) -> (Evaluation, NeuronAnalysis) {
+    let mut acc = Accumulator::new(mlp.first_layer_units(), mlp.arch.classes);
+    let (loss, _, predicted) = pass(mlp, test, None, Some(&mut acc));
+    let report = ClassificationReport::new(mlp.arch.classes, &test.labels, &predicted);
+    (Evaluation { loss, predicted, report }, acc.finish(mlp))
 }
 
 /// Test images probed for dead or saturated units.

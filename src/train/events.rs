@@ -69,6 +69,8 @@ pub struct Snapshot {
     pub test: Evaluation,
     /// Findings after this epoch (overfitting, dead or saturated units, plateau, divergence).
     pub diagnostics: super::diagnostics::Diagnostics,
+    /// What each first-layer unit responds to after this epoch (shared: snapshots are cloned).
+    pub neurons: std::sync::Arc<super::neurons::NeuronAnalysis>,
 }
 
 /// How a run ended.

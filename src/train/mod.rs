@@ -5,6 +5,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod eval;
 pub mod memory;
+pub mod neurons;
 pub mod events;
 pub mod optimizer;
 pub mod progress;

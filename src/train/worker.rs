@@ -14,7 +14,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::config::TrainConfig;
-use super::eval::{evaluate, loss_accuracy};
+use super::eval::{evaluate_with_neurons, loss_accuracy};
 use super::events::*;
 use super::optimizer::Optimizer;
 use crate::data::Mnist;
@@ -255,7 +255,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
             let (l, a, _) = loss_accuracy(&mlp, &data.train, Some(&val_idx));
             (Some(l), Some(a))
         };
-        let test = evaluate(&mlp, &data.test);
+        let (test, neurons) = evaluate_with_neurons(&mlp, &data.test);
         let report = EpochReport {
             epoch,
             train_loss: loss_sum / seen as f64,
@@ -270,7 +270,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
         history.push(report.clone());
         // Once per epoch, here, so that every watcher (dashboard, saves) shows the same findings.
         let diagnostics = super::eval::diagnostics(&mlp, &data.test, &history);
-        let snap = Snapshot { report, model: mlp.clone(), test, diagnostics };
+        let snap = Snapshot { report, model: mlp.clone(), test, diagnostics, neurons: std::sync::Arc::new(neurons) };
         if events.send(Event::Epoch(Box::new(snap.clone()))).is_err() {
             halt = Some(Halt::Interrupt);
         }
