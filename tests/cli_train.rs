@@ -99,6 +99,12 @@ fn relu_adam_reaches_97_percent_and_the_run_directory_is_complete_and_consistent
     let png = std::fs::read(out.join("weights/neuron-000.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     assert!(out.join("weights-grid.png").is_file());
+    // Every file of a finished run, and nothing else: what discarding a run removes.
+    let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    let mut expected: Vec<String> = digitlab::rundir::RUN_FILES.iter().map(|s| s.to_string()).chain(["weights".to_string()]).collect();
+    expected.sort();
+    assert_eq!(names, expected);
 
     // eval reproduces the test accuracy exactly.
     let o = digitlab(&["eval", "--model", out.join("model.safetensors").to_str().unwrap()]);

@@ -47,6 +47,10 @@ pub const CONFUSION_PNG: &str = "confusion.png";
 pub const MISCLASSIFIED_PNG: &str = "misclassified.png";
 /// What each first-layer unit responds to (see `train::neurons`).
 pub const NEURONS_CSV: &str = "neurons.csv";
+/// Every file a run's saves write at the top of its directory (besides `weights/`): what `discard`
+/// removes, and nothing else.
+pub const RUN_FILES: &[&str] =
+    &[SUMMARY, EPOCHS_CSV, PREDICTIONS_CSV, CONFUSION_CSV, NEURONS_CSV, REPORT_MD, MODEL, WEIGHTS_GRID, CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG];
 /// A sweep directory's (or `compare --out`'s) leaderboard.
 pub const LEADERBOARD_MD: &str = "leaderboard.md";
 pub const LEADERBOARD_CSV: &str = "leaderboard.csv";
@@ -141,7 +145,7 @@ pub fn remove_if_unsaved(dir: &Path) {
 /// directory itself if nothing else is in it. Returns what was left behind, if anything.
 pub fn discard(dir: &Path) -> Result<Option<String>> {
     remove_staging(dir);
-    for name in [SUMMARY, EPOCHS_CSV, PREDICTIONS_CSV, CONFUSION_CSV, REPORT_MD, MODEL, WEIGHTS_GRID, CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG] {
+    for name in RUN_FILES {
         remove_file_if_present(&dir.join(name))?;
     }
     remove_neuron_pngs(dir)?;
