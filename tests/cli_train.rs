@@ -93,6 +93,14 @@ fn relu_adam_reaches_97_percent_and_the_run_directory_is_complete_and_consistent
     assert!(report.contains("rows = predicted class, columns = actual class"));
     assert!(report.contains("![first-layer weights](weights-grid.png)"));
     assert!(report.contains("## Diagnostics") && report.contains("First-layer units dead on 1000 test images"));
+    // The clearest neurons, each with a preferred class, in the report and its figure.
+    let section = report.split("## Neurons with clear responsibilities").nth(1).expect("neurons section");
+    let rows = neuron_rows(&out);
+    let clearest = section.lines().find(|l| l.starts_with("| ") && !l.starts_with("| neuron")).expect("a table row");
+    let index = clearest.trim_start_matches("| ").split(' ').next().unwrap();
+    let row = rows.iter().find(|r| r["neuron"] == index).unwrap();
+    assert!(clearest.contains(&format!("| **{}** |", row["preferred_class"])), "{clearest} vs neurons.csv {row:?}");
+    assert!(section.contains("![The clearest neurons"));
     assert!(s["diagnostics"]["units"]["total"] == 128);
     let neurons = std::fs::read_dir(out.join("weights")).unwrap().count();
     assert_eq!(neurons, 128);

@@ -7,4 +7,5 @@ pub mod charts;
 pub mod confusion;
 pub mod font;
 pub mod misclassified;
+pub mod neurons;
 pub mod style;

@@ -6,16 +6,18 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::{commit, read_bounded, read_summary, Summary, CONFUSION_PNG, CURVES_PNG, MISCLASSIFIED_PNG, MODEL, PREDICTIONS_CSV, REPORT_MD, WEIGHTS_GRID};
+use super::{commit, read_bounded, read_summary, Summary, CONFUSION_PNG, CURVES_PNG, MISCLASSIFIED_PNG, MODEL, NEURONS_CSV, NEURONS_PNG, PREDICTIONS_CSV, REPORT_MD, WEIGHTS_GRID};
+use crate::model::Mlp;
+use crate::train::neurons::NeuronAnalysis;
 use crate::data::Mnist;
 use crate::export::images;
 use super::report_md::{report_md_with, Figure, Figures};
 use crate::figures::{charts, confusion, misclassified};
 
 /// report.md for `summary`, embedding the figures when they are written beside it.
-pub(super) fn report_md(summary: &Summary, figures: Option<&Figures>) -> String {
+pub(super) fn report_md(summary: &Summary, figures: Option<&Figures>, neurons: Option<&NeuronAnalysis>) -> String {
     let top = summary.test.as_ref().map(|t| t.confusion().top_confusions(10)).unwrap_or_default();
-    report_md_with(summary, &top, figures.unwrap_or(&Figures::default()))
+    report_md_with(summary, &top, figures.unwrap_or(&Figures::default()), neurons)
 }
 
 /// The title of a run's curves: the network and the training choices a reader compares runs by, and
@@ -29,12 +31,13 @@ pub fn curves_title(summary: &Summary) -> String {
     format!("{} · {} lr {} · batch {}{ended}", summary.model.architecture, c.optimizer, c.lr, c.batch_size)
 }
 
-/// The figure files of a run and their captions, from its summary and test predictions.
-pub(super) fn figure_files(summary: &Summary, predicted: &[u8], data: &Mnist) -> Result<(Vec<super::File>, Figures)> {
+/// The figure files of a run and their captions, from its summary and test predictions, and its
+/// neurons' picture when the analysis and the model are at hand.
+pub(super) fn figure_files(summary: &Summary, predicted: &[u8], data: &Mnist, neurons: Option<(&NeuronAnalysis, &Mlp)>) -> Result<(Vec<super::File>, Figures)> {
     let Some(test) = &summary.test else { bail!("the run has no finished epoch to draw") };
     let misses = misclassified::misses(&data.test.labels, predicted);
     let shown = misses.len().min(misclassified::MAX_SHOWN);
-    let files = vec![
+    let mut files = vec![
         (CURVES_PNG.into(), charts::curves(&summary.epochs, &curves_title(summary)).png()?),
         (CONFUSION_PNG.into(), confusion::confusion_chart(&test.confusion()).png()?),
         (MISCLASSIFIED_PNG.into(), misclassified::misclassified_chart(&data.test, &misses).png()?),
@@ -46,7 +49,16 @@ pub(super) fn figure_files(summary: &Summary, predicted: &[u8], data: &Mnist) ->
             file: MISCLASSIFIED_PNG.into(),
             caption: format!("{shown} of {} misclassified test digits, captioned true → predicted", misses.len()),
         }),
+        neurons: None,
     };
+    let mut figures = figures;
+    if let Some((analysis, mlp)) = neurons {
+        files.push((NEURONS_PNG.into(), crate::figures::neurons::neurons_chart(analysis, &mlp.first_layer_unit_weights(), &data.test).png()?));
+        figures.neurons = Some(Figure {
+            file: NEURONS_PNG.into(),
+            caption: "The clearest neurons: weights (blue < 0 < red), mean response per class, and the test digits that excite them most".into(),
+        });
+    }
     Ok((files, figures))
 }
 
@@ -62,12 +74,15 @@ pub fn write_bundle(dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>> {
         bail!("{}: the run used {}x{} images but {} holds {}x{}", dir.display(), summary.data.image_rows,
             summary.data.image_cols, data.dir.display(), data.test.rows, data.test.cols);
     }
-    let (mut files, figures) = figure_files(&summary, &read_predictions(dir, data)?, data)?;
+    let mlp = crate::model::io::load(&dir.join(MODEL))?;
+    let neurons = NeuronAnalysis::of(&mlp, &data.test);
+    let (mut files, figures) = figure_files(&summary, &read_predictions(dir, data)?, data, Some((&neurons, &mlp)))?;
+    // Derived from the saved model, like the figures: what an older run directory lacks, or the same again.
+    files.push((NEURONS_CSV.into(), crate::export::tables::neurons_csv(&neurons).into_bytes()));
     if !dir.join(WEIGHTS_GRID).is_file() {
-        let mlp = crate::model::io::load(&dir.join(MODEL))?;
         files.push((WEIGHTS_GRID.into(), images::png_bytes(&images::weights_grid(&mlp, data.test.rows, data.test.cols))?));
     }
-    files.push((REPORT_MD.into(), report_md(&summary, Some(&figures)).into_bytes()));
+    files.push((REPORT_MD.into(), report_md(&summary, Some(&figures), Some(&neurons)).into_bytes()));
     commit(dir, files, &[])
 }
 

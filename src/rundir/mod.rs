@@ -45,12 +45,16 @@ pub const WEIGHTS_DIR: &str = "weights";
 pub const CURVES_PNG: &str = "curves.png";
 pub const CONFUSION_PNG: &str = "confusion.png";
 pub const MISCLASSIFIED_PNG: &str = "misclassified.png";
-/// What each first-layer unit responds to (see `train::neurons`).
+/// What each first-layer unit responds to (see `train::neurons`), and the clearest units drawn.
 pub const NEURONS_CSV: &str = "neurons.csv";
+pub const NEURONS_PNG: &str = "neurons.png";
 /// Every file a run's saves write at the top of its directory (besides `weights/`): what `discard`
 /// removes, and nothing else.
 pub const RUN_FILES: &[&str] =
-    &[SUMMARY, EPOCHS_CSV, PREDICTIONS_CSV, CONFUSION_CSV, NEURONS_CSV, REPORT_MD, MODEL, WEIGHTS_GRID, CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG];
+    &[SUMMARY, EPOCHS_CSV, PREDICTIONS_CSV, CONFUSION_CSV, NEURONS_CSV, REPORT_MD, MODEL, WEIGHTS_GRID, CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG, NEURONS_PNG];
+/// The report bundle's figures: drawn when a run ends or on request, removed when they would describe
+/// another epoch than `report.md`.
+const FIGURES: [&str; 4] = [CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG, NEURONS_PNG];
 /// A sweep directory's (or `compare --out`'s) leaderboard.
 pub const LEADERBOARD_MD: &str = "leaderboard.md";
 pub const LEADERBOARD_CSV: &str = "leaderboard.csv";
@@ -228,15 +232,15 @@ pub fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) -> Result<V
     }
     let with_figures = stage == Stage::Final || dir.join(CURVES_PNG).is_file();
     let captions = if with_figures {
-        let (figures, captions) = bundle::figure_files(&summary, &eval.predicted, data)?;
+        let (figures, captions) = bundle::figure_files(&summary, &eval.predicted, data, Some((&run.last.neurons, model)))?;
         files.extend(figures);
         Some(captions)
     } else {
         None
     };
-    files.push((REPORT_MD.into(), bundle::report_md(&summary, captions.as_ref()).into_bytes()));
+    files.push((REPORT_MD.into(), bundle::report_md(&summary, captions.as_ref(), Some(&run.last.neurons)).into_bytes()));
     // Figures not drawn again would describe another epoch than report.md.
-    let stale: &[&str] = if with_figures { &[] } else { &[CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG] };
+    let stale: &[&str] = if with_figures { &[] } else { &FIGURES };
     files.push((SUMMARY.into(), serde_json::to_vec_pretty(&summary)?));
     commit(dir, files, stale)
 }
@@ -254,10 +258,10 @@ pub fn set_status(dir: &Path, status: crate::train::RunStatus) -> Result<()> {
     let mut summary = read_summary(dir)?;
     summary.status = status;
     let files = vec![
-        (REPORT_MD.into(), bundle::report_md(&summary, None).into_bytes()),
+        (REPORT_MD.into(), bundle::report_md(&summary, None, None).into_bytes()),
         (SUMMARY.into(), serde_json::to_vec_pretty(&summary)?),
     ];
-    commit(dir, files, &[CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG])?;
+    commit(dir, files, &FIGURES)?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::rundir::Summary;
+use crate::train::neurons::NeuronAnalysis;
 use crate::metrics::ORIENTATION;
 
 fn pct(x: f64) -> String {
@@ -29,11 +30,12 @@ pub struct Figures {
     pub curves: Option<Figure>,
     pub confusion: Option<Figure>,
     pub misclassified: Option<Figure>,
+    pub neurons: Option<Figure>,
 }
 
 /// The report as Markdown, with the figures embedded next to the tables they draw. `top_confusions`
 /// come from the confusion matrix (actual → predicted).
-pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion], figures: &Figures) -> String {
+pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion], figures: &Figures, neurons: Option<&NeuronAnalysis>) -> String {
     let mut r = String::new();
     let c = &s.config;
     let _ = writeln!(r, "# digitlab run: {}\n", s.model.architecture);
@@ -156,9 +158,39 @@ pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion],
             let _ = writeln!(r, "\n- {n}");
         }
     }
+    if let Some(a) = neurons {
+        neurons_section(&mut r, a, figures.neurons.as_ref());
+    }
     let _ = writeln!(r, "\n## First-layer weights\n");
     let _ = writeln!(r, "Each tile is one first-layer unit's {}×{} incoming weights, rescaled so its own minimum is black and maximum white. Single units: `weights/neuron-NNN.png`.\n",
         s.data.image_rows, s.data.image_cols);
     let _ = writeln!(r, "![first-layer weights](weights-grid.png)");
     r
+}
+
+/// The lab's "can you find neurons with obvious responsibilities?": the clearest units, as
+/// `neurons.csv` lists every one.
+fn neurons_section(r: &mut String, a: &NeuronAnalysis, figure: Option<&Figure>) {
+    let _ = writeln!(r, "\n## Neurons with clear responsibilities\n");
+    let _ = writeln!(
+        r,
+        "For each of the {} first-layer units, `neurons.csv` lists its mean response to the test images of every class, the class it prefers, \
+         and its **selectivity**: (mean for the preferred class − mean for the runner-up) / (mean for the preferred class − lowest class mean), \
+         1 when one class alone excites the unit, 0 when two classes tie. Neurons are numbered from 0, as their pictures `weights/neuron-NNN.png`. \
+         The clearest (at most one per class while other classes have one):\n",
+        a.units.len()
+    );
+    let shown = a.clearest(crate::figures::neurons::SHOWN);
+    if shown.is_empty() {
+        let _ = writeln!(r, "No unit prefers one class over the others: every unit answers all classes alike.");
+        return;
+    }
+    let _ = writeln!(r, "| neuron | prefers | selectivity | runner-up | feeds output | test images it answers most |\n|---:|---:|---:|---:|---:|---|");
+    for n in shown {
+        let top: Vec<String> = n.top_images.iter().map(|i| format!("#{i}")).collect();
+        let _ = writeln!(r, "| {} | **{}** | {:.2} | {} | {} | {} |", n.index, n.preferred, n.selectivity, n.runner_up, n.feeds, top.join(" "));
+    }
+    if let Some(f) = figure {
+        let _ = write!(r, "\n{}", f.markdown());
+    }
 }

@@ -31,6 +31,18 @@ pub fn signed_gray(values: &[f32]) -> Vec<u8> {
         .collect()
 }
 
+/// The diverging map of a [`signed_gray`] level as RGB: blue (0) through white (128) to red (255).
+/// The dashboard's shading and the report's pictures both use it.
+pub fn diverging_rgb(v: u8) -> (u8, u8, u8) {
+    let t = (v as f32 - 128.0) / 127.0;
+    let fade = (255.0 * (1.0 - t.abs().min(1.0))).round() as u8;
+    if t < 0.0 {
+        (fade, fade, 255)
+    } else {
+        (255, fade, fade)
+    }
+}
+
 /// Smallest and largest value (0, 0 for an empty slice). NaNs are ignored.
 pub fn min_max(values: &[f32]) -> (f32, f32) {
     let mut it = values.iter().copied().filter(|v| !v.is_nan());

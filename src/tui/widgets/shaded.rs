@@ -26,13 +26,8 @@ fn gray(v: u8) -> Color {
 
 /// Blue (0) through white (128) to red (255).
 pub fn diverging(v: u8) -> Color {
-    let t = (v as f32 - 128.0) / 127.0;
-    let fade = (255.0 * (1.0 - t.abs().min(1.0))).round() as u8;
-    if t < 0.0 {
-        Color::Rgb(fade, fade, 255)
-    } else {
-        Color::Rgb(255, fade, fade)
-    }
+    let (r, g, b) = crate::viz::diverging_rgb(v);
+    Color::Rgb(r, g, b)
 }
 
 impl Widget for ShadedImage<'_> {
