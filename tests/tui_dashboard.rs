@@ -192,16 +192,16 @@ fn weights_view_browses_neurons_in_both_shadings_and_a_grid() {
     act(&mut app, Action::Go(View::Weights));
     let screen = text(&draw(&app, 120, 40));
     let (lo, hi) = min_max(&app.shown().unwrap().model.first_layer_unit(0));
-    assert!(screen.contains("neuron 0 of 16"), "{screen}");
+    assert!(screen.contains("neuron 0 (0–15, first hidden layer)"), "{screen}");
     assert!(screen.contains(&format!("min {lo:.4}  max {hi:.4}")), "{screen}");
-    assert!(screen.contains("▀") && screen.contains("#015"), "{screen}");
+    assert!(screen.contains("▀"), "{screen}");
     // Pictures are made once per snapshot, the same as the PNG exporter's.
     let model = app.shown().unwrap().model.clone();
     for j in [0, 7, 15] {
         assert_eq!(app.pictures().images[j], digitlab::export::images::unit_image(&model, 28, 28, j));
     }
     act(&mut app, Action::Left);
-    assert!(text(&draw(&app, 120, 40)).contains("neuron 15 of 16"));
+    assert!(text(&draw(&app, 120, 40)).contains("neuron 15 (0–15"));
     act(&mut app, Action::PageUp);
     assert_eq!(app.weights().neuron, 5);
     // m cycles gray half blocks → diverging (blue < 0 < red) → ASCII ramp.
@@ -233,6 +233,44 @@ fn weights_view_browses_neurons_in_both_shadings_and_a_grid() {
     assert!(out.join("weights/neuron-005.png").is_file(), "{status}");
     assert!(out.join("weights-grid.png").is_file());
     assert!(status.contains("neuron-005.png") && status.contains("weights-grid.png"));
+}
+
+/// The lab's "neurons with obvious responsibilities": c jumps to the clearest neuron of each digit in
+/// turn, o orders all neurons by selectivity, and the view shows the neuron's class profile and the
+/// test digits it answers most, as the run's analysis says.
+#[test]
+fn weights_view_finds_the_clearest_neuron_of_a_digit_and_shows_its_profile() {
+    let dir = tmp();
+    let mut app = trained(dir.path(), COLOR);
+    act(&mut app, Action::Go(View::Weights));
+    let analysis = app.shown().unwrap().neurons.clone();
+    assert_eq!(analysis.units.len(), 16);
+    let digit = analysis.clearest(1)[0].preferred;
+    for _ in 0..=digit {
+        act(&mut app, Action::NeuronClass);
+    }
+    assert_eq!(app.weights().class, Some(digit));
+    let clearest = analysis.clearest_for(digit).unwrap();
+    assert_eq!(app.weights().neuron, clearest.index);
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains(&format!("neuron {} (0–15", clearest.index)), "{screen}");
+    assert!(screen.contains(&format!("prefers {digit} · selectivity {:.2}", clearest.selectivity)), "{screen}");
+    assert!(screen.contains("mean response to each class's test images"), "{screen}");
+    let top = clearest.top_images[0];
+    assert!(screen.contains(&format!("{} #{top}", app.data().test.labels[top])), "{screen}");
+    // → stays among the neurons preferring that digit.
+    act(&mut app, Action::Right);
+    assert_eq!(analysis.units[app.weights().neuron].preferred, digit);
+    // Back to all, then most selective first: → goes down the selectivity order.
+    while app.weights().class.is_some() {
+        act(&mut app, Action::NeuronClass);
+    }
+    act(&mut app, Action::NeuronOrder);
+    let order = analysis.by_selectivity();
+    assert_eq!(app.weights().neuron, order[0]);
+    act(&mut app, Action::Right);
+    assert_eq!(app.weights().neuron, order[1]);
+    assert!(analysis.units[order[0]].selectivity >= analysis.units[order[1]].selectivity);
 }
 
 #[test]

@@ -399,7 +399,7 @@ fn a_16_color_terminal_gets_no_24_bit_color_codes() {
         let from = d.output.0.lock().unwrap().raw.len();
         d.wait_for("a redraw", |o| (o.raw.len() > from).then_some(()));
     }
-    d.wait_for("the Weights view", |o| o.screen.screen().contents().contains("neuron 0 of 16").then_some(()));
+    d.wait_for("the Weights view", |o| o.screen.screen().contents().contains("neuron 0 (0–15").then_some(()));
     let raw = d.output.0.lock().unwrap().raw.clone();
     assert!(raw.windows(2).any(|w| w == b"\x1b["), "the dashboard drew");
     assert!(!has_truecolor(&raw), "24-bit color sent to TERM=xterm");

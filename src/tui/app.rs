@@ -12,6 +12,7 @@ use super::form::{Editing, SetupForm};
 use super::theme::Theme;
 use crate::data::Mnist;
 use crate::train::diagnostics::Diagnostics;
+use crate::train::neurons::NeuronAnalysis;
 use crate::model::Mlp;
 use crate::rundir::{self, DataInfo, Stage, Summary};
 use crate::viz::{min_max, rescale_to_gray, signed_gray, GrayImage};
@@ -102,6 +103,7 @@ pub struct Opened {
     pub dir: Option<PathBuf>,
     pub history: Vec<EpochReport>,
     pub diagnostics: Option<Diagnostics>,
+    pub neurons: Arc<NeuronAnalysis>,
 }
 
 /// What Results and Weights show.
@@ -112,6 +114,7 @@ pub struct Shown<'a> {
     pub dir: Option<&'a Path>,
     pub history: &'a [EpochReport],
     pub diagnostics: Option<&'a Diagnostics>,
+    pub neurons: &'a NeuronAnalysis,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -137,6 +140,10 @@ pub struct WeightsState {
     pub neuron: usize,
     pub shade: Shade,
     pub grid: bool,
+    /// ←/→ step through neurons most selective first instead of in layer order.
+    pub by_selectivity: bool,
+    /// Only neurons preferring this class (most selective first).
+    pub class: Option<usize>,
 }
 
 /// Runs view columns, also the sort keys.
@@ -370,6 +377,8 @@ impl App {
                 neuron: 0,
                 shade: if theme.color && !theme.ascii { Shade::HalfBlock } else { Shade::Ramp },
                 grid: false,
+                by_selectivity: false,
+                class: None,
             },
             pictures: NeuronPictures::default(),
             runs: RunsState {
@@ -509,6 +518,7 @@ impl App {
                 dir: o.dir.as_deref(),
                 history: &o.history,
                 diagnostics: o.diagnostics.as_ref(),
+                neurons: &o.neurons,
             });
         }
         let s = self.session.as_ref()?;
@@ -524,7 +534,24 @@ impl App {
             dir: s.out_dir.as_deref(),
             history: &s.progress.history,
             diagnostics: Some(&snap.diagnostics),
+            neurons: &snap.neurons,
         })
+    }
+
+    /// The neurons ←/→ step through: all in layer order, or most selective first, or only those that
+    /// prefer the chosen class (most selective first).
+    pub fn neuron_sequence(&self) -> Vec<usize> {
+        let Some(s) = self.shown() else { return Vec::new() };
+        let n = s.model.first_layer_units();
+        let a = s.neurons;
+        if a.units.len() != n {
+            return (0..n).collect();
+        }
+        let mut seq = if self.weights.by_selectivity || self.weights.class.is_some() { a.by_selectivity() } else { (0..n).collect() };
+        if let Some(c) = self.weights.class {
+            seq.retain(|&j| a.units[j].preferred == c);
+        }
+        seq
     }
 
     /// Remakes what is derived from the shown model: neuron pictures and diagnostics.
@@ -821,15 +848,16 @@ impl App {
                 self.runs.selected = self.runs.selected.min(self.run_rows().len().saturating_sub(1));
             }
             Done::Opened { dir, result } => match result {
-                Ok((model, eval)) => {
+                Ok(run) => {
                     let Some(entry) = self.runs.disk.iter().find(|e| e.dir.as_deref() == Some(dir.as_path())) else { return };
                     let opened = Opened {
                         title: format!("run {}", entry.name()),
-                        model: *model,
-                        eval: *eval,
+                        model: *run.model,
+                        eval: *run.eval,
                         dir: Some(dir),
                         history: entry.summary.epochs.clone(),
                         diagnostics: entry.summary.diagnostics.clone(),
+                        neurons: run.neurons,
                     };
                     self.show_opened(opened);
                 }
@@ -923,6 +951,24 @@ impl App {
                 }
             }
             Action::ToggleGrid => self.weights.grid = !self.weights.grid,
+            Action::NeuronOrder => {
+                self.weights.by_selectivity = !self.weights.by_selectivity;
+                self.weights.neuron = self.neuron_sequence().first().copied().unwrap_or(0);
+            }
+            Action::NeuronClass => {
+                let classes = self.shown().map_or(0, |s| s.neurons.classes);
+                self.weights.class = match self.weights.class {
+                    None if classes > 0 => Some(0),
+                    Some(c) if c + 1 < classes => Some(c + 1),
+                    _ => None,
+                };
+                // The clearest neuron of that digit, or a word when none prefers it.
+                match (self.weights.class, self.neuron_sequence().first().copied()) {
+                    (Some(c), None) => self.info(format!("no neuron prefers class {c}; c shows the next class")),
+                    (_, Some(j)) => self.weights.neuron = j,
+                    (None, None) => {}
+                }
+            }
             Action::ExportImages => self.export_images(),
             Action::ReverseSort => self.runs.descending = !self.runs.descending,
             Action::Rescan => self.rescan_runs(),
@@ -979,14 +1025,21 @@ impl App {
                 if n == 0 {
                     return;
                 }
-                let j = self.weights.neuron.min(n - 1);
-                self.weights.neuron = match a {
-                    Action::Left => (j + n - 1) % n,
-                    Action::Right => (j + 1) % n,
-                    Action::PageUp => j.saturating_sub(NEURON_PAGE),
-                    Action::PageDown => (j + NEURON_PAGE).min(n - 1),
-                    _ => j,
+                // Steps go along the chosen order and class; a neuron outside it steps to its start.
+                let seq = self.neuron_sequence();
+                let Some(at) = seq.iter().position(|&j| j == self.weights.neuron) else {
+                    self.weights.neuron = seq.first().copied().unwrap_or(0);
+                    return;
                 };
+                let m = seq.len();
+                let k = match a {
+                    Action::Left => (at + m - 1) % m,
+                    Action::Right => (at + 1) % m,
+                    Action::PageUp => at.saturating_sub(NEURON_PAGE),
+                    Action::PageDown => (at + NEURON_PAGE).min(m - 1),
+                    _ => at,
+                };
+                self.weights.neuron = seq[k];
             }
             View::Runs => {
                 let n = self.run_rows().len();
@@ -1442,6 +1495,7 @@ impl App {
                 dir: entry.dir.clone(),
                 history: entry.summary.epochs.clone(),
                 diagnostics: Some(r.last.diagnostics.clone()),
+                neurons: Arc::clone(&r.last.neurons),
             };
             return self.show_opened(opened);
         }

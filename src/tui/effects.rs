@@ -13,6 +13,7 @@ use crate::data::Mnist;
 use crate::export::images;
 use crate::model::{io as model_io, Mlp};
 use crate::rundir::{self, Listing, Stage};
+use crate::train::neurons::NeuronAnalysis;
 use crate::train::{eval, Evaluation, RunResult};
 
 /// Identifies one run of the session, so that its saves find the directory its first save made.
@@ -51,7 +52,7 @@ pub enum Done {
     Pictures { result: Result<Vec<PathBuf>, String> },
     Scanned { root: PathBuf, listing: Listing },
     DataLoaded { dir: PathBuf, result: Result<Arc<Mnist>, String> },
-    Opened { dir: PathBuf, result: Result<(Box<Mlp>, Box<Evaluation>), String> },
+    Opened { dir: PathBuf, result: Result<OpenedRun, String> },
 }
 
 /// The directories the session's runs were saved in; owned by whoever carries the effects out.
@@ -121,14 +122,22 @@ fn pictures(dir: &Path, model: &Mlp, neuron: usize, rows: usize, cols: usize) ->
     Ok(vec![neuron_path, grid_path])
 }
 
-fn open(dir: &Path, data: &Mnist) -> anyhow::Result<(Box<Mlp>, Box<Evaluation>)> {
+/// A saved run's model, evaluated on the loaded test set, and what its first-layer units respond to.
+#[derive(Debug)]
+pub struct OpenedRun {
+    pub model: Box<Mlp>,
+    pub eval: Box<Evaluation>,
+    pub neurons: std::sync::Arc<NeuronAnalysis>,
+}
+
+fn open(dir: &Path, data: &Mnist) -> anyhow::Result<OpenedRun> {
     let path = dir.join(rundir::MODEL);
     let model = model_io::load(&path)?;
     if model.arch.input != data.test.pixels() || model.arch.classes != data.classes {
         anyhow::bail!("{}: the model does not fit the loaded data", path.display());
     }
-    let evaluation = crate::train::worker::in_compute_pool(|| eval::evaluate(&model, &data.test));
-    Ok((Box::new(model), Box::new(evaluation)))
+    let (evaluation, neurons) = crate::train::worker::in_compute_pool(|| eval::evaluate_with_neurons(&model, &data.test));
+    Ok(OpenedRun { model: Box::new(model), eval: Box::new(evaluation), neurons: std::sync::Arc::new(neurons) })
 }
 
 /// One worker thread that carries effects out in the order they were asked for.

@@ -57,6 +57,10 @@ pub enum Action {
     ToggleReport,
     ToggleShade,
     ToggleGrid,
+    /// Weights: neurons in layer order, or most selective first.
+    NeuronOrder,
+    /// Weights: only the neurons preferring the next class (all, 0, 1, …), clearest first.
+    NeuronClass,
     ExportImages,
     ReverseSort,
     Rescan,

@@ -18,7 +18,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::metrics::ClassificationReport;
-use crate::tui::app::{cell_examples, App, Shade, Shown};
+use crate::tui::app::{cell_examples, App, Shown};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::confusion::{self, ConfusionTable};
 use crate::tui::widgets::{diagnostics_lines, notice, panel, wrapped_height};
@@ -189,12 +189,7 @@ fn render_examples(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, curs
     let (iw, ih) = if pics.height >= 15 { (test.cols as u16, (test.rows as u16).div_ceil(2)) } else { ((test.cols as u16) / 2, (test.rows as u16).div_ceil(4)) };
     let per_row = (pics.width / (iw + 2)).max(1) as usize;
     let idx = cell_examples(&test.labels, &shown.eval.predicted, cursor, per_row);
-    // Digits are pictures of ink, not signed weights: gray even when weights use the diverging map.
-    let shade = match app.weights.shade {
-        _ if !t.color || t.ascii => Shade::Ramp,
-        Shade::Diverging => Shade::HalfBlock,
-        s => s,
-    };
+    let shade = crate::tui::widgets::shaded::ink_shade(app.weights.shade, t);
     for (k, &i) in idx.iter().enumerate() {
         let x = pics.x + k as u16 * (iw + 2);
         let label = Rect::new(x, pics.y, iw + 1, 1).intersection(pics);

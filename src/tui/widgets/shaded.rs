@@ -15,6 +15,16 @@ pub struct ShadedImage<'a> {
     pub shade: Shade,
 }
 
+/// How digits (pictures of ink, not signed weights) are shaded when the weights use `weights`: as the
+/// weights, but gray instead of the diverging map.
+pub fn ink_shade(weights: Shade, theme: &crate::tui::theme::Theme) -> Shade {
+    match weights {
+        _ if !theme.color || theme.ascii => Shade::Ramp,
+        Shade::Diverging => Shade::HalfBlock,
+        s => s,
+    }
+}
+
 /// Terminal cells a `w`x`h` picture takes at `scale` (each cell is 1 pixel wide and 2 tall).
 pub fn cells_for(w: usize, h: usize, scale: usize) -> (u16, u16) {
     ((w * scale).min(u16::MAX as usize) as u16, (h * scale).div_ceil(2).min(u16::MAX as usize) as u16)
