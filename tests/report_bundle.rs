@@ -61,11 +61,6 @@ fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) {
     rundir::save(dir, run, data, stage).unwrap();
 }
 
-fn decode_gray(path: &Path) -> (u32, u32) {
-    let reader = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap())).read_info().unwrap();
-    let info = reader.info();
-    (info.width, info.height)
-}
 
 fn decode(path: &Path) -> Canvas {
     Canvas::from_png(&std::fs::read(path).unwrap()).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()))
@@ -112,8 +107,10 @@ fn the_bundle_of_a_real_run_has_every_picture_at_its_size_and_a_report_linking_t
     assert!(!misses.is_empty() && misses.len() < 5000, "{} misses", misses.len());
     let m = decode(&dir.join(rundir::MISCLASSIFIED_PNG));
     assert_eq!((m.width, m.height), misclassified::size(&f.data.test, misses.len().min(misclassified::MAX_SHOWN)));
-    // 16 units of 28x28, doubled, in a 4x4 grid with 2-pixel separators.
-    assert_eq!(decode_gray(&dir.join(rundir::WEIGHTS_GRID)), (4 * 56 + 5 * 2, 4 * 56 + 5 * 2));
+    // 16 labelled tiles of 28x28 in a 4x4 grid, as the grid figure lays them out.
+    let g = decode(&dir.join(rundir::WEIGHTS_GRID));
+    let layout = digitlab::figures::weights_grid::grid_page(&vec![digitlab::viz::GrayImage::new(28, 28, 0); 16], &[], rundir::Shading::Gray, 0);
+    assert_eq!((g.width, g.height), (layout.width, layout.height));
 
     let md = std::fs::read_to_string(dir.join(rundir::REPORT_MD)).unwrap();
     let links = link_targets(&md);

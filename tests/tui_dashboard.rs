@@ -217,6 +217,10 @@ fn weights_view_browses_neurons_in_both_shadings_and_a_grid() {
         }
     }
     assert!(reds > 50 && blues > 50, "{reds} red and {blues} blue cells");
+    // w writes the grid in the shading on screen, and the next save keeps it in step.
+    act(&mut app, Action::ExportImages);
+    let out = app.session().unwrap().out_dir.clone().unwrap();
+    assert!(out.join("weights-grid-diverging.png").is_file(), "{:?}", app.status());
     act(&mut app, Action::ToggleShade);
     let screen = text(&draw(&app, 120, 40));
     assert!(screen.contains("ASCII ramp") && !screen.contains("▀"));

@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use crate::model::Mlp;
-use crate::viz::{rescale_to_gray, tile, GrayImage};
+use crate::viz::{rescale_to_gray, GrayImage};
 
 /// Encodes 8-bit pixels (`color` says how many samples each has) as a PNG.
 pub fn encode_png(width: usize, height: usize, color: png::ColorType, pixels: &[u8]) -> Result<Vec<u8>> {
@@ -35,19 +35,6 @@ pub fn unit_images(mlp: &Mlp, rows: usize, cols: usize) -> Vec<GrayImage> {
 
 /// Magnification for single-unit PNGs (28 px → 224 px).
 pub const UNIT_SCALE: usize = 8;
-
-/// Every first-layer unit tiled in a near-square grid with white 2-pixel separators, each tile
-/// doubled in size while the grid stays small enough to open comfortably.
-pub fn weights_grid(mlp: &Mlp, rows: usize, cols: usize) -> GrayImage {
-    grid_of(&unit_images(mlp, rows, cols))
-}
-
-/// [`weights_grid`] of unit pictures already made (by [`unit_images`]).
-pub fn grid_of(units: &[GrayImage]) -> GrayImage {
-    let scale = if units.len() <= 256 { 2 } else { 1 };
-    let tiles: Vec<GrayImage> = units.iter().map(|img| img.upscale(scale)).collect();
-    tile(&tiles, 2, 255)
-}
 
 #[cfg(test)]
 mod tests {

@@ -9,3 +9,4 @@ pub mod font;
 pub mod misclassified;
 pub mod neurons;
 pub mod style;
+pub mod weights_grid;

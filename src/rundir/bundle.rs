@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::{commit, read_bounded, read_summary, Summary, CONFUSION_PNG, CURVES_PNG, MISCLASSIFIED_PNG, MODEL, NEURONS_CSV, NEURONS_PNG, PREDICTIONS_CSV, REPORT_MD, WEIGHTS_GRID};
+use super::{commit, read_bounded, read_summary, Summary, CONFUSION_PNG, CURVES_PNG, MISCLASSIFIED_PNG, MODEL, NEURONS_CSV, NEURONS_PNG, PREDICTIONS_CSV, REPORT_MD};
 use crate::model::Mlp;
 use crate::train::neurons::NeuronAnalysis;
 use crate::data::Mnist;
-use crate::export::images;
 use super::report_md::{report_md_with, Figure, Figures};
 use crate::figures::{charts, confusion, misclassified};
 
@@ -79,9 +78,9 @@ pub fn write_bundle(dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>> {
     let (mut files, figures) = figure_files(&summary, &read_predictions(dir, data)?, data, Some((&neurons, &mlp)))?;
     // Derived from the saved model, like the figures: what an older run directory lacks, or the same again.
     files.push((NEURONS_CSV.into(), crate::export::tables::neurons_csv(&neurons).into_bytes()));
-    if !dir.join(WEIGHTS_GRID).is_file() {
-        files.push((WEIGHTS_GRID.into(), images::png_bytes(&images::weights_grid(&mlp, data.test.rows, data.test.cols))?));
-    }
+    // The run's own grid is kept; a directory without one (an older format) gets it drawn.
+    let shape = (data.test.rows, data.test.cols);
+    files.extend(super::grid_files(&mlp, &neurons, shape, super::Shading::Gray, |p| !dir.join(p).is_file())?);
     files.push((REPORT_MD.into(), report_md(&summary, Some(&figures), Some(&neurons)).into_bytes()));
     commit(dir, files, &[])
 }

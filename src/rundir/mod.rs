@@ -32,6 +32,8 @@ pub use summary::{DataInfo, Summary, TestMetrics, FORMAT_VERSION};
 use crate::data::Mnist;
 use crate::model::{io as model_io, Architecture};
 use crate::train::RunResult;
+use crate::train::neurons::NeuronAnalysis;
+pub use crate::figures::weights_grid::Shading;
 
 pub const SUMMARY: &str = "summary.json";
 pub const EPOCHS_CSV: &str = "epochs.csv";
@@ -39,7 +41,11 @@ pub const PREDICTIONS_CSV: &str = "predictions.csv";
 pub const CONFUSION_CSV: &str = "confusion.csv";
 pub const REPORT_MD: &str = "report.md";
 pub const MODEL: &str = "model.safetensors";
+/// Every first-layer neuron as a labelled tile (gray, the lab's rescaling); `WEIGHTS_GRID_DIVERGING`
+/// the same in the dashboard's diverging colors, written when asked for (`w` with that shading on
+/// screen). Pages beyond the first (over 512 neurons) go in `weights/`, see [`grid_page_path`].
 pub const WEIGHTS_GRID: &str = "weights-grid.png";
+pub const WEIGHTS_GRID_DIVERGING: &str = "weights-grid-diverging.png";
 /// One PNG per first-layer neuron, `neuron-NNN.png`, written when the run ends.
 pub const WEIGHTS_DIR: &str = "weights";
 pub const CURVES_PNG: &str = "curves.png";
@@ -66,6 +72,65 @@ const STAGING_PREFIX: &str = ".staging-";
 /// Far above any summary this program writes (256 classes and thousands of epochs fit in ~2 MB), so
 /// a damaged or foreign file is refused before it is read into memory.
 pub const SUMMARY_MAX_BYTES: u64 = 8 << 20;
+
+/// Where page `page` (from 0) of the weights grid goes, relative to the run directory.
+pub fn grid_page_path(page: usize, shading: Shading) -> PathBuf {
+    let stem = match shading {
+        Shading::Gray => "weights-grid",
+        Shading::Diverging => "weights-grid-diverging",
+    };
+    if page == 0 {
+        PathBuf::from(format!("{stem}.png"))
+    } else {
+        Path::new(WEIGHTS_DIR).join(format!("{stem}-{}.png", page + 1))
+    }
+}
+
+/// The pages of the weights grid of `model` in `shading` for which `wanted(path)` holds, each tile
+/// labelled with its neuron's number and preferred class.
+fn grid_files(model: &crate::model::Mlp, neurons: &NeuronAnalysis, (rows, cols): (usize, usize), shading: Shading, wanted: impl Fn(&Path) -> bool) -> Result<Vec<File>> {
+    use crate::figures::weights_grid::{grid_page, pages};
+    let weights = model.first_layer_unit_weights();
+    let pages_needed: Vec<usize> = (0..pages(weights.len())).filter(|&p| wanted(&grid_page_path(p, shading))).collect();
+    if pages_needed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tiles: Vec<crate::viz::GrayImage> = weights
+        .iter()
+        .map(|w| {
+            let levels = match shading {
+                Shading::Gray => crate::viz::rescale_to_gray(w),
+                Shading::Diverging => crate::viz::signed_gray(w),
+            };
+            crate::viz::GrayImage::from_pixels(cols, rows, levels)
+        })
+        .collect();
+    let labels: Vec<String> = (0..weights.len())
+        .map(|j| match neurons.units.get(j) {
+            Some(n) if n.selectivity > 0.0 => format!("#{j} ({})", n.preferred),
+            _ => format!("#{j}"),
+        })
+        .collect();
+    pages_needed.into_iter().map(|p| Ok((grid_page_path(p, shading), grid_page(&tiles, &labels, shading, p).png()?))).collect()
+}
+
+/// Writes, outside a save, neuron `neuron`'s picture and the weights grid in `shading` (what the
+/// dashboard's `w` asks for), and returns their paths.
+pub fn write_pictures(dir: &Path, model: &crate::model::Mlp, neurons: &NeuronAnalysis, neuron: usize, (rows, cols): (usize, usize), shading: Shading) -> Result<Vec<PathBuf>> {
+    use crate::export::images;
+    let img = images::unit_image(model, rows, cols, neuron).upscale(images::UNIT_SCALE);
+    let mut files = vec![(neuron_png(neuron), images::png_bytes(&img)?)];
+    files.extend(grid_files(model, neurons, (rows, cols), shading, |_| true)?);
+    let written: Vec<PathBuf> = files.iter().map(|(name, _)| dir.join(name)).collect();
+    for (name, bytes) in &files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("{}: cannot create directory", parent.display()))?;
+        }
+        write_atomic(&path, bytes)?;
+    }
+    Ok(written)
+}
 
 /// The path of neuron `j`'s picture, relative to the run directory.
 pub fn neuron_png(j: usize) -> PathBuf {
@@ -149,7 +214,7 @@ pub fn remove_if_unsaved(dir: &Path) {
 /// directory itself if nothing else is in it. Returns what was left behind, if anything.
 pub fn discard(dir: &Path) -> Result<Option<String>> {
     remove_staging(dir);
-    for name in RUN_FILES {
+    for name in RUN_FILES.iter().chain(&[WEIGHTS_GRID_DIVERGING]) {
         remove_file_if_present(&dir.join(name))?;
     }
     remove_neuron_pngs(dir)?;
@@ -177,13 +242,13 @@ fn remove_file_if_present(path: &Path) -> Result<()> {
     }
 }
 
-/// Removes `weights/neuron-*.png` (and `weights/` when that empties it).
+/// Removes `weights/neuron-*.png` and the grid's later pages (and `weights/` when that empties it).
 fn remove_neuron_pngs(dir: &Path) -> Result<()> {
     let weights = dir.join(WEIGHTS_DIR);
     let Ok(entries) = fs::read_dir(&weights) else { return Ok(()) };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with("neuron-") && name.ends_with(".png") {
+        if (name.starts_with("neuron-") || name.starts_with("weights-grid")) && name.ends_with(".png") {
             remove_file_if_present(&e.path())?;
         }
     }
@@ -220,9 +285,14 @@ pub fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) -> Result<V
         (PREDICTIONS_CSV.into(), tables::predictions_csv(&data.test.labels, &eval.predicted).into_bytes()),
         (CONFUSION_CSV.into(), tables::confusion_csv(&eval.report.confusion).into_bytes()),
         (NEURONS_CSV.into(), tables::neurons_csv(&run.last.neurons).into_bytes()),
-        (WEIGHTS_GRID.into(), images::png_bytes(&images::grid_of(&pictures))?),
         (MODEL.into(), model_io::to_bytes(model)?),
     ];
+    // The gray grid's first page always; its other pages and the diverging grid at the end, or
+    // again when they were asked for mid-run.
+    let shape = (data.train.rows, data.train.cols);
+    let asked = |p: &Path| stage == Stage::Final || dir.join(p).is_file();
+    files.extend(grid_files(model, &run.last.neurons, shape, Shading::Gray, |p| p == Path::new(WEIGHTS_GRID) || asked(p))?);
+    files.extend(grid_files(model, &run.last.neurons, shape, Shading::Diverging, |p| dir.join(p).is_file() || dir.join(WEIGHTS_GRID_DIVERGING).is_file())?);
     // Mid-run, only what was asked for (`b`, `w`) is drawn again, so that it shows this epoch too;
     // at the end, everything.
     for (j, picture) in pictures.iter().enumerate() {

@@ -1466,7 +1466,10 @@ impl App {
         };
         let neuron = self.weights.neuron.min(shown.model.first_layer_units().saturating_sub(1));
         let model = Box::new(shown.model.clone());
-        self.ask(Effect::Pictures { dir, model, neuron, rows, cols });
+        let neurons = Arc::new(shown.neurons.clone());
+        // The grid in the shading on screen; the single neuron as the lab asks (gray, 0..255).
+        let shading = if self.weights.shade == Shade::Diverging { rundir::Shading::Diverging } else { rundir::Shading::Gray };
+        self.ask(Effect::Pictures { dir, model, neurons, neuron, shape: (rows, cols), shading });
     }
 
     /// Lists the run directories under the runs root, off the UI thread.

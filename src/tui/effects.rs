@@ -10,7 +10,6 @@ use std::sync::Arc;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::data::Mnist;
-use crate::export::images;
 use crate::model::{io as model_io, Mlp};
 use crate::rundir::{self, Listing, Stage};
 use crate::train::neurons::NeuronAnalysis;
@@ -33,7 +32,7 @@ pub enum Effect {
     /// Rebuild the report bundle of a run directory.
     Report { dir: PathBuf, data: Arc<Mnist> },
     /// Write one neuron's picture and the weights grid into a run directory.
-    Pictures { dir: PathBuf, model: Box<Mlp>, neuron: usize, rows: usize, cols: usize },
+    Pictures { dir: PathBuf, model: Box<Mlp>, neurons: Arc<NeuronAnalysis>, neuron: usize, shape: (usize, usize), shading: rundir::Shading },
     /// Load a data directory (another one than the loaded data, chosen in the form).
     LoadData { dir: PathBuf },
     /// List the run directories under `root`.
@@ -94,7 +93,9 @@ pub fn perform(effect: Effect, dirs: &mut RunDirs) -> Done {
             let result = rundir::write_bundle(&dir, &data).map(|f| f.len()).map_err(text);
             Done::Report { dir, result }
         }
-        Effect::Pictures { dir, model, neuron, rows, cols } => Done::Pictures { result: pictures(&dir, &model, neuron, rows, cols).map_err(text) },
+        Effect::Pictures { dir, model, neurons, neuron, shape, shading } => {
+            Done::Pictures { result: rundir::write_pictures(&dir, &model, &neurons, neuron, shape, shading).map_err(text) }
+        }
         Effect::LoadData { dir } => {
             let result = crate::data::load_dir(&dir).map(Arc::new).map_err(text);
             Done::DataLoaded { dir, result }
@@ -108,18 +109,6 @@ pub fn perform(effect: Effect, dirs: &mut RunDirs) -> Done {
             Done::Opened { dir, result }
         }
     }
-}
-
-fn pictures(dir: &Path, model: &Mlp, neuron: usize, rows: usize, cols: usize) -> anyhow::Result<Vec<PathBuf>> {
-    use anyhow::Context;
-    let neuron_path = dir.join(rundir::neuron_png(neuron));
-    let grid_path = dir.join(rundir::WEIGHTS_GRID);
-    let weights = dir.join(rundir::WEIGHTS_DIR);
-    std::fs::create_dir_all(&weights).with_context(|| format!("{}: cannot create directory", weights.display()))?;
-    let img = images::unit_image(model, rows, cols, neuron).upscale(images::UNIT_SCALE);
-    rundir::write_atomic(&neuron_path, &images::png_bytes(&img)?)?;
-    rundir::write_atomic(&grid_path, &images::png_bytes(&images::weights_grid(model, rows, cols))?)?;
-    Ok(vec![neuron_path, grid_path])
 }
 
 /// A saved run's model, evaluated on the loaded test set, and what its first-layer units respond to.

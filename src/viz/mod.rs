@@ -99,37 +99,6 @@ impl GrayImage {
     }
 }
 
-/// Layout of a grid of equally sized tiles separated by `gap` pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Grid {
-    pub columns: usize,
-    pub rows: usize,
-}
-
-impl Grid {
-    /// A near-square grid for `n` tiles.
-    pub fn for_count(n: usize) -> Grid {
-        let columns = (n as f64).sqrt().ceil().max(1.0) as usize;
-        Grid { columns, rows: n.div_ceil(columns).max(1) }
-    }
-}
-
-/// Tiles the pictures in a grid with `gap`-pixel separators of gray `separator`.
-pub fn tile(images: &[GrayImage], gap: usize, separator: u8) -> GrayImage {
-    let grid = Grid::for_count(images.len());
-    let (tw, th) = images.first().map_or((1, 1), |i| (i.width, i.height));
-    let mut out = GrayImage::new(
-        grid.columns * tw + (grid.columns + 1) * gap,
-        grid.rows * th + (grid.rows + 1) * gap,
-        separator,
-    );
-    for (k, img) in images.iter().enumerate() {
-        let (c, r) = (k % grid.columns, k / grid.columns);
-        out.blit(img, gap + c * (tw + gap), gap + r * (th + gap));
-    }
-    out
-}
-
 /// Resampling to any size, so a 28x28 picture fits whatever terminal cells are available: each
 /// target pixel is the mean of the source pixels it covers (nearest neighbour when enlarging), so
 /// thumbnails keep the picture's shape instead of picking stray pixels. A zero-sized target gives an
@@ -181,18 +150,6 @@ mod tests {
     #[test]
     fn ramp_ends() {
         assert_eq!((ramp_char(0), ramp_char(255)), (' ', '@'));
-    }
-
-    #[test]
-    fn tiles_with_separators() {
-        let a = GrayImage::from_pixels(2, 2, vec![255; 4]);
-        let t = tile(&[a.clone(), a.clone(), a], 1, 0);
-        assert_eq!((t.width, t.height), (2 * 2 + 3, 2 * 2 + 3));
-        assert_eq!(t.get(0, 0), 0);
-        assert_eq!(t.get(1, 1), 255);
-        assert_eq!(t.get(3, 1), 0); // separator between tiles
-        assert_eq!(t.get(1, 4), 255); // the third tile starts the second row
-        assert_eq!(t.get(4, 4), 0); // the empty fourth slot stays separator-colored
     }
 
     #[test]
