@@ -59,6 +59,8 @@ pub enum Action {
     ToggleGrid,
     ExportImages,
     ReverseSort,
+    /// Runs: list runs that differ only in seed as one row (mean ± sd), or each on its own.
+    GroupSeeds,
     Rescan,
     Open,
     /// The answer to the quit question asked while training.
