@@ -36,6 +36,7 @@ pub struct MeanSeries {
 }
 
 pub const WIDTH: usize = 1100;
+/// The height with a short legend; a longer one makes the picture taller rather than run off it.
 pub const HEIGHT: usize = 620;
 const LEGEND_ROW: usize = 26;
 const SWATCH: usize = 26;
@@ -52,6 +53,44 @@ fn dodge(i: usize, n: usize) -> f64 {
 /// The series' color: one per line, in order.
 pub fn color(i: usize) -> super::canvas::Rgb {
     style::SERIES[i % style::SERIES.len()]
+}
+
+/// Lines past the palette reuse its colors dashed, so no two lines look alike until twice as many.
+fn dashed(i: usize) -> bool {
+    i / style::SERIES.len() % 2 == 1
+}
+
+/// How a line is drawn: solid, or in dashes of `on` pixels every `every` pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Dash {
+    Solid,
+    Dashed { on: f64, every: f64 },
+}
+
+/// Dashes of a line on the plot, and of its short swatch in the legend (where three must fit).
+const PLOT_DASH: Dash = Dash::Dashed { on: 9.0, every: 17.0 };
+const SWATCH_DASH: Dash = Dash::Dashed { on: 4.0, every: 10.0 };
+
+/// A line from `a` to `b` as `dash` says (the round ends of a dash reach width / 2 past it).
+fn stroke(c: &mut Canvas, a: (f64, f64), b: (f64, f64), width: f64, color: super::canvas::Rgb, dash: Dash) {
+    let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+    let Dash::Dashed { on, every } = dash else { return c.line(a, b, width, color) };
+    if len < 1.0 || every <= 0.0 {
+        return c.line(a, b, width, color);
+    }
+    let at = |t: f64| (a.0 + (b.0 - a.0) * t / len, a.1 + (b.1 - a.1) * t / len);
+    let mut t = 0.0;
+    while t < len {
+        c.line(at(t), at((t + on).min(len)), width, color);
+        t += every;
+    }
+}
+
+/// The picture's (width, height) for a legend of `lines` lines and `keys` key rows: the legend,
+/// which starts level with the plot, always fits.
+pub fn size(lines: usize, keys: usize) -> (usize, usize) {
+    // The plot starts 78 px down (title, note); half a row between the lines and the key; a margin.
+    (WIDTH, HEIGHT.max(78 + 8 + (lines + keys) * LEGEND_ROW + LEGEND_ROW / 2 + 24))
 }
 
 /// What a chart shows: its title, a note under it (what every line shares), the axes, the lines, and
@@ -93,10 +132,10 @@ enum Symbol {
 /// without a bar.
 pub fn mean_chart(chart: &MeanChart) -> Canvas {
     let MeanChart { title, note, x, y, series, .. } = *chart;
-    let (w, h) = (WIDTH, HEIGHT);
+    let key = key(chart);
+    let (w, h) = size(series.len(), key.len());
     let mut c = Canvas::new(w, h, PAPER);
     c.text(&fit(title, style::TITLE_PX, w - 24), style::TITLE_PX, (w / 2, 12), (Align::Center, Align::Start), INK);
-    let key = key(chart);
     let name_w = series.iter().map(|s| text_width(&s.name, style::LABEL_PX)).chain(key.iter().map(|(_, k)| text_width(k, style::TICK_PX))).max().unwrap_or(0);
     let legend_w = (name_w + SWATCH + 30).min(MAX_LEGEND_W);
     let frame = Rect::new(0, 44, w - legend_w, h - 44);
@@ -112,7 +151,7 @@ pub fn mean_chart(chart: &MeanChart) -> Canvas {
         points.sort_by(|a, b| a.x.total_cmp(&b.x));
         let px: Vec<(f64, f64)> = points.iter().map(|p| (sx(p.x) + if p.shared { 0.0 } else { off }, sy(p.mean))).collect();
         for seg in px.windows(2) {
-            c.line(seg[0], seg[1], 2.5, color);
+            stroke(&mut c, seg[0], seg[1], 2.5, color, if dashed(i) { PLOT_DASH } else { Dash::Solid });
         }
         for (p, &(xx, yy)) in points.iter().zip(&px) {
             let color = if p.shared { INK } else { color };
@@ -131,8 +170,13 @@ pub fn mean_chart(chart: &MeanChart) -> Canvas {
     for (i, s) in series.iter().enumerate() {
         let color = color(i);
         let mid = (ly + LEGEND_ROW / 2) as f64;
-        c.line((lx as f64, mid), ((lx + SWATCH) as f64, mid), 3.0, color);
-        c.dot(((lx + SWATCH / 2) as f64, mid), 4.0, color);
+        if dashed(i) {
+            // No dot: it would hide the middle dash.
+            stroke(&mut c, (lx as f64, mid), ((lx + SWATCH) as f64, mid), 3.0, color, SWATCH_DASH);
+        } else {
+            c.line((lx as f64, mid), ((lx + SWATCH) as f64, mid), 3.0, color);
+            c.dot(((lx + SWATCH / 2) as f64, mid), 4.0, color);
+        }
         let name = fit(&s.name, style::LABEL_PX, legend_w.saturating_sub(SWATCH + 16));
         c.text(&name, style::LABEL_PX, (lx + SWATCH + 8, ly + LEGEND_ROW / 2), (Align::Start, Align::Center), INK);
         ly += LEGEND_ROW;
@@ -212,6 +256,39 @@ mod tests {
         assert_eq!(c.get(x64, y90), PAPER);
         assert_eq!(c.get(x64 + 4, y90), color);
         assert!(!inked(&c, x64, y90 - 12) && !inked(&c, x64, y90 + 12));
+    }
+
+    #[test]
+    fn a_long_legend_makes_the_picture_taller() {
+        assert_eq!(size(2, 3), (WIDTH, HEIGHT));
+        let (_, h) = size(30, 4);
+        assert!(h >= 78 + 34 * LEGEND_ROW, "{h}");
+        let x = log_axis("n", &[8.0, 16.0]);
+        let y = accuracy_axis("acc", 90.0);
+        let series: Vec<MeanSeries> = (0..30)
+            .map(|i| MeanSeries { name: format!("line {i}"), points: vec![MeanPoint { x: 8.0, mean: 91.0, sd: Some(0.5), shared: false }] })
+            .collect();
+        let c = mean_chart(&MeanChart { title: "t", note: "n", x: &x, y: &y, series: &series, shared: "" });
+        assert_eq!((c.width, c.height), size(30, 2));
+        // The last key row's text is on the picture: ink in the bottom rows of the legend column.
+        let inked_rows = (c.height - 60..c.height).filter(|&yy| (WIDTH - 300..WIDTH).any(|xx| c.get(xx, yy) != PAPER)).count();
+        assert!(inked_rows > 0, "the legend's end is drawn");
+    }
+
+    #[test]
+    fn lines_past_the_palette_are_dashed() {
+        let n = style::SERIES.len();
+        assert!((0..n).all(|i| !dashed(i)) && (n..2 * n).all(dashed) && !dashed(2 * n));
+        // Gaps along the line: runs of paper between inked pixels.
+        let gaps = |dash: Dash| {
+            let mut c = Canvas::new(200, 20, PAPER);
+            stroke(&mut c, (10.0, 10.0), (190.0, 10.0), 3.0, INK, dash);
+            let inked: Vec<bool> = (10..190).map(|x| c.get(x, 10) != PAPER).collect();
+            inked.windows(2).filter(|w| w[0] && !w[1]).count()
+        };
+        assert_eq!(gaps(Dash::Solid), 0);
+        assert_eq!(gaps(PLOT_DASH), 180 / 17, "a gap after every dash but the last");
+        assert!(gaps(SWATCH_DASH) >= 180 / 10 - 1, "{}", gaps(SWATCH_DASH));
     }
 
     #[test]
