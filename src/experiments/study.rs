@@ -633,11 +633,11 @@ mod tests {
             .into_iter()
             .flat_map(|(l, a)| [1, 2].map(|seed| trained(config(&l, a, seed))))
             .collect();
-        let rows = rows(&refs(&runs));
-        let neurons = neurons_chart(&rows).expect("two widths");
+        let study = rows(&refs(&runs));
+        let neurons = neurons_chart(&study).expect("two widths");
         assert!(neurons.caption.contains("1 epoch") && neurons.caption.contains("2 seeds"), "{}", neurons.caption);
-        assert!(layers_chart(&rows).is_none(), "one depth: nothing to draw against");
-        // The lines are named by what differs between them (the activation), in the colors of the chart.
+        assert!(layers_chart(&study).is_none(), "one depth: nothing to draw against");
+        // Two lines, one per activation, in the chart's first two colors and no third.
         let c = &neurons.canvas;
         for color in [crate::figures::study::color(0), crate::figures::study::color(1)] {
             assert!(c.pixels.chunks(3).any(|p| p == [color.0, color.1, color.2]), "a line in {color:?}");
@@ -648,12 +648,8 @@ mod tests {
         }), "two lines only");
         let deeper = [trained(config(&[8, 8], Activation::Relu, 1)), trained(config(&[8, 8], Activation::Relu, 2))];
         let all: Vec<&Summary> = runs.iter().chain(&deeper).collect();
-        let layers = layers_chart(&rows_of(&all)).expect("one and two layers of 8");
+        let layers = layers_chart(&rows(&all)).expect("one and two layers of 8");
         assert!(layers.caption.contains("up to 2 seeds"), "{}", layers.caption);
-    }
-
-    fn rows_of(s: &[&Summary]) -> Vec<Row> {
-        rows(s)
     }
 
     #[test]
