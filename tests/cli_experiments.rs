@@ -129,3 +129,83 @@ fn predict_on_a_png_cut_from_a_test_image_matches_the_runs_prediction() {
     assert!(!o.status.success());
     assert!(text(&o.stderr).contains("the model needs 28x28"), "{}", text(&o.stderr));
 }
+
+/// The acceptance line of the study over seeds: `sweep --layers 8 16 --seed 1 2 --epochs 1` writes
+/// `study.csv` with one row per width, each made of its two seeds, whose figures are those of the
+/// runs' own summaries; `report` shows the study in the sweep's report.md and `compare` prints it.
+#[test]
+fn a_sweep_over_two_seeds_writes_a_study_with_the_runs_own_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::mnist_slice(tmp.path(), 600);
+    let dir = tmp.path().join("sweep");
+    let o = digitlab(&["sweep", "--layers", "8", "16", "--seed", "1", "2", "--epochs", "1", "--data", data.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("Study over seeds"), "{}", text(&o.stdout));
+
+    let mut reader = csv::Reader::from_path(dir.join("study.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name} in {header:?}"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2, "one row per setting, the seed left out");
+    let mut hidden: Vec<&str> = rows.iter().map(|r| &r[col("hidden")]).collect();
+    hidden.sort();
+    assert_eq!(hidden, ["16", "8"]);
+    let num = |r: &csv::StringRecord, c: &str| -> f64 { r[col(c)].parse().unwrap_or_else(|e| panic!("{c} = {:?}: {e}", &r[col(c)])) };
+    for row in &rows {
+        assert_eq!(&row[col("runs")], "2");
+        assert_eq!(&row[col("seeds")], "1 2");
+        // The runs of this width, read from their own summary.json.
+        let summaries: Vec<serde_json::Value> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().join("summary.json").is_file())
+            .map(|e| read_json(&e.path().join("summary.json")))
+            .filter(|s| s["config"]["hidden"][0]["neurons"].as_u64().map(|n| n.to_string()).as_deref() == Some(&row[col("hidden")]))
+            .collect();
+        assert_eq!(summaries.len(), 2, "two seeds of {}", &row[col("hidden")]);
+        let acc: Vec<f64> = summaries.iter().map(|s| s["test"]["accuracy"].as_f64().unwrap()).collect();
+        let f1: Vec<f64> = summaries.iter().map(|s| s["test"]["macro_avg"]["f1"].as_f64().unwrap()).collect();
+        let mut seeds: Vec<u64> = summaries.iter().map(|s| s["config"]["seed"].as_u64().unwrap()).collect();
+        seeds.sort();
+        assert_eq!(seeds, [1, 2]);
+        assert!((num(row, "mean_test_accuracy") - (acc[0] + acc[1]) / 2.0).abs() < 1e-6, "{row:?} vs {acc:?}");
+        // The sample deviation of two values is their distance over √2.
+        assert!((num(row, "sd_test_accuracy") - (acc[0] - acc[1]).abs() / 2f64.sqrt()).abs() < 1e-6, "{row:?} vs {acc:?}");
+        assert!((num(row, "min_test_accuracy") - acc[0].min(acc[1])).abs() < 1e-6);
+        assert!((num(row, "max_test_accuracy") - acc[0].max(acc[1])).abs() < 1e-6);
+        assert!((num(row, "mean_macro_f1") - (f1[0] + f1[1]) / 2.0).abs() < 1e-6);
+    }
+    assert!(num(&rows[0], "mean_test_accuracy") >= num(&rows[1], "mean_test_accuracy"), "best mean first");
+    let study_md = std::fs::read_to_string(dir.join("study.md")).unwrap();
+    assert_eq!(study_md.lines().filter(|l| l.starts_with("| 1 |") || l.starts_with("| 2 |")).count(), 2, "{study_md}");
+    // Two widths: a chart against the neurons; one depth: none against the layers.
+    assert!(dir.join("study-neurons.png").is_file() && study_md.contains("](study-neurons.png)"), "{study_md}");
+    assert!(!dir.join("study-layers.png").exists());
+
+    // The sweep's report shows the study and its chart.
+    let o = digitlab(&["report", dir.to_str().unwrap(), "--data", data.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(report.contains("## Study over seeds") && report.contains("](study-neurons.png)") && report.contains("](study.csv)"), "{report}");
+    let table: Vec<&str> = study_md.lines().filter(|l| l.starts_with("| ")).collect();
+    assert!(table.iter().all(|l| report.contains(l)), "the study's table in report.md:\n{report}");
+
+    // compare prints it beside the leaderboard.
+    let o = digitlab(&["compare", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let printed = text(&o.stdout);
+    assert!(table.iter().all(|l| printed.contains(l)), "{printed}");
+}
+
+/// Without a repeated setting the study says nothing the leaderboard does not, so none is written.
+#[test]
+fn a_sweep_with_one_seed_writes_no_study() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::mnist_slice(tmp.path(), 600);
+    let dir = tmp.path().join("sweep");
+    let o = digitlab(&["sweep", "--layers", "8", "16", "--epochs", "1", "--data", data.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(dir.join("leaderboard.csv").is_file());
+    assert!(!dir.join("study.csv").exists() && !dir.join("study.md").exists());
+    assert!(!text(&o.stdout).contains("Study over seeds"));
+}

@@ -69,6 +69,7 @@ fn the_queue_trains_each_setup_in_order_saves_it_and_fills_the_runs_view() {
     assert!(app.queue_running() && app.is_training());
     let rows: Vec<String> = app.run_rows().iter().map(|r| match r {
         RunRow::Done(_) => "done".into(),
+        RunRow::Group(_) => "group".into(),
         RunRow::Training(_) => "training".into(),
         RunRow::Queued(i, q) => format!("queued {i} {}", q.config.hidden[0].neurons),
     }).collect();
@@ -266,6 +267,85 @@ fn a_queue_whose_runs_cannot_be_saved_pauses_and_says_why() {
     assert_eq!(app.session_runs()[0].summary.status.name(), "stopped");
     assert!(app.session_runs().iter().all(|r| r.dir.is_none() && r.result.is_some()), "kept in memory, not on disk");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
+}
+
+/// `g` in Runs lists runs that differ only in seed as one row with their mean test accuracy ± the
+/// sample sd, sorted by the mean; a run alone stays a run; `g` again lists each run.
+#[test]
+fn runs_that_differ_only_in_seed_group_into_one_row_with_mean_and_sd() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(1), &root, COLOR);
+    for (neurons, seed) in [(16, "1"), (16, "2"), (8, "1")] {
+        // Back to the first field: the helpers move down the form.
+        for _ in 0..64 {
+            act(&mut app, Action::Up);
+        }
+        set_layer(&mut app, neurons, Activation::Relu);
+        type_into(&mut app, Focus::Seed, seed);
+        act(&mut app, Action::Enqueue);
+    }
+    act(&mut app, Action::RunQueue);
+    pump(&mut app);
+    assert_eq!(app.session_runs().len(), 3);
+    let acc = |neurons: u64, seed: u64| {
+        app.session_runs()
+            .iter()
+            .map(|r| summary_of(r.dir.as_ref().unwrap()))
+            .find(|s| s["config"]["hidden"][0]["neurons"] == neurons && s["config"]["seed"] == seed)
+            .map(|s| s["test"]["accuracy"].as_f64().unwrap())
+            .unwrap()
+    };
+    let (a, b, single) = (acc(16, 1), acc(16, 2), acc(8, 1));
+    let (mean, sd) = ((a + b) / 2.0, (a - b).abs() / 2f64.sqrt());
+
+    set_view(&mut app, View::Runs);
+    assert_eq!(app.run_rows().len(), 3);
+    common::tui::press(&mut app, crossterm::event::KeyCode::Char('g')).expect("g means something in Runs");
+    assert!(app.runs().grouped);
+    assert!(status(&app).contains("1 setting(s) with several seeds"), "{}", status(&app));
+    let rows = app.run_rows();
+    assert_eq!(rows.len(), 2, "16 units with seeds 1 and 2 are one row; 8 units stays a run");
+    let group = rows.iter().find_map(|r| match r {
+        RunRow::Group(g) => Some(g),
+        _ => None,
+    }).expect("a group row");
+    assert_eq!((group.members.len(), group.study.runs, group.study.seeds.clone()), (2, 2, vec![1, 2]));
+    assert!(rows.iter().any(|r| matches!(r, RunRow::Done(e) if e.summary.config.hidden[0].neurons == 8)));
+
+    // Sorted by test accuracy, best first: the group by its mean, against the single run.
+    while app.runs().sort != digitlab::tui::app::RunColumn::TestAccuracy {
+        act(&mut app, Action::Right);
+    }
+    let first_is_group = matches!(app.run_rows()[0], RunRow::Group(_));
+    assert_eq!(first_is_group ^ !app.runs().descending, mean >= single, "mean {mean} vs single {single}, descending {}", app.runs().descending);
+    let shown = screen(&draw(&app, 160, 48));
+    let line = shown.lines().find(|l| l.contains("2 runs, seeds 1 2")).unwrap_or_else(|| panic!("no group row: {shown}"));
+    assert!(line.contains(&format!("{:.2}% ±{:.2}", mean * 100.0, sd * 100.0)), "{line}");
+    assert!(line.contains("2 completed") && line.contains("16"), "{line}");
+    assert!(shown.contains("test acc ± sd") && shown.contains("Runs · 3 in 2 rows, seeds grouped"), "{shown}");
+    // Without Unicode the ± is spelt out.
+    set_theme(&mut app, ASCII);
+    let ascii = screen(&draw(&app, 160, 48));
+    assert!(ascii.contains(&format!("{:.2}% +/-{:.2}", mean * 100.0, sd * 100.0)) && !ascii.contains('±'), "{ascii}");
+    // Narrow, the mean ± sd keeps its room.
+    let narrow = screen(&draw(&app, 80, 24));
+    assert!(narrow.contains(&format!("{:.2}% +/-{:.2}", mean * 100.0, sd * 100.0)), "{narrow}");
+    for (w, h) in [(60, 18), (30, 10)] {
+        draw(&app, w, h);
+    }
+
+    // A group row cannot be opened or marked: the status line says how to reach its runs.
+    let at = app.run_rows().iter().position(|r| matches!(r, RunRow::Group(_))).unwrap();
+    select_run(&mut app, at);
+    for a in [Action::Open, Action::Mark, Action::Report] {
+        act(&mut app, a);
+        assert!(status(&app).contains("differ only in seed: g lists them"), "{a:?}: {}", status(&app));
+    }
+    assert!(app.marked_runs().is_empty());
+    act(&mut app, Action::GroupSeeds);
+    assert!(!app.runs().grouped);
+    assert_eq!(app.run_rows().len(), 3);
 }
 
 #[test]

@@ -38,7 +38,13 @@ pub fn run(cmd: &ReportCmd) -> Result<()> {
     eprintln!("data: {} ({source}) for the misclassified digits", dir.display());
     let written = match &target {
         Target::Run => rundir::write_bundle(&cmd.dir, &data)?,
-        Target::Sweep(_) => rundir::write_sweep_bundle(&cmd.dir, &data)?,
+        Target::Sweep(_) => {
+            // The study first: the sweep's report.md shows it when seeds repeat.
+            let runs = rundir::list(std::slice::from_ref(&cmd.dir))?.runs;
+            let mut written = crate::experiments::sweep::write_study(&cmd.dir, &runs)?.map(|(_, w)| w).unwrap_or_default();
+            written.extend(rundir::write_sweep_bundle(&cmd.dir, &data)?);
+            written
+        }
     };
     for path in &written {
         println!("{}", path.display());

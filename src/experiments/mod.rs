@@ -1,5 +1,7 @@
-//! Many runs: sweeps over a grid of options, leaderboards, and comparison of run directories.
+//! Many runs: sweeps over a grid of options, leaderboards, studies over seeds, and comparison of run
+//! directories.
 
 pub mod grid;
 pub mod leaderboard;
+pub mod study;
 pub mod sweep;

@@ -1,5 +1,6 @@
 //! `digitlab sweep`: runs a grid one run after another into one sweep directory, resumable and
-//! shardable, then writes the leaderboard from every run directory present.
+//! shardable, then writes the leaderboard from every run directory present (and the study over
+//! seeds when a setting ran with several).
 //!
 //! `sweep.json` is the sweep directory's claim: it is created only where none exists (a hard link of
 //! a complete file, which fails rather than replace one), so of two sweeps started into one directory
@@ -13,7 +14,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::grid::{Grid, GridPoint, Shard, Source};
-use super::leaderboard;
+use super::{leaderboard, study};
 use crate::headless;
 use crate::rundir::{self, DataInfo, Summary};
 use crate::signals::{Interrupt, Interrupted};
@@ -173,8 +174,11 @@ fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>) -> Result<()> {
             }
         }
     }
-    let md = write_leaderboard(dir)?;
-    println!("\n{md}\nleaderboard: {}", dir.join(leaderboard::MD_FILE).display());
+    let tables = write_leaderboard(dir)?;
+    println!("\n{}\nleaderboard: {}", tables.leaderboard, dir.join(leaderboard::MD_FILE).display());
+    if let Some(md) = &tables.study {
+        println!("\nStudy over seeds (mean of each setting's runs):\n\n{md}\nstudy: {}", dir.join(study::MD_FILE).display());
+    }
     if !failed.is_empty() {
         bail!("{} of {} run(s) failed: {}", failed.len(), todo.len(), failed.join("; "));
     }
@@ -195,11 +199,31 @@ fn record_failure(run_dir: &Path, p: &GridPoint, mnist: &crate::data::Mnist, rea
     }
 }
 
-/// Writes the leaderboard of every run in `dir`; returns the Markdown table.
-pub fn write_leaderboard(dir: &Path) -> Result<String> {
+/// The Markdown tables a sweep directory's files hold.
+pub struct Tables {
+    pub leaderboard: String,
+    /// Only when some setting ran with more than one seed.
+    pub study: Option<String>,
+}
+
+/// Writes the leaderboard of every run in `dir`, and the study over seeds when some setting ran
+/// more than once; returns their Markdown tables.
+pub fn write_leaderboard(dir: &Path) -> Result<Tables> {
     let listing = rundir::list(&[dir.to_path_buf()])?;
     for line in listing.skipped_lines() {
         eprintln!("{line}");
     }
-    leaderboard::write(dir, &leaderboard::rows(&listing.runs), "Sweep leaderboard")
+    let leaderboard = leaderboard::write(dir, &leaderboard::rows(&listing.runs), "Sweep leaderboard")?;
+    let study = write_study(dir, &listing.runs)?.map(|(md, _)| md);
+    Ok(Tables { leaderboard, study })
+}
+
+/// Writes the study of `runs` into `dir` when some setting ran more than once; returns its
+/// Markdown table and the files written.
+pub fn write_study(dir: &Path, runs: &[rundir::RunOnDisk]) -> Result<Option<(String, Vec<PathBuf>)>> {
+    let rows = study::of_runs(runs);
+    if !study::seeds_repeat(&rows) {
+        return Ok(None);
+    }
+    study::write(dir, &rows, "Study over seeds").map(Some)
 }

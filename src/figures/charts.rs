@@ -21,12 +21,15 @@ pub struct Axis {
     pub hi: f64,
     pub ticks: Vec<f64>,
     pub decimals: usize,
+    /// Logarithmic: equal ratios take equal room (lo and every value must be positive).
+    pub log: bool,
 }
 
 impl Axis {
     /// Where `v` falls between `from` (at `lo`) and `to` (at `hi`) in pixels.
-    fn map(&self, v: f64, from: f64, to: f64) -> f64 {
-        from + (v - self.lo) / (self.hi - self.lo) * (to - from)
+    pub fn map(&self, v: f64, from: f64, to: f64) -> f64 {
+        let f = |v: f64| if self.log { v.log10() } else { v };
+        from + (f(v) - f(self.lo)) / (f(self.hi) - f(self.lo)) * (to - from)
     }
     fn tick_label(&self, v: f64) -> String {
         format!("{v:.*}", self.decimals)
@@ -47,7 +50,7 @@ pub fn nice_axis(label: impl Into<String>, lo: f64, hi: f64, target: f64) -> Axi
     let step = nice_step(hi - lo, target);
     let (lo, hi) = ((lo / step + 1e-9).floor() * step, (hi / step - 1e-9).ceil() * step);
     let count = ((hi - lo) / step).round() as usize;
-    Axis { label: label.into(), lo, hi, ticks: (0..=count).map(|i| lo + i as f64 * step).collect(), decimals: decimals_for(step) }
+    Axis { label: label.into(), lo, hi, ticks: (0..=count).map(|i| lo + i as f64 * step).collect(), decimals: decimals_for(step), log: false }
 }
 
 /// Decimals needed to write multiples of `step` exactly (0.25 → 2, 5 → 0).
@@ -62,7 +65,36 @@ fn decimals_for(step: f64) -> usize {
 pub fn epoch_axis(n: usize) -> Axis {
     let step = nice_step(n as f64, 8.0).ceil().max(1.0) as usize;
     let ticks = (1..=n.max(1)).filter(|e| e % step == 0 || *e == 1).map(|e| e as f64).collect();
-    Axis { label: "epoch".into(), lo: 0.5, hi: n.max(1) as f64 + 0.5, ticks, decimals: 0 }
+    Axis { label: "epoch".into(), lo: 0.5, hi: n.max(1) as f64 + 0.5, ticks, decimals: 0, log: false }
+}
+
+/// A logarithmic axis over the positive `values`, ticked at each distinct value (so a sweep's neuron
+/// counts are read off directly), with a margin so no point sits on the frame.
+pub fn log_axis(label: impl Into<String>, values: &[f64]) -> Axis {
+    let mut ticks: Vec<f64> = values.iter().copied().filter(|v| v.is_finite() && *v > 0.0).collect();
+    ticks.sort_by(f64::total_cmp);
+    ticks.dedup();
+    let (lo, hi) = match (ticks.first(), ticks.last()) {
+        (Some(&lo), Some(&hi)) => (lo, hi),
+        _ => (1.0, 10.0),
+    };
+    // At least a factor of 2 wide, then a margin of 8 % of the width on each side (in decades).
+    let span = (hi / lo).log10();
+    let wide = span.max(2f64.log10());
+    let pad = 10f64.powf((wide - span) / 2.0 + wide * 0.08);
+    let decimals = ticks.iter().map(|&t| decimals_for(t)).max().unwrap_or(0);
+    Axis { label: label.into(), lo: lo / pad, hi: hi * pad, ticks, decimals, log: true }
+}
+
+/// Whole numbers from the smallest to the largest of `values` (counts, such as hidden layers), with
+/// half a step of room on both sides.
+pub fn count_axis(label: impl Into<String>, values: &[f64]) -> Axis {
+    let lo = values.iter().copied().filter(|v| v.is_finite()).fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().filter(|v| v.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo <= hi { (lo.round(), hi.round()) } else { (0.0, 1.0) };
+    let step = nice_step(hi - lo, 8.0).ceil().max(1.0);
+    let ticks = (0..=((hi - lo) / step) as usize).map(|i| lo + i as f64 * step).collect();
+    Axis { label: label.into(), lo: lo - 0.5, hi: hi + 0.5, ticks, decimals: 0, log: false }
 }
 
 /// Reads one figure of an epoch (absent: the run has no validation split).
@@ -107,9 +139,10 @@ pub fn accuracy_axis(label: &str, lowest: f64) -> Axis {
     axis
 }
 
-/// Plots `series` inside `frame`: title on top, tick labels and axis labels on the left and below,
-/// light grid lines at the ticks, each point marked with a dot so a one-epoch run still shows.
-pub fn line_panel(c: &mut Canvas, frame: Rect, title: &str, x: &Axis, y: &Axis, series: &[Series]) {
+/// Draws a chart's frame inside `frame`: title on top, tick labels and axis labels on the left and
+/// below, light grid lines at the ticks. Returns the plot area. An x tick label that would run into
+/// the previous one is left out (its grid line stays).
+pub fn axes_panel(c: &mut Canvas, frame: Rect, title: &str, x: &Axis, y: &Axis) -> Rect {
     let tick_w = y.ticks.iter().map(|&t| super::font::text_width(&y.tick_label(t), style::TICK_PX)).max().unwrap_or(0);
     let plot = Rect::new(frame.x + 34 + tick_w, frame.y + 34, 0, 0);
     let plot = Rect { w: frame.right() - 16 - plot.x, h: frame.bottom() - 58 - plot.y, ..plot };
@@ -121,14 +154,29 @@ pub fn line_panel(c: &mut Canvas, frame: Rect, title: &str, x: &Axis, y: &Axis, 
         c.fill_rect(Rect::new(plot.x, yy, plot.w, 1), style::GRID);
         c.text(&y.tick_label(t), style::TICK_PX, (plot.x - 6, yy), (Align::End, Align::Center), MUTED);
     }
+    let mut free_from = 0;
     for &t in &x.ticks {
         let xx = sx(t).round() as usize;
         c.fill_rect(Rect::new(xx, plot.y, 1, plot.h), style::GRID);
-        c.text(&x.tick_label(t), style::TICK_PX, (xx, plot.bottom() + 5), (Align::Center, Align::Start), MUTED);
+        let label = x.tick_label(t);
+        let w = super::font::text_width(&label, style::TICK_PX);
+        if xx.saturating_sub(w / 2) >= free_from {
+            c.text(&label, style::TICK_PX, (xx, plot.bottom() + 5), (Align::Center, Align::Start), MUTED);
+            free_from = xx + w / 2 + 8;
+        }
     }
     c.stroke_rect(plot, 1, style::AXIS);
     c.text(&x.label, style::LABEL_PX, (plot.x + plot.w / 2, frame.bottom() - 6), (Align::Center, Align::End), INK);
     c.text_vertical(&y.label, style::LABEL_PX, (frame.x + 12, plot.y + plot.h / 2), INK);
+    plot
+}
+
+/// Plots `series` inside `frame` (see [`axes_panel`]), each point marked with a dot so a one-epoch
+/// run still shows.
+pub fn line_panel(c: &mut Canvas, frame: Rect, title: &str, x: &Axis, y: &Axis, series: &[Series]) {
+    let plot = axes_panel(c, frame, title, x, y);
+    let sx = |v: f64| x.map(v, plot.x as f64, plot.right() as f64);
+    let sy = |v: f64| y.map(v, plot.bottom() as f64, plot.y as f64);
     for s in series {
         let pts: Vec<(f64, f64)> = s.points.iter().map(|&(vx, vy)| (sx(vx), sy(vy))).collect();
         for w in pts.windows(2) {
@@ -253,6 +301,20 @@ mod tests {
         let e = epoch_axis(1);
         assert_eq!((e.lo, e.hi, e.ticks.clone()), (0.5, 1.5, vec![1.0]));
         assert_eq!(epoch_axis(30).ticks.len(), 7, "every 5th epoch plus the first");
+    }
+
+    #[test]
+    fn a_log_axis_gives_equal_ratios_equal_room_and_ticks_the_values() {
+        let a = log_axis("neurons", &[16.0, 64.0, 32.0, 16.0, 0.0]);
+        assert_eq!(a.ticks, vec![16.0, 32.0, 64.0], "distinct positive values, sorted");
+        assert!(a.lo < 16.0 && a.hi > 64.0);
+        let (p16, p32, p64) = (a.map(16.0, 0.0, 1000.0), a.map(32.0, 0.0, 1000.0), a.map(64.0, 0.0, 1000.0));
+        assert!((p32 - p16 - (p64 - p32)).abs() < 1e-9, "doubling takes the same room: {p16} {p32} {p64}");
+        assert!(p16 > 0.0 && p64 < 1000.0);
+        let single = log_axis("n", &[128.0]);
+        assert!(single.lo < 128.0 && single.hi > 128.0 && single.hi / single.lo >= 2.0);
+        let c = count_axis("layers", &[1.0, 3.0, 2.0]);
+        assert_eq!((c.lo, c.hi, c.ticks.clone(), c.log), (0.5, 3.5, vec![1.0, 2.0, 3.0], false));
     }
 
     #[test]

@@ -13,6 +13,19 @@ pub const TRAIN: Rgb = Rgb(31, 119, 180);
 pub const VALIDATION: Rgb = Rgb(230, 120, 10);
 pub const TEST: Rgb = Rgb(44, 150, 44);
 
+/// One color per line of a study chart, in order (after matplotlib's tab10, which stays apart for
+/// most color-blind readers); more lines than colors reuse them.
+pub const SERIES: [Rgb; 8] = [
+    Rgb(31, 119, 180),
+    Rgb(255, 127, 14),
+    Rgb(44, 160, 44),
+    Rgb(214, 39, 40),
+    Rgb(148, 103, 189),
+    Rgb(140, 86, 75),
+    Rgb(227, 119, 194),
+    Rgb(127, 127, 127),
+];
+
 /// Correct predictions: pale to full green by the share of the class recognised.
 pub const DIAGONAL_LOW: Rgb = Rgb(225, 243, 225);
 pub const DIAGONAL_HIGH: Rgb = Rgb(30, 130, 60);

@@ -66,6 +66,13 @@ pub const LEADERBOARD_MD: &str = "leaderboard.md";
 pub const LEADERBOARD_CSV: &str = "leaderboard.csv";
 /// A sweep directory's bar chart of every run's test accuracy.
 pub const COMPARISON_PNG: &str = "comparison.png";
+/// A sweep directory's study over seeds (when a setting ran with several seeds): one row per
+/// setting, as CSV and Markdown, and its charts of mean test accuracy against hidden neurons and
+/// against hidden layers.
+pub const STUDY_CSV: &str = "study.csv";
+pub const STUDY_MD: &str = "study.md";
+pub const STUDY_NEURONS_PNG: &str = "study-neurons.png";
+pub const STUDY_LAYERS_PNG: &str = "study-layers.png";
 
 /// Prefix of the hidden directories a save is staged in; listing and clean-up know them by it.
 const STAGING_PREFIX: &str = ".staging-";

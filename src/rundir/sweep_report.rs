@@ -1,12 +1,13 @@
 //! A sweep directory's report: every run's bundle, `comparison.png` and a `report.md` with the
-//! leaderboard and a link to each run's report; and telling a run directory from a sweep directory.
+//! leaderboard, the study over seeds (when the directory holds one) and a link to each run's report;
+//! and telling a run directory from a sweep directory.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::{dir_name, write_atomic, Summary, COMPARISON_PNG as COMPARISON, LEADERBOARD_CSV, LEADERBOARD_MD, REPORT_MD as REPORT, SUMMARY};
+use super::{dir_name, write_atomic, Summary, COMPARISON_PNG as COMPARISON, LEADERBOARD_CSV, LEADERBOARD_MD, REPORT_MD as REPORT, STUDY_CSV, STUDY_MD, SUMMARY};
 use crate::data::Mnist;
 use crate::figures::charts;
 use crate::rundir;
@@ -43,7 +44,8 @@ struct SweepRun {
     summary: Summary,
 }
 
-/// Writes every run's bundle, then the sweep's `comparison.png` and `report.md`.
+/// Writes every run's bundle, then the sweep's `comparison.png` and `report.md`, which shows the
+/// directory's `leaderboard.md` and `study.md` as they are (write those first).
 pub fn write_sweep_bundle(sweep_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     let mut runs = Vec::new();
@@ -67,10 +69,14 @@ pub fn write_sweep_bundle(sweep_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>
         .filter_map(|r| Some(charts::RunBar { name: r.name.clone(), architecture: r.summary.model.architecture.clone(), accuracy: r.summary.accuracy()? }))
         .collect();
     let leaderboard = std::fs::read_to_string(sweep_dir.join(LEADERBOARD_MD)).ok();
-    let files = [
-        (COMPARISON, charts::comparison(&bars).png()?),
-        (REPORT, sweep_md(sweep_dir, &runs, leaderboard.as_deref(), sweep_dir.join(LEADERBOARD_CSV).is_file()).into_bytes()),
-    ];
+    let study = std::fs::read_to_string(sweep_dir.join(STUDY_MD)).ok();
+    let tables = Tables {
+        leaderboard: leaderboard.as_deref(),
+        leaderboard_csv: sweep_dir.join(LEADERBOARD_CSV).is_file(),
+        study: study.as_deref(),
+        study_csv: sweep_dir.join(STUDY_CSV).is_file(),
+    };
+    let files = [(COMPARISON, charts::comparison(&bars).png()?), (REPORT, sweep_md(sweep_dir, &runs, &tables).into_bytes())];
     for (name, bytes) in files {
         let path = sweep_dir.join(name);
         write_atomic(&path, &bytes)?;
@@ -79,10 +85,31 @@ pub fn write_sweep_bundle(sweep_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>
     Ok(written)
 }
 
+/// The Markdown files of a sweep directory that its report.md shows, and whether their CSVs are there.
+struct Tables<'a> {
+    leaderboard: Option<&'a str>,
+    leaderboard_csv: bool,
+    study: Option<&'a str>,
+    study_csv: bool,
+}
+
+/// `text` with its headings moved `levels` down, so its own title sits under a section of report.md.
+fn demoted(text: &str, levels: usize) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.starts_with('#') {
+            out.push_str(&"#".repeat(levels));
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 /// The sweep's report.md: the comparison chart, the leaderboard (the sweep's own leaderboard.md when
-/// there is one, else a table from the runs' summaries) and a link to each run's report. `runs` come
-/// best first.
-fn sweep_md(sweep_dir: &Path, runs: &[SweepRun], leaderboard: Option<&str>, has_csv: bool) -> String {
+/// there is one, else a table from the runs' summaries), the study over seeds when there is one, and
+/// a link to each run's report. `runs` come best first.
+fn sweep_md(sweep_dir: &Path, runs: &[SweepRun], tables: &Tables) -> String {
     let pct = |x: f64| format!("{:.2} %", x * 100.0);
     let opct = |x: Option<f64>| x.map_or_else(|| "–".to_string(), pct);
     let name = dir_name(sweep_dir);
@@ -94,14 +121,10 @@ fn sweep_md(sweep_dir: &Path, runs: &[SweepRun], leaderboard: Option<&str>, has_
     let _ = writeln!(r, "## Test accuracy per run\n");
     let _ = writeln!(r, "![test accuracy per run]({COMPARISON})\n");
     let _ = writeln!(r, "## Leaderboard\n");
-    match leaderboard {
+    match tables.leaderboard {
         Some(text) => {
-            // Headings moved two levels down so the file's own title (`#`) sits under this `##` section.
-            for line in text.lines() {
-                let line = if line.starts_with('#') { format!("##{line}") } else { line.to_string() };
-                let _ = writeln!(r, "{line}");
-            }
-            r.push('\n');
+            // The file's own title (`#`) sits under this `##` section.
+            let _ = writeln!(r, "{}", demoted(text, 2));
         }
         None => {
             let _ = writeln!(r, "| run | network | optimizer | lr | epochs | parameters | best test acc | final test acc | macro F1 | seconds |");
@@ -117,8 +140,15 @@ fn sweep_md(sweep_dir: &Path, runs: &[SweepRun], leaderboard: Option<&str>, has_
             r.push('\n');
         }
     }
-    if has_csv {
+    if tables.leaderboard_csv {
         let _ = writeln!(r, "Machine-readable: [{LEADERBOARD_CSV}]({LEADERBOARD_CSV}).\n");
+    }
+    if let Some(text) = tables.study {
+        // A section of its own: the file's title (`#`) becomes `##`.
+        let _ = writeln!(r, "{}", demoted(text, 1));
+        if tables.study_csv {
+            let _ = writeln!(r, "Machine-readable: [{STUDY_CSV}]({STUDY_CSV}).\n");
+        }
     }
     let _ = writeln!(r, "## Runs\n");
     for run in runs {

@@ -240,6 +240,23 @@ pub fn parse_layers(s: &str) -> Result<Vec<usize>, String> {
         .collect()
 }
 
+/// Layer sizes as `--layers` takes them: `128,64`, or `none` for no hidden layer.
+pub fn layers_text(hidden: &[HiddenLayer]) -> String {
+    if hidden.is_empty() {
+        return "none".into();
+    }
+    hidden.iter().map(|l| l.neurons.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// Activations as `--activation` takes them: one name when every layer has it, else one per layer
+/// (`relu,tanh`); empty for no hidden layer.
+pub fn activations_text(hidden: &[HiddenLayer]) -> String {
+    match hidden {
+        [first, rest @ ..] if rest.iter().all(|l| l.activation == first.activation) => first.activation.name().into(),
+        _ => hidden.iter().map(|l| l.activation.name()).collect::<Vec<_>>().join(","),
+    }
+}
+
 /// Combines layer sizes with one activation for all, or one per layer.
 pub fn hidden_layers(sizes: &[usize], activations: &[Activation]) -> Result<Vec<HiddenLayer>, String> {
     let acts: Vec<Activation> = match activations.len() {
@@ -259,6 +276,19 @@ pub fn hidden_layers(sizes: &[usize], activations: &[Activation]) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layers_and_activations_are_written_as_the_flags_read_them() {
+        for (layers, acts, text_l, text_a) in [
+            ("128,64", vec![Activation::Relu], "128,64", "relu"),
+            ("64,32", vec![Activation::Relu, Activation::Tanh], "64,32", "relu,tanh"),
+            ("none", vec![], "none", ""),
+        ] {
+            let hidden = hidden_layers(&parse_layers(layers).unwrap(), &acts).unwrap();
+            assert_eq!((layers_text(&hidden).as_str(), activations_text(&hidden).as_str()), (text_l, text_a));
+            assert_eq!(hidden_layers(&parse_layers(&layers_text(&hidden)).unwrap(), &acts).unwrap(), hidden, "round trip");
+        }
+    }
 
     #[test]
     fn layer_lists_parse_and_errors_name_the_bad_part() {

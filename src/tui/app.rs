@@ -11,6 +11,7 @@ pub use super::msg::{Action, EditKey, Msg, QuitChoice, View};
 use super::form::{Editing, SetupForm};
 use super::theme::Theme;
 use crate::data::Mnist;
+use crate::experiments::study;
 use crate::train::diagnostics::Diagnostics;
 use crate::train::neurons::NeuronAnalysis;
 use crate::model::Mlp;
@@ -228,15 +229,49 @@ fn config_cell(cfg: &TrainConfig, col: RunColumn) -> Cell {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Selected {
     Done(u64),
+    /// A group of runs that differ only in seed, of this many runs.
+    Group(usize),
     Training,
     Queued(usize),
     Nothing,
 }
 
-/// A row of the Runs view: finished runs (sorted), then the run in training, then the queue in order.
-#[derive(Clone, Copy)]
+/// Finished runs that differ only in their seed (one setting), as the grouped Runs view lists them:
+/// the runs, and the study's figures over those that completed.
+#[derive(Debug, Clone)]
+pub struct SeedGroup<'a> {
+    pub members: Vec<&'a RunEntry>,
+    pub study: study::Row,
+}
+
+impl SeedGroup<'_> {
+    pub fn cell(&self, col: RunColumn) -> Cell {
+        let r = &self.study;
+        let none = || Cell::Text("-".into());
+        match col {
+            RunColumn::Name => {
+                let seeds: Vec<String> = r.seeds.iter().map(u64::to_string).collect();
+                Cell::Text(format!("{} runs, seeds {}", self.members.len(), if seeds.is_empty() { "-".into() } else { seeds.join(" ") }))
+            }
+            RunColumn::TestAccuracy => r.test_accuracy.map_or_else(none, |a| Cell::Num(a.mean)),
+            RunColumn::MacroF1 => r.macro_f1.map_or_else(none, |f| Cell::Num(f.mean)),
+            RunColumn::Time => Cell::Num(self.members.iter().fold(0.0, |t, e| t + e.summary.timings.train_seconds) / self.members.len().max(1) as f64),
+            // Runs left out of the figures (unfinished, or a seed already counted) show as fewer counted.
+            RunColumn::Status => Cell::Text(match r.repeated_seeds + r.not_completed {
+                0 => format!("{} completed", r.runs),
+                left_out => format!("{} of {} counted", r.runs, r.runs + left_out),
+            }),
+            c => config_cell(&r.setting, c),
+        }
+    }
+}
+
+/// A row of the Runs view: finished runs (sorted; runs that differ only in seed as one row when
+/// grouped), then the run in training, then the queue in order.
+#[derive(Clone)]
 pub enum RunRow<'a> {
     Done(&'a RunEntry),
+    Group(Box<SeedGroup<'a>>),
     Training(&'a Session),
     Queued(usize, &'a Queued),
 }
@@ -245,6 +280,7 @@ impl RunRow<'_> {
     pub fn cell(&self, col: RunColumn) -> Cell {
         match self {
             RunRow::Done(e) => e.cell(col),
+            RunRow::Group(g) => g.cell(col),
             RunRow::Training(s) => {
                 let p = &s.progress;
                 match col {
@@ -281,6 +317,8 @@ pub struct RunsState {
     pub marked: Vec<u64>,
     /// The two marked runs are shown side by side instead of the table.
     pub comparing: bool,
+    /// Runs that differ only in seed are listed as one row with their mean ± sd.
+    pub grouped: bool,
 }
 
 /// The shown model's first-layer neurons as pictures, made once per snapshot rather than per frame
@@ -389,6 +427,7 @@ impl App {
                 unreadable: Vec::new(),
                 marked: Vec::new(),
                 comparing: false,
+                grouped: false,
             },
             queue: Vec::new(),
             queue_running: false,
@@ -586,20 +625,27 @@ impl App {
             .chain(self.runs.disk.iter().filter(|r| !r.dir.as_deref().is_some_and(|d| session_dirs.contains(&d))))
             .collect();
         let col = self.runs.sort;
-        rows.sort_by(|a, b| {
-            let o = a.cell(col).partial_cmp(&b.cell(col)).unwrap_or(std::cmp::Ordering::Equal);
-            if self.runs.descending {
-                o.reverse()
-            } else {
-                o
-            }
-        });
+        rows.sort_by(|a, b| self.sort_order(&a.cell(col), &b.cell(col)));
         rows
+    }
+
+    /// The order of two cells of the sort column in the Runs view.
+    fn sort_order(&self, a: &Cell, b: &Cell) -> std::cmp::Ordering {
+        let o = a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal);
+        if self.runs.descending {
+            o.reverse()
+        } else {
+            o
+        }
     }
 
     /// Every row of the Runs view, in display order.
     pub fn run_rows(&self) -> Vec<RunRow<'_>> {
-        let mut rows: Vec<RunRow> = self.sorted_runs().into_iter().map(RunRow::Done).collect();
+        let mut rows: Vec<RunRow> = if self.runs.grouped {
+            self.seed_groups()
+        } else {
+            self.sorted_runs().into_iter().map(RunRow::Done).collect()
+        };
         if let Some(s) = self.session.as_ref().filter(|s| s.is_running()) {
             rows.push(RunRow::Training(s));
         }
@@ -607,10 +653,30 @@ impl App {
         rows
     }
 
+    /// The finished runs with those that differ only in seed as one row, sorted by the chosen column
+    /// (a group by its mean); a run alone stays a run, so it can be opened and marked.
+    fn seed_groups(&self) -> Vec<RunRow<'_>> {
+        let groups = study::group_by_setting(self.sorted_runs(), |e| &e.summary.config);
+        let mut rows: Vec<RunRow> = groups
+            .into_iter()
+            .filter_map(|members| match members[..] {
+                [one] => Some(RunRow::Done(one)),
+                _ => {
+                    let summaries: Vec<&Summary> = members.iter().map(|e| &e.summary).collect();
+                    Some(RunRow::Group(Box::new(SeedGroup { study: study::Row::of(&summaries)?, members })))
+                }
+            })
+            .collect();
+        let col = self.runs.sort;
+        rows.sort_by(|a, b| self.sort_order(&a.cell(col), &b.cell(col)));
+        rows
+    }
+
     /// What the Runs view's selection points at.
     fn selected_row(&self) -> Selected {
         match self.run_rows().get(self.runs.selected) {
             Some(RunRow::Done(e)) => Selected::Done(e.id),
+            Some(RunRow::Group(g)) => Selected::Group(g.members.len()),
             Some(RunRow::Training(_)) => Selected::Training,
             Some(RunRow::Queued(i, _)) => Selected::Queued(*i),
             None => Selected::Nothing,
@@ -971,6 +1037,7 @@ impl App {
             }
             Action::ExportImages => self.export_images(),
             Action::ReverseSort => self.runs.descending = !self.runs.descending,
+            Action::GroupSeeds => self.toggle_grouped(),
             Action::Rescan => self.rescan_runs(),
             Action::Open => self.open_selected_run(),
             Action::Enqueue => self.enqueue(),
@@ -1207,10 +1274,27 @@ impl App {
         }
     }
 
+    /// Lists runs that differ only in seed as one row with their mean ± sd, or each run again.
+    fn toggle_grouped(&mut self) {
+        self.runs.grouped = !self.runs.grouped;
+        self.runs.comparing = false;
+        self.runs.selected = self.runs.selected.min(self.run_rows().len().saturating_sub(1));
+        if !self.runs.grouped {
+            return self.info("each run on its own row");
+        }
+        let groups = self.run_rows().iter().filter(|r| matches!(r, RunRow::Group(_))).count();
+        match groups {
+            0 => self.info("no two finished runs differ only in seed; g lists each run again"),
+            n => self.info(format!("seeds grouped: {n} setting(s) with several seeds, each one row with the mean ± sd of its completed runs (g: each run)")),
+        }
+    }
+
     /// Marks (or unmarks) the selected finished run for comparison; a third mark replaces the oldest.
     fn toggle_mark(&mut self) {
-        let Selected::Done(id) = self.selected_row() else {
-            return self.error("only finished runs can be marked for comparison");
+        let id = match self.selected_row() {
+            Selected::Done(id) => id,
+            Selected::Group(n) => return self.error(group_note(n, "mark one")),
+            _ => return self.error("only finished runs can be marked for comparison"),
         };
         let name = self.entry(id).map(RunEntry::name).unwrap_or_default();
         if let Some(i) = self.runs.marked.iter().position(|&m| m == id) {
@@ -1252,6 +1336,7 @@ impl App {
         let dir = if self.view == View::Runs {
             let id = match self.selected_row() {
                 Selected::Done(id) => id,
+                Selected::Group(n) => return self.error(group_note(n, "write the report of one")),
                 Selected::Nothing => return self.error("no run selected"),
                 Selected::Training => self.session.as_ref().and_then(|s| s.out_dir.clone()).map_or(0, |_| u64::MAX),
                 Selected::Queued(_) => return self.error("a report needs a trained run: select one"),
@@ -1486,6 +1571,7 @@ impl App {
                 Some(e) => e.clone(),
                 None => return,
             },
+            Selected::Group(n) => return self.error(group_note(n, "open one")),
             Selected::Training => return self.error("this run is still training: Results (3) shows its last epoch"),
             Selected::Queued(_) => return self.error("this setup is queued, not trained yet"),
             Selected::Nothing => return self.error("no run selected"),
@@ -1518,6 +1604,11 @@ impl App {
         self.view = View::Results;
         self.info("opened; Results and Weights show this run until the next training starts");
     }
+}
+
+/// What to do on a row of `n` runs grouped by seed to `act` on one of them.
+fn group_note(n: usize, act: &str) -> String {
+    format!("this row is {n} runs that differ only in seed: g lists them one by one to {act}")
 }
 
 /// Keys are unique in the process, not only in one `App`, so one carrier of effects can serve several.

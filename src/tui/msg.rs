@@ -63,6 +63,8 @@ pub enum Action {
     NeuronClass,
     ExportImages,
     ReverseSort,
+    /// Runs: list runs that differ only in seed as one row (mean ± sd), or each on its own.
+    GroupSeeds,
     Rescan,
     Open,
     /// The answer to the quit question asked while training.
