@@ -106,7 +106,7 @@ fn the_bundle_of_a_real_run_has_every_picture_at_its_size_and_a_report_linking_t
     let misses = misclassified::misses(&f.data.test.labels, &predictions(&dir));
     assert!(!misses.is_empty() && misses.len() < 5000, "{} misses", misses.len());
     let m = decode(&dir.join(rundir::MISCLASSIFIED_PNG));
-    assert_eq!((m.width, m.height), misclassified::size(&f.data.test, misses.len().min(misclassified::MAX_SHOWN)));
+    assert_eq!((m.width, m.height), misclassified::size(&f.data.test, misclassified::grouped_tiles(&misses).len()));
     // 16 labelled tiles of 28x28 in a 4x4 grid, as the grid figure lays them out.
     let g = decode(&dir.join(rundir::WEIGHTS_GRID));
     let layout = digitlab::figures::weights_grid::grid_page(&vec![digitlab::viz::GrayImage::new(28, 28, 0); 16], &[], rundir::Shading::Gray, 0);
@@ -158,8 +158,9 @@ fn confusion_png_numbers_equal_confusion_csv() {
     }
 }
 
-/// The first and last digits shown are the test images predictions.csv says were misclassified, and
-/// every tile (digit, caption true → predicted, index) is the one drawn from predictions.csv.
+/// The digits shown are the test images predictions.csv says were misclassified, grouped a row per
+/// most-confused pair, and every tile (digit, caption true → predicted, index) is the one drawn from
+/// predictions.csv.
 #[test]
 fn misclassified_png_shows_the_misclassified_test_images_captioned() {
     let f = fixture();
@@ -168,19 +169,24 @@ fn misclassified_png_shows_the_misclassified_test_images_captioned() {
     let png = decode(&dir.join(rundir::MISCLASSIFIED_PNG));
     let test = &f.data.test;
     let misses = misclassified::misses(&test.labels, &predictions(&dir));
-    let shown = misses.len().min(misclassified::MAX_SHOWN);
-    for k in [0, shown - 1] {
+    // Each most-confused pair starts a row with its own digits, most frequent pair first.
+    let tiles = misclassified::grouped_tiles(&misses);
+    let pairs = misclassified::by_pair(&misses);
+    assert_eq!(tiles[0], Some(pairs[0][0]));
+    assert_eq!(tiles[10].map(|m| (m.actual, m.predicted)), Some((pairs[1][0].actual, pairs[1][0].predicted)));
+    let placed: Vec<(usize, misclassified::Miss)> = tiles.iter().enumerate().filter_map(|(k, m)| m.map(|m| (k, m))).collect();
+    for &(k, miss) in [placed[0], placed[placed.len() - 1]].iter() {
         let r = misclassified::digit_rect(test, k);
-        let img = test.image(misses[k].index);
+        let img = test.image(miss.index);
         let scale = r.w / test.cols;
         for y in 0..r.h {
             for x in 0..r.w {
                 let want = misclassified::ink_on_paper(img[(y / scale) * test.cols + x / scale]);
-                assert_eq!(png.get(r.x + x, r.y + y), want, "tile {k} (test image {}) pixel ({x}, {y})", misses[k].index);
+                assert_eq!(png.get(r.x + x, r.y + y), want, "tile {k} (test image {}) pixel ({x}, {y})", miss.index);
             }
         }
     }
-    for (k, miss) in misses[..shown].iter().enumerate() {
+    for &(k, miss) in &placed {
         let r = misclassified::tile_rect(test, k);
         let draw = |m: &misclassified::Miss| {
             let mut reference = Canvas::new(r.w, r.h, digitlab::figures::style::PAPER);
@@ -188,8 +194,8 @@ fn misclassified_png_shows_the_misclassified_test_images_captioned() {
             reference
         };
         let tile = png.crop(r);
-        assert!(tile == draw(miss), "tile {k} is not test image {} captioned {}", miss.index, miss.caption());
-        let other = misclassified::Miss { predicted: (miss.predicted + 1) % 10, ..*miss };
+        assert!(tile == draw(&miss), "tile {k} is not test image {} captioned {}", miss.index, miss.caption());
+        let other = misclassified::Miss { predicted: (miss.predicted + 1) % 10, ..miss };
         assert!(tile != draw(&other), "tile {k} would also pass captioned {}", other.caption());
     }
 }
@@ -208,7 +214,7 @@ fn an_older_killed_runs_directory_still_gets_a_bundle() {
     assert!(written.contains(&dir.join(rundir::WEIGHTS_GRID)));
     let misses = misclassified::misses(&f.data.test.labels, &f.run.last.test.predicted);
     let m = decode(&dir.join(rundir::MISCLASSIFIED_PNG));
-    assert_eq!((m.width, m.height), misclassified::size(&f.data.test, misses.len().min(misclassified::MAX_SHOWN)));
+    assert_eq!((m.width, m.height), misclassified::size(&f.data.test, misclassified::grouped_tiles(&misses).len()));
 }
 
 #[test]
@@ -266,4 +272,29 @@ fn report_on_a_directory_without_runs_names_it() {
     assert!(!o.status.success());
     let err = common::text(&o.stderr);
     assert!(err.contains(&dir.path().display().to_string()) && err.contains("not a run directory"), "{err}");
+}
+
+/// `report --pair A,P` (and `w` in Results) draw every test image of true class A called P, and
+/// nothing else, in test-file order.
+#[test]
+fn a_pair_picture_holds_exactly_that_pairs_digits() {
+    let f = fixture();
+    let dir = run_dir("pair");
+    let predictions = predictions(&dir);
+    let misses = misclassified::misses(&f.data.test.labels, &predictions);
+    let top = &misclassified::by_pair(&misses)[0];
+    let (a, p) = (top[0].actual, top[0].predicted);
+    let path = rundir::write_pair_png(&dir, &f.data.test, &predictions, a, p).unwrap();
+    assert_eq!(path, dir.join(format!("misclassified-actual{a}-pred{p}.png")));
+    let png = decode(&path);
+    assert_eq!((png.width, png.height), misclassified::size(&f.data.test, top.len().min(misclassified::MAX_SHOWN)));
+    for (k, miss) in top.iter().enumerate().take(misclassified::MAX_SHOWN) {
+        let r = misclassified::tile_rect(&f.data.test, k);
+        let mut reference = Canvas::new(r.w, r.h, digitlab::figures::style::PAPER);
+        misclassified::draw_tile(&mut reference, Rect::new(0, 0, r.w, r.h), &f.data.test, miss);
+        assert!(png.crop(r) == reference, "tile {k} is not test image {}", miss.index);
+    }
+    // Discarding the run removes it with the rest.
+    assert_eq!(rundir::discard(&dir).unwrap(), None);
+    assert!(!dir.exists());
 }

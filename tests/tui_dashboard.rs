@@ -651,3 +651,40 @@ fn the_output_and_loss_rows_choose_the_head_and_refuse_cross_entropy_on_scores()
     assert_eq!((summary["config"]["output"].as_str(), summary["config"]["loss"].as_str()), (Some("identity"), Some("mse")));
     assert_eq!(summary["model"]["architecture"], "784 → 16 relu → 10 identity, mse");
 }
+
+/// Every misclassified digit of a cell can be reached: PgDn pages through them all (and around to
+/// the first), and w saves the whole cell as a PNG in the run directory.
+#[test]
+fn every_misclassified_digit_of_a_cell_is_reached_by_paging_and_saved_by_w() {
+    let dir = tmp();
+    let mut app = trained(dir.path(), COLOR);
+    act(&mut app, Action::Go(View::Results));
+    let (p, a) = app.results_cursor();
+    assert_ne!(p, a, "the cursor starts on the most frequent confusion");
+    let shown = app.shown().unwrap();
+    let all = cell_examples(&app.data().test.labels, &shown.eval.predicted, (p, a), usize::MAX);
+    assert!(all.len() > 3, "{} digits in the top cell", all.len());
+    let mut seen = Vec::new();
+    for _ in 0..all.len() {
+        let screen = text(&draw(&app, 120, 40));
+        for &i in &all {
+            if screen.contains(&format!("#{i} true {a} pred {p}")) && !seen.contains(&i) {
+                seen.push(i);
+            }
+        }
+        if screen.contains(&format!("–{} of {}", all.len(), all.len())) {
+            break;
+        }
+        act(&mut app, Action::PageDown);
+    }
+    seen.sort();
+    assert_eq!(seen, all, "paging shows every digit of the cell");
+    act(&mut app, Action::PageDown);
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains("digits 1–"), "after the last page comes the first: {screen}");
+    act(&mut app, Action::ExportImages);
+    let out = app.session().unwrap().out_dir.clone().unwrap();
+    let png = out.join(format!("misclassified-actual{a}-pred{p}.png"));
+    assert!(png.is_file(), "{:?}", app.status());
+    assert!(app.status().unwrap().text.contains(&png.display().to_string()));
+}

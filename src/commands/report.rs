@@ -15,6 +15,20 @@ pub struct ReportCmd {
     /// $DIGITLAB_DATA, else the bundled copy).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Also write every test digit of one confusion pair, true class A taken for P, as
+    /// `misclassified-actualA-predP.png` (a run directory only).
+    #[arg(long, value_name = "A,P", value_parser = pair_arg)]
+    pub pair: Option<(u8, u8)>,
+}
+
+fn pair_arg(s: &str) -> Result<(u8, u8), String> {
+    let (a, p) = s.split_once(',').ok_or_else(|| format!("'{s}' is not ACTUAL,PREDICTED (for example 9,4)"))?;
+    let class = |v: &str| v.trim().parse::<u8>().map_err(|_| format!("'{v}' in '{s}' is not a class number"));
+    let (a, p) = (class(a)?, class(p)?);
+    if a == p {
+        return Err(format!("{s}: a class taken for itself is not a mistake; give two different classes"));
+    }
+    Ok((a, p))
 }
 
 pub fn run(cmd: &ReportCmd) -> Result<()> {
@@ -36,7 +50,15 @@ pub fn run(cmd: &ReportCmd) -> Result<()> {
     };
     let data = crate::data::load_dir(&dir)?;
     eprintln!("data: {} ({source}) for the misclassified digits", dir.display());
-    let written = match &target {
+    if let Some((actual, predicted)) = cmd.pair {
+        if !matches!(target, Target::Run) {
+            anyhow::bail!("--pair needs a run directory, and {} is a sweep: name one of its runs", cmd.dir.display());
+        }
+        if actual as usize >= data.classes || predicted as usize >= data.classes {
+            anyhow::bail!("--pair {actual},{predicted}: the data has classes 0 to {}", data.classes - 1);
+        }
+    }
+    let mut written = match &target {
         Target::Run => rundir::write_bundle(&cmd.dir, &data)?,
         Target::Sweep(_) => {
             // The study first: the sweep's report.md shows it when seeds repeat.
@@ -46,6 +68,10 @@ pub fn run(cmd: &ReportCmd) -> Result<()> {
             written
         }
     };
+    if let Some((actual, predicted)) = cmd.pair {
+        let predictions = rundir::read_predictions(&cmd.dir, &data)?;
+        written.push(rundir::write_pair_png(&cmd.dir, &data.test, &predictions, actual, predicted)?);
+    }
     for path in &written {
         println!("{}", path.display());
     }

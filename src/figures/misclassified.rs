@@ -81,25 +81,77 @@ pub fn size(test: &Dataset, shown: usize) -> (usize, usize) {
     (2 * MARGIN + COLUMNS * tw, HEADER + shown.div_ceil(COLUMNS).max(1) * th + MARGIN)
 }
 
-/// The grid of the first [`MAX_SHOWN`] misses; `misses` must index into `test`.
-pub fn misclassified_chart(test: &Dataset, misses: &[Miss]) -> Canvas {
+/// The grid of `misses` (at most [`MAX_SHOWN`]) under `title`; `misses` must index into `test`.
+fn grid_chart(test: &Dataset, misses: &[Miss], title: &str) -> Canvas {
     let shown = &misses[..misses.len().min(MAX_SHOWN)];
     let (w, h) = size(test, shown.len());
     let mut c = Canvas::new(w, h, PAPER);
-    let title = if misses.is_empty() {
-        "No test digit was misclassified".to_string()
-    } else if shown.len() < misses.len() {
-        format!("Misclassified test digits: the first {} of {}", shown.len(), misses.len())
-    } else {
-        format!("Misclassified test digits: all {}", misses.len())
-    };
-    c.text(&title, style::TITLE_PX, (w / 2, 12), (Align::Center, Align::Start), INK);
+    c.text(title, style::TITLE_PX, (w / 2, 12), (Align::Center, Align::Start), INK);
     c.text("Caption: true class → predicted class; below it, the image's index in the test set (test-file order).",
         style::TICK_PX, (w / 2, 46), (Align::Center, Align::Start), MUTED);
     for (k, m) in shown.iter().enumerate() {
         draw_tile(&mut c, tile_rect(test, k), test, m);
     }
     c
+}
+
+/// The tiles of `misclassified.png` in order: the most-confused pairs a row each (most images first,
+/// up to ten of each, at most ten pairs), `None` where a row is padded so the next pair starts a row.
+pub fn grouped_tiles(misses: &[Miss]) -> Vec<Option<Miss>> {
+    let mut tiles: Vec<Option<Miss>> = Vec::new();
+    for group in by_pair(misses).iter().take(MAX_SHOWN / COLUMNS) {
+        while tiles.len() % COLUMNS != 0 {
+            tiles.push(None);
+        }
+        tiles.extend(group.iter().take(COLUMNS).map(|&m| Some(m)));
+    }
+    tiles
+}
+
+/// The misses of the most-confused pairs, a row each, so each pair shows its own digits (see
+/// [`grouped_tiles`]); `misses` must index into `test`.
+pub fn misclassified_chart(test: &Dataset, misses: &[Miss]) -> Canvas {
+    let tiles = grouped_tiles(misses);
+    let pairs = by_pair(misses).len().min(MAX_SHOWN / COLUMNS);
+    let title = if misses.is_empty() {
+        "No test digit was misclassified".to_string()
+    } else {
+        format!("Misclassified test digits of the {pairs} most-confused pairs ({} misclassified in all)", misses.len())
+    };
+    let (w, h) = size(test, tiles.len());
+    let mut c = Canvas::new(w, h, PAPER);
+    c.text(&title, style::TITLE_PX, (w / 2, 12), (Align::Center, Align::Start), INK);
+    c.text("One row per pair (true → predicted), most frequent first, up to ten digits each; below each digit its index in the test set.",
+        style::TICK_PX, (w / 2, 46), (Align::Center, Align::Start), MUTED);
+    for (k, m) in tiles.iter().enumerate() {
+        if let Some(m) = m {
+            draw_tile(&mut c, tile_rect(test, k), test, m);
+        }
+    }
+    c
+}
+
+/// Every miss of one pair: true class `actual` taken for `predicted` (`pair-actualA-predP.png`).
+pub fn pair_chart(test: &Dataset, misses: &[Miss], actual: u8, predicted: u8) -> Canvas {
+    let of_pair: Vec<Miss> = misses.iter().copied().filter(|m| m.actual == actual && m.predicted == predicted).collect();
+    let title = match of_pair.len() {
+        0 => format!("No test image of a {actual} was taken for a {predicted}"),
+        n if n > MAX_SHOWN => format!("Test images of a {actual} taken for a {predicted}: the first {MAX_SHOWN} of {n}"),
+        n => format!("Test images of a {actual} taken for a {predicted}: all {n}"),
+    };
+    grid_chart(test, &of_pair, &title)
+}
+
+/// Misses grouped by (actual, predicted), the most frequent pair first (ties: by actual, then
+/// predicted); within a pair, in test-file order.
+pub fn by_pair(misses: &[Miss]) -> Vec<Vec<Miss>> {
+    let mut groups: std::collections::BTreeMap<(u8, u8), Vec<Miss>> = std::collections::BTreeMap::new();
+    for m in misses {
+        groups.entry((m.actual, m.predicted)).or_default().push(*m);
+    }
+    let mut out: Vec<Vec<Miss>> = groups.into_values().collect();
+    out.sort_by(|a, b| b.len().cmp(&a.len()));
+    out
 }
 
 #[cfg(test)]
@@ -111,5 +163,13 @@ mod tests {
         let m = misses(&[7, 2, 1, 0], &[7, 3, 1, 6]);
         assert_eq!(m, vec![Miss { index: 1, actual: 2, predicted: 3 }, Miss { index: 3, actual: 0, predicted: 6 }]);
         assert_eq!(m[0].caption(), "2 → 3");
+    }
+
+    #[test]
+    fn pairs_are_grouped_most_frequent_first_in_file_order() {
+        let m = misses(&[9, 4, 9, 9, 4, 7], &[4, 9, 4, 7, 9, 1]);
+        let g = by_pair(&m);
+        assert_eq!(g.iter().map(|p| (p[0].actual, p[0].predicted, p.len())).collect::<Vec<_>>(), [(4, 9, 2), (9, 4, 2), (7, 1, 1), (9, 7, 1)]);
+        assert_eq!(g[1].iter().map(|m| m.index).collect::<Vec<_>>(), [0, 2]);
     }
 }

@@ -35,7 +35,8 @@ pub fn curves_title(summary: &Summary) -> String {
 pub(super) fn figure_files(summary: &Summary, predicted: &[u8], data: &Mnist, neurons: Option<(&NeuronAnalysis, &Mlp)>) -> Result<(Vec<super::File>, Figures)> {
     let Some(test) = &summary.test else { bail!("the run has no finished epoch to draw") };
     let misses = misclassified::misses(&data.test.labels, predicted);
-    let shown = misses.len().min(misclassified::MAX_SHOWN);
+    let shown = misclassified::grouped_tiles(&misses).iter().flatten().count();
+    let pairs = misclassified::by_pair(&misses).len();
     let mut files = vec![
         (CURVES_PNG.into(), charts::curves(&summary.epochs, &curves_title(summary)).png()?),
         (CONFUSION_PNG.into(), confusion::confusion_chart(&test.confusion()).png()?),
@@ -46,7 +47,11 @@ pub(super) fn figure_files(summary: &Summary, predicted: &[u8], data: &Mnist, ne
         confusion: Some(Figure { file: CONFUSION_PNG.into(), caption: format!("Confusion matrix heatmap ({})", crate::metrics::ORIENTATION) }),
         misclassified: Some(Figure {
             file: MISCLASSIFIED_PNG.into(),
-            caption: format!("{shown} of {} misclassified test digits, captioned true → predicted", misses.len()),
+            caption: format!(
+                "{shown} of {} misclassified test digits, a row for each of the {} most-confused pairs (of {pairs}), captioned true → predicted",
+                misses.len(),
+                pairs.min(misclassified::MAX_SHOWN / 10)
+            ),
         }),
         neurons: None,
     };

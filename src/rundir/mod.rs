@@ -121,6 +121,20 @@ fn grid_files(model: &crate::model::Mlp, neurons: &NeuronAnalysis, (rows, cols):
     pages_needed.into_iter().map(|p| Ok((grid_page_path(p, shading), grid_page(&tiles, &labels, shading, p).png()?))).collect()
 }
 
+/// The picture of one confusion pair's digits, `misclassified-actualA-predP.png`.
+pub fn pair_png(actual: u8, predicted: u8) -> PathBuf {
+    PathBuf::from(format!("misclassified-actual{actual}-pred{predicted}.png"))
+}
+
+/// Writes every test image of true class `actual` that `predictions` call `predicted` as one PNG in
+/// `dir` (the dashboard's `w` in Results, `digitlab report --pair`), and returns its path.
+pub fn write_pair_png(dir: &Path, test: &crate::data::Dataset, predictions: &[u8], actual: u8, predicted: u8) -> Result<PathBuf> {
+    use crate::figures::misclassified::{misses, pair_chart};
+    let path = dir.join(pair_png(actual, predicted));
+    write_atomic(&path, &pair_chart(test, &misses(&test.labels, predictions), actual, predicted).png()?)?;
+    Ok(path)
+}
+
 /// Writes, outside a save, neuron `neuron`'s picture and the weights grid in `shading` (what the
 /// dashboard's `w` asks for), and returns their paths.
 pub fn write_pictures(dir: &Path, model: &crate::model::Mlp, neurons: &NeuronAnalysis, neuron: usize, (rows, cols): (usize, usize), shading: Shading) -> Result<Vec<PathBuf>> {
@@ -225,6 +239,15 @@ pub fn discard(dir: &Path) -> Result<Option<String>> {
         remove_file_if_present(&dir.join(name))?;
     }
     remove_neuron_pngs(dir)?;
+    // The pictures of confusion pairs asked for from the dashboard or `report --pair`.
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("misclassified-actual") && name.ends_with(".png") {
+                remove_file_if_present(&e.path())?;
+            }
+        }
+    }
     match fs::remove_dir(dir) {
         Ok(()) => Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

@@ -125,6 +125,9 @@ pub struct ResultsState {
     pub normalized: bool,
     /// On terminals too short for both, the per-class report replaces the matrix.
     pub report_only: bool,
+    /// Page of the selected cell's digits, counted around: the view takes it modulo the pages its
+    /// size gives, so PgDn after the last page shows the first and PgUp on the first the last.
+    pub page: isize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1035,6 +1038,7 @@ impl App {
                     (None, None) => {}
                 }
             }
+            Action::ExportImages if self.view == View::Results => self.export_cell(),
             Action::ExportImages => self.export_images(),
             Action::ReverseSort => self.runs.descending = !self.runs.descending,
             Action::GroupSeeds => self.toggle_grouped(),
@@ -1083,7 +1087,12 @@ impl App {
                     Action::Down => p = (p + 1) % n,
                     Action::Left => c = (c + n - 1) % n,
                     Action::Right => c = (c + 1) % n,
+                    Action::PageUp => self.results.page -= 1,
+                    Action::PageDown => self.results.page += 1,
                     _ => {}
+                }
+                if Some((p, c)) != self.results.cursor && !matches!(a, Action::PageUp | Action::PageDown) {
+                    self.results.page = 0;
                 }
                 self.results.cursor = Some((p, c));
             }
@@ -1538,6 +1547,22 @@ impl App {
                 self.info(text)
             }
         }
+    }
+
+    /// Writes every test digit of the selected confusion cell as one PNG into the shown run's directory.
+    fn export_cell(&mut self) {
+        let Some(shown) = self.shown() else {
+            return self.error("nothing trained yet");
+        };
+        let Some(dir) = shown.dir.map(Path::to_path_buf) else {
+            return self.error(NOT_SAVED);
+        };
+        let (predicted, actual) = self.results_cursor();
+        if predicted == actual {
+            return self.error("the diagonal holds the correct answers: select a cell off it (arrows) to save its misclassified digits");
+        }
+        let predictions = shown.eval.predicted.clone();
+        self.ask(Effect::PairPicture { dir, data: Arc::clone(&self.data), predictions, actual: actual as u8, predicted: predicted as u8 });
     }
 
     /// Writes the shown neuron's PNG and the weights grid PNG into the shown run's directory.

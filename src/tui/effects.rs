@@ -33,6 +33,8 @@ pub enum Effect {
     Report { dir: PathBuf, data: Arc<Mnist> },
     /// Write one neuron's picture and the weights grid into a run directory.
     Pictures { dir: PathBuf, model: Box<Mlp>, neurons: Arc<NeuronAnalysis>, neuron: usize, shape: (usize, usize), shading: rundir::Shading },
+    /// Every test digit of one confusion cell (true `actual` taken for `predicted`) as a PNG.
+    PairPicture { dir: PathBuf, data: Arc<Mnist>, predictions: Vec<u8>, actual: u8, predicted: u8 },
     /// Load a data directory (another one than the loaded data, chosen in the form).
     LoadData { dir: PathBuf },
     /// List the run directories under `root`.
@@ -92,6 +94,9 @@ pub fn perform(effect: Effect, dirs: &mut RunDirs) -> Done {
         Effect::Report { dir, data } => {
             let result = rundir::write_bundle(&dir, &data).map(|f| f.len()).map_err(text);
             Done::Report { dir, result }
+        }
+        Effect::PairPicture { dir, data, predictions, actual, predicted } => {
+            Done::Pictures { result: rundir::write_pair_png(&dir, &data.test, &predictions, actual, predicted).map(|p| vec![p]).map_err(text) }
         }
         Effect::Pictures { dir, model, neurons, neuron, shape, shading } => {
             Done::Pictures { result: rundir::write_pictures(&dir, &model, &neurons, neuron, shape, shading).map_err(text) }

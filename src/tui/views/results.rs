@@ -188,11 +188,28 @@ fn render_examples(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, curs
     // Full size (28x14 cells) when there is room, else half size.
     let (iw, ih) = if pics.height >= 15 { (test.cols as u16, (test.rows as u16).div_ceil(2)) } else { ((test.cols as u16) / 2, (test.rows as u16).div_ceil(4)) };
     let per_row = (pics.width / (iw + 2)).max(1) as usize;
-    let idx = cell_examples(&test.labels, &shown.eval.predicted, cursor, per_row);
+    // As many rows of digits as fit below one line saying which page this is.
+    let rows = ((pics.height.saturating_sub(1)) / (ih + 1)).max(1) as usize;
+    let all = cell_examples(&test.labels, &shown.eval.predicted, cursor, usize::MAX);
+    let page_size = per_row * rows;
+    let pages = all.len().div_ceil(page_size).max(1);
+    let page = app.results.page.rem_euclid(pages as isize) as usize;
+    let idx = &all[(page * page_size).min(all.len())..((page + 1) * page_size).min(all.len())];
+    if !all.is_empty() {
+        let first = page * page_size + 1;
+        let paging = if pages > 1 { format!("{}PgUp/PgDn pages", t.sep()) } else { String::new() };
+        let line = Line::from(vec![
+            Span::styled(format!("digits {first}–{} of {}", first + idx.len() - 1, all.len()), t.focused()),
+            Span::styled(format!("{paging}{}w saves them all as a PNG", t.sep()), t.dim()),
+        ]);
+        frame.render_widget(Paragraph::new(line), Rect::new(pics.x, pics.y, pics.width, 1));
+    }
+    let pics = Rect::new(pics.x, pics.y + 1, pics.width, pics.height.saturating_sub(1));
     let shade = crate::tui::widgets::shaded::ink_shade(app.weights.shade, t);
     for (k, &i) in idx.iter().enumerate() {
-        let x = pics.x + k as u16 * (iw + 2);
-        let label = Rect::new(x, pics.y, iw + 1, 1).intersection(pics);
+        let x = pics.x + (k % per_row) as u16 * (iw + 2);
+        let y = pics.y + (k / per_row) as u16 * (ih + 1);
+        let label = Rect::new(x, y, iw + 1, 1).intersection(pics);
         let label_text = if iw >= 20 {
             format!("#{i} true {} pred {}", test.labels[i], shown.eval.predicted[i])
         } else {
@@ -200,7 +217,7 @@ fn render_examples(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, curs
         };
         frame.render_widget(Paragraph::new(Span::styled(label_text, t.dim())), label);
         let img = GrayImage::from_pixels(test.cols, test.rows, test.image(i).to_vec());
-        let r = Rect::new(x, pics.y + 1, iw, ih).intersection(pics);
+        let r = Rect::new(x, y + 1, iw, ih).intersection(pics);
         frame.render_widget(ShadedImage { image: &img, shade }, r);
     }
 }
