@@ -100,7 +100,7 @@ fn grid_chart(test: &Dataset, misses: &[Miss], title: &str) -> Canvas {
 pub fn grouped_tiles(misses: &[Miss]) -> Vec<Option<Miss>> {
     let mut tiles: Vec<Option<Miss>> = Vec::new();
     for group in by_pair(misses).iter().take(MAX_SHOWN / COLUMNS) {
-        while tiles.len() % COLUMNS != 0 {
+        while !tiles.len().is_multiple_of(COLUMNS) {
             tiles.push(None);
         }
         tiles.extend(group.iter().take(COLUMNS).map(|&m| Some(m)));
@@ -150,7 +150,7 @@ pub fn by_pair(misses: &[Miss]) -> Vec<Vec<Miss>> {
         groups.entry((m.actual, m.predicted)).or_default().push(*m);
     }
     let mut out: Vec<Vec<Miss>> = groups.into_values().collect();
-    out.sort_by(|a, b| b.len().cmp(&a.len()));
+    out.sort_by_key(|g| std::cmp::Reverse(g.len()));
     out
 }
 
