@@ -688,3 +688,23 @@ fn every_misclassified_digit_of_a_cell_is_reached_by_paging_and_saved_by_w() {
     assert!(png.is_file(), "{:?}", app.status());
     assert!(app.status().unwrap().text.contains(&png.display().to_string()));
 }
+
+/// Lines the walk-through found cut: the parameter count of an eight-layer network and the title of the
+/// normalized matrix, whole at 120×40 and 80×24.
+#[test]
+fn the_parameter_count_and_the_normalized_title_are_whole_on_common_terminals() {
+    let dir = tmp();
+    let cfg = TrainConfig { hidden: vec![digitlab::model::HiddenLayer { neurons: 128, activation: Activation::LeakyRelu }; 8], ..config(1) };
+    let app = new_app(&cfg, dir.path(), COLOR);
+    let params = app.form().architecture(784, 10).param_count();
+    let grouped = params.to_string().as_bytes().rchunks(3).rev().map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(",");
+    for (w, h) in [(120, 40), (80, 24)] {
+        let screen = text(&draw(&app, w, h));
+        assert!(screen.contains(&format!("{grouped} parameters")), "{w}x{h}: {screen}");
+    }
+    let mut app = trained(dir.path(), COLOR);
+    act(&mut app, Action::Go(View::Results));
+    act(&mut app, Action::ToggleNormalized);
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains("rows = predicted, columns = actual (each column sums to 1)"), "{screen}");
+}

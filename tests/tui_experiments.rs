@@ -155,6 +155,11 @@ fn two_marked_runs_compare_side_by_side_with_differences_highlighted() {
     assert!(shown.contains("A: rows = predicted, columns = actual") && shown.contains("B: rows = predicted, columns = actual"), "{shown}");
     let d_acc = (b.accuracy - a.accuracy) * 100.0;
     assert!(shown.contains(&format!("test accuracy {d_acc:+.2} points")), "{shown}");
+    // At 80 columns the run lines wrap instead of losing their figures.
+    let narrow = screen(&draw(&app, 80, 24));
+    for t in [&a, &b] {
+        assert!(narrow.contains(&format!("macro F1 {:.4}", t.macro_avg.f1)), "{narrow}");
+    }
     // Per-class F1 of both runs and the difference, as the summaries hold them.
     for (ca, cb) in a.per_class.iter().zip(&b.per_class) {
         let line = format!("{:>6} {:>8.4} {:>8.4} {:>+9.4}", ca.class, ca.f1, cb.f1, cb.f1 - ca.f1);

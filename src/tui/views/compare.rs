@@ -18,7 +18,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 use ratatui::Frame;
 
 use crate::metrics::ConfusionMatrix;
@@ -26,7 +26,7 @@ use crate::tui::app::{App, RunEntry};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::confusion::{self, is_better, put, ConfusionTable, LABEL_W};
 use crate::rundir::TestMetrics;
-use crate::tui::widgets::panel;
+use crate::tui::widgets::{panel, wrapped_height};
 
 /// Width of the per-class F1 table.
 const F1_W: u16 = 36;
@@ -81,20 +81,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, a: &RunEntry, b: &RunEnt
             Span::raw(", "),
             Span::styled(format!("macro F1 {d_f1:+.4}"), signed_style(d_f1, F1_EPS, t)),
             Span::styled(
-                "   colored: green where that run does better (more correct, fewer mistakes), red where worse",
+                "   green: that run does better (more correct, fewer mistakes), red: worse",
                 t.dim(),
             ),
         ]),
     ];
     let (mw, mh) = confusion::size(n, 5);
     let both = inner.width >= 2 * mw + 2;
+    // The run lines wrap rather than lose their figures on narrow terminals.
+    let head_h = wrapped_height(&head, inner.width) + 1;
     let [top, mid, bottom] = Layout::vertical([
-        Constraint::Length(4),
+        Constraint::Length(head_h),
         Constraint::Length(if both { mh + 1 } else { 0 }),
         Constraint::Min(0),
     ])
     .areas(inner);
-    frame.render_widget(Paragraph::new(head), top);
+    frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: false }), top);
     if both {
         let [left, _, right] = Layout::horizontal([Constraint::Length(mw), Constraint::Length(2), Constraint::Length(mw)]).areas(mid);
         for (tag, m, other, r) in [("A", &ma, &mb, left), ("B", &mb, &ma, right)] {

@@ -103,7 +103,7 @@ fn fitted_diagnostics<'a>(app: &App, area: Rect) -> Vec<Line<'a>> {
 
 fn render_matrix(frame: &mut Frame, axis: Rect, table: Rect, app: &App, shown: &Shown, cursor: (usize, usize)) {
     let t = &app.theme;
-    let mode = if app.results.normalized { "normalized: share of each actual class" } else { "counts" };
+    let mode = if app.results.normalized { "each column sums to 1" } else { "counts" };
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("rows = predicted, columns = actual", t.title()),

@@ -67,10 +67,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let bounds = app.bounds();
     let arch = f.architecture(app.data.train.pixels(), app.data.classes);
     let mut lines = vec![
+        Line::from(vec![Span::styled("network  ", t.title()), Span::styled(t.text(&arch.to_string()), t.focused())]),
+        // On a line of its own: with eight layers the network line alone fills a terminal's width.
         Line::from(vec![
-            Span::styled("network  ", t.title()),
-            Span::styled(t.text(&arch.to_string()), t.focused()),
-            Span::styled(format!("   {} parameters", grouped(arch.param_count())), t.dim()),
+            Span::styled("size     ", t.title()),
+            Span::styled(format!("{} parameters", grouped(arch.param_count())), t.dim()),
             Span::styled(t.text(&memory_hint(app, &arch)), t.dim()),
         ]),
         Line::from(Span::styled(
