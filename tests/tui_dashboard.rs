@@ -708,3 +708,28 @@ fn the_parameter_count_and_the_normalized_title_are_whole_on_common_terminals() 
     let screen = text(&draw(&app, 120, 40));
     assert!(screen.contains("rows = predicted, columns = actual (each column sums to 1)"), "{screen}");
 }
+
+/// Enter shows one digit of the cell at a time with the network's probability for every class, the
+/// figures the model itself gives for that image.
+#[test]
+fn enter_shows_one_misclassified_digit_with_the_networks_probabilities() {
+    let dir = tmp();
+    let mut app = trained(dir.path(), COLOR);
+    act(&mut app, Action::Go(View::Results));
+    let (p, a) = app.results_cursor();
+    act(&mut app, Action::Open);
+    act(&mut app, Action::PageDown);
+    let shown = app.shown().unwrap();
+    let all = cell_examples(&app.data().test.labels, &shown.eval.predicted, (p, a), usize::MAX);
+    let i = all[1];
+    let mut x = Vec::new();
+    shown.model.inputs(app.data().test.image(i), &mut x);
+    let out = shown.model.outputs(x);
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains(&format!("digit 2 of {}", all.len())), "{screen}");
+    assert!(screen.contains(&format!("test image #{i}: true {a}, predicted {p}; probability per class (softmax outputs)")), "{screen}");
+    assert!(screen.contains(&format!("{p:>2} {:6.2} %", out[p] * 100.0)), "{screen}");
+    assert!((out.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    act(&mut app, Action::Open);
+    assert!(text(&draw(&app, 120, 40)).contains("digits 1–"), "Enter again shows the cell's digits");
+}

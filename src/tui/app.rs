@@ -125,6 +125,8 @@ pub struct ResultsState {
     pub normalized: bool,
     /// On terminals too short for both, the per-class report replaces the matrix.
     pub report_only: bool,
+    /// One digit at a time, enlarged, with the network's output for each class (Enter).
+    pub inspect: bool,
     /// Page of the selected cell's digits, counted around: the view takes it modulo the pages its
     /// size gives, so PgDn after the last page shows the first and PgUp on the first the last.
     pub page: isize,
@@ -1043,6 +1045,12 @@ impl App {
             Action::ReverseSort => self.runs.descending = !self.runs.descending,
             Action::GroupSeeds => self.toggle_grouped(),
             Action::Rescan => self.rescan_runs(),
+            Action::Open if self.view == View::Results => {
+                // The digit that opens is the first of the page on screen: the view counts pages
+                // of one digit from there on.
+                self.results.inspect = !self.results.inspect;
+                self.results.page = 0;
+            }
             Action::Open => self.open_selected_run(),
             Action::Enqueue => self.enqueue(),
             Action::RunQueue => self.run_queue(),

@@ -55,6 +55,7 @@ pub const BINDINGS: &[Binding] = &[
     b(In(View::Results), &[K::Right, K::Char('l')], Action::Right, "", "", ""),
     b(In(View::Results), &[K::PageUp], Action::PageUp, "PgUp/PgDn", "page through the selected cell's digits", "digits"),
     b(In(View::Results), &[K::PageDown], Action::PageDown, "", "", ""),
+    b(In(View::Results), &[K::Enter], Action::Open, "Enter", "one digit at a time, enlarged, with the network's output per class", "enlarge"),
     b(In(View::Results), &[K::Char('w')], Action::ExportImages, "w", "save every digit of the selected cell as a PNG", "save digits"),
     b(In(View::Results), &[K::Char('n')], Action::ToggleNormalized, "n", "counts / normalized by column", "normalize"),
     b(In(View::Results), &[K::Char('t')], Action::ToggleReport, "t", "matrix / per-class report (short terminals)", "table"),

@@ -18,7 +18,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::metrics::ClassificationReport;
-use crate::tui::app::{cell_examples, App, Shown};
+use crate::tui::app::{cell_examples, App, Shade, Shown};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::confusion::{self, ConfusionTable};
 use crate::tui::widgets::{diagnostics_lines, notice, panel, wrapped_height};
@@ -191,7 +191,7 @@ fn render_examples(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, curs
     // As many rows of digits as fit below one line saying which page this is.
     let rows = ((pics.height.saturating_sub(1)) / (ih + 1)).max(1) as usize;
     let all = cell_examples(&test.labels, &shown.eval.predicted, cursor, usize::MAX);
-    let page_size = per_row * rows;
+    let page_size = if app.results.inspect { 1 } else { per_row * rows };
     let pages = all.len().div_ceil(page_size).max(1);
     let page = app.results.page.rem_euclid(pages as isize) as usize;
     let idx = &all[(page * page_size).min(all.len())..((page + 1) * page_size).min(all.len())];
@@ -199,13 +199,22 @@ fn render_examples(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, curs
         let first = page * page_size + 1;
         let paging = if pages > 1 { format!("{}PgUp/PgDn pages", t.sep()) } else { String::new() };
         let line = Line::from(vec![
-            Span::styled(format!("digits {first}–{} of {}", first + idx.len() - 1, all.len()), t.focused()),
+            Span::styled(
+                if app.results.inspect { format!("digit {first} of {} (Enter: all)", all.len()) } else { format!("digits {first}–{} of {}", first + idx.len() - 1, all.len()) },
+                t.focused(),
+            ),
             Span::styled(format!("{paging}{}w saves them all as a PNG", t.sep()), t.dim()),
         ]);
         frame.render_widget(Paragraph::new(line), Rect::new(pics.x, pics.y, pics.width, 1));
     }
     let pics = Rect::new(pics.x, pics.y + 1, pics.width, pics.height.saturating_sub(1));
     let shade = crate::tui::widgets::shaded::ink_shade(app.weights.shade, t);
+    if app.results.inspect {
+        if let Some(&i) = idx.first() {
+            render_enlarged(frame, pics, app, shown, i, shade);
+        }
+        return;
+    }
     for (k, &i) in idx.iter().enumerate() {
         let x = pics.x + (k % per_row) as u16 * (iw + 2);
         let y = pics.y + (k / per_row) as u16 * (ih + 1);
@@ -220,4 +229,36 @@ fn render_examples(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, curs
         let r = Rect::new(x, y + 1, iw, ih).intersection(pics);
         frame.render_widget(ShadedImage { image: &img, shade }, r);
     }
+}
+
+/// Test image `i` as large as fits, beside the network's output for each class (probabilities for
+/// softmax and sigmoid outputs, scores for identity), the true and predicted classes marked.
+fn render_enlarged(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, i: usize, shade: Shade) {
+    let t = &app.theme;
+    let test = &app.data.test;
+    let (w1, h1) = crate::tui::widgets::shaded::cells_for(test.cols, test.rows, 1);
+    let k = crate::viz::fit_scale(w1 as usize, h1 as usize, (area.width / 2) as usize, area.height as usize).clamp(1, 2);
+    let (bw, bh) = crate::tui::widgets::shaded::cells_for(test.cols, test.rows, k);
+    let img = GrayImage::from_pixels(test.cols, test.rows, test.image(i).to_vec());
+    frame.render_widget(ShadedImage { image: &img, shade }, Rect::new(area.x, area.y, bw.min(area.width), bh.min(area.height)));
+    // One image through the network: a few hundred thousand multiply-adds for the usual layers.
+    let mut x = Vec::new();
+    shown.model.inputs(test.image(i), &mut x);
+    let out = shown.model.outputs(x);
+    let side = Rect::new(area.x + bw + 2, area.y, area.width.saturating_sub(bw + 2), area.height);
+    let (label, pred) = (test.labels[i] as usize, shown.eval.predicted[i] as usize);
+    let output = shown.model.arch.output;
+    let what = if output.is_probability() { "probability" } else { "score" };
+    let mut lines = vec![Line::from(Span::styled(format!("test image #{i}: true {label}, predicted {pred}; {what} per class ({output} outputs)"), t.title()))];
+    let hi = out.iter().copied().fold(f32::MIN, f32::max).max(1e-6);
+    let bar_w = side.width.saturating_sub(22).min(40) as f32;
+    let full = if t.ascii { "#" } else { "█" };
+    for (c, &v) in out.iter().enumerate() {
+        let len = ((v.max(0.0) / hi) * bar_w).round() as usize;
+        let style = if c == pred && c != label { t.worse() } else if c == label { t.good() } else { t.dim() };
+        let value = if output.is_probability() { format!("{:6.2} %", v * 100.0) } else { format!("{v:8.4}") };
+        let mark = if c == label { " true" } else if c == pred { " predicted" } else { "" };
+        lines.push(Line::from(vec![Span::raw(format!("{c:>2} {value} ")), Span::styled(full.repeat(len), style), Span::styled(mark, t.dim())]));
+    }
+    frame.render_widget(Paragraph::new(lines), side);
 }
