@@ -144,8 +144,9 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
     cfg.validate(Some(mnist.train.len())).map_err(anyhow::Error::msg)?;
     let arch = cfg.architecture(mnist.train.pixels(), mnist.classes);
     let memory = crate::train::memory::check(&arch, cfg.batch_size, mnist).map_err(anyhow::Error::msg)?;
-    eprintln!("network: {arch} ({} parameters); {} lr {}, batch {}, {} epoch(s), seed {}; about {} of memory",
-        arch.param_count(), cfg.optimizer, cfg.lr, cfg.batch_size, cfg.epochs, cfg.seed, crate::train::memory::human(memory));
+    eprintln!("network: {arch} ({} parameters); {} lr {}, batch {}, {} epoch(s), seed {}; about {} of memory; {} of {} cores",
+        arch.param_count(), cfg.optimizer, cfg.lr, cfg.batch_size, cfg.epochs, cfg.seed, crate::train::memory::human(memory),
+        crate::threads::get(), crate::threads::cores());
     eprintln!("run directory: {} (saved after every epoch)", out.display());
 
     let bar = progress_line();

@@ -14,5 +14,6 @@ pub mod experiments;
 pub mod export;
 pub mod rundir;
 pub mod signals;
+pub mod threads;
 pub mod headless;
 pub mod tui;

@@ -292,3 +292,23 @@ fn another_data_set_is_standardised_with_its_own_mean_and_deviation() {
     let acc = format!("test accuracy {:.2}%", accuracy(&s) * 100.0);
     assert!(text(&o.stdout).contains(&acc), "{acc}: {}", text(&o.stdout));
 }
+
+/// `--threads 1` keeps a run to one core and changes nothing in its results; the summary records it.
+#[test]
+fn one_thread_gives_the_same_results_and_is_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::mnist_slice(tmp.path(), 3000);
+    let data = data.to_str().unwrap();
+    let one = train(&["--data", data, "--layers", "32", "--epochs", "2", "--threads", "1"], &tmp.path().join("one"));
+    let all = train(&["--data", data, "--layers", "32", "--epochs", "2"], &tmp.path().join("all"));
+    assert_eq!(one["threads"], 1);
+    assert!(all["threads"].as_u64().unwrap() >= 1);
+    let figures = |s: &Value| -> Vec<(f64, f64, f64)> {
+        s["epochs"].as_array().unwrap().iter().map(|e| (e["train_loss"].as_f64().unwrap(), e["test_loss"].as_f64().unwrap(), e["test_accuracy"].as_f64().unwrap())).collect()
+    };
+    assert_eq!(figures(&one), figures(&all));
+    let config = tmp.path().join("exp.toml");
+    std::fs::write(&config, "threads = 0\n").unwrap();
+    let o = digitlab(&["train", "--config", config.to_str().unwrap(), "--out", tmp.path().join("x").to_str().unwrap()]);
+    assert!(text(&o.stderr).contains(&format!("{}: threads: 0 threads: must be 1–1024", config.display())), "{}", text(&o.stderr));
+}

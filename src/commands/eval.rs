@@ -18,9 +18,13 @@ pub struct EvalCmd {
     /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Cores to use (default: all); 1 keeps the work to one core on a shared machine.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=crate::train::config::limits::MAX_THREADS as i64))]
+    pub threads: Option<u32>,
 }
 
 pub fn run(cmd: &EvalCmd) -> Result<()> {
+    crate::threads::set(cmd.threads.map(|t| t as usize));
     let mlp = model::io::load(&cmd.model)?;
     let mnist = load_data(cmd.data.as_deref())?;
     if mlp.arch.input != mnist.test.pixels() || mlp.arch.classes != mnist.classes {

@@ -55,8 +55,12 @@ pub struct TrainArgs {
     /// MNIST directory (default: $DIGITLAB_DATA, else the bundled copy).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Cores to use for training and evaluation (default: all); 1 keeps a run to one core on a
+    /// shared machine. Results do not depend on it.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=limits::MAX_THREADS as i64))]
+    pub threads: Option<u32>,
     /// TOML file with the same keys (layers, activation, output, loss, optimizer, lr, momentum,
-    /// nesterov, epochs, batch_size, seed, val_split, data); flags override it.
+    /// nesterov, epochs, batch_size, seed, val_split, data, threads); flags override it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -143,15 +147,16 @@ struct FileConfig {
     seed: Option<u64>,
     val_split: Option<f64>,
     data: Option<PathBuf>,
+    threads: Option<usize>,
 }
 
 /// Far above any hand-written config (a few hundred bytes); a larger file is refused before reading.
 pub const CONFIG_MAX_BYTES: u64 = 1 << 20;
 
 /// The config-file keys, in the order `keys_set` reads its flags.
-const KEYS: [&str; 13] = ["layers", "activation", "output", "loss", "optimizer", "lr", "momentum", "nesterov", "epochs", "batch_size", "seed", "val_split", "data"];
+const KEYS: [&str; 14] = ["layers", "activation", "output", "loss", "optimizer", "lr", "momentum", "nesterov", "epochs", "batch_size", "seed", "val_split", "data", "threads"];
 
-fn keys_set(set: [bool; 13]) -> Vec<&'static str> {
+fn keys_set(set: [bool; 14]) -> Vec<&'static str> {
     KEYS.into_iter().zip(set).filter(|&(_, on)| on).map(|(k, _)| k).collect()
 }
 
@@ -189,6 +194,7 @@ impl FileConfig {
             self.seed.is_some(),
             self.val_split.is_some(),
             self.data.is_some(),
+            self.threads.is_some(),
         ];
         keys_set(set)
     }
@@ -211,13 +217,15 @@ impl TrainArgs {
             self.seed.is_some(),
             self.val_split.is_some(),
             self.data.is_some(),
+            self.threads.is_some(),
         ];
         keys_set(set)
     }
 
-    /// The effective configuration and data directory flag: defaults, then the config file, then flags.
-    /// An error about a setting says where it came from: `--batch-size`, or `FILE: batch_size`.
-    pub fn resolve(&self) -> Result<(TrainConfig, Option<PathBuf>)> {
+    /// The effective configuration, data directory flag and thread budget: defaults, then the config
+    /// file, then flags. An error about a setting says where it came from: `--batch-size`, or
+    /// `FILE: batch_size`.
+    pub fn resolve(&self) -> Result<(TrainConfig, Option<PathBuf>, Option<usize>)> {
         let file = match &self.config {
             Some(p) => FileConfig::read(p)?,
             None => FileConfig::default(),
@@ -291,7 +299,11 @@ impl TrainArgs {
             val_split: self.val_split.or(file.val_split).unwrap_or(d.val_split),
         };
         cfg.check(None).map_err(|e| named(e.key, &e.message))?;
-        Ok((cfg, self.data.clone().or(file.data)))
+        let threads = self.threads.map(|t| t as usize).or(file.threads);
+        if let Some(t) = threads.filter(|&t| !(1..=limits::MAX_THREADS).contains(&t)) {
+            return Err(named("threads", &format!("{t} threads: must be 1–{}", limits::MAX_THREADS)));
+        }
+        Ok((cfg, self.data.clone().or(file.data), threads))
     }
 }
 
@@ -312,7 +324,7 @@ mod tests {
         std::fs::write(&path, "layers = [64, 32]\nactivation = \"tanh\"\noptimizer = \"sgd\"\nepochs = 2\n").unwrap();
         let cli = parse(&["train", "--config", path.to_str().unwrap(), "--epochs", "3"]).unwrap();
         let Some(Command::Train(t)) = cli.command else { panic!("not train") };
-        let (cfg, _) = t.train.resolve().unwrap();
+        let (cfg, _, _) = t.train.resolve().unwrap();
         assert_eq!(cfg.hidden.iter().map(|l| l.neurons).collect::<Vec<_>>(), vec![64, 32]);
         assert!(cfg.hidden.iter().all(|l| l.activation == Activation::Tanh));
         assert_eq!((cfg.optimizer, cfg.lr, cfg.epochs), (OptimizerKind::Sgd, 0.1, 3));

@@ -62,10 +62,15 @@ pub struct SweepCmd {
     /// Run only slice K of N (1-based), e.g. `--shard 2/4`; run every shard into one shared --out.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::experiments::grid::Shard>,
+    /// Cores to use (default: all); 1 keeps the work to one core on a shared machine.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=crate::train::config::limits::MAX_THREADS as i64))]
+    pub threads: Option<u32>,
+
 }
 
 pub fn run(cmd: &SweepCmd) -> Result<()> {
     use crate::experiments::{grid::Grid, sweep};
+    crate::threads::set(cmd.threads.map(|t| t as usize));
     if let Some(dir) = &cmd.resume {
         return sweep::resume(dir, cmd.shard);
     }

@@ -23,7 +23,8 @@ pub struct TrainCmd {
 }
 
 pub fn run(cmd: &TrainCmd) -> Result<()> {
-    let (cfg, data_flag) = cmd.train.resolve()?;
+    let (cfg, data_flag, threads) = cmd.train.resolve()?;
+    crate::threads::set(threads);
     // A given --out is checked before the data is loaded, so a refusal costs nothing.
     let created = match &cmd.out {
         Some(dir) => rundir::claim(dir, "run")?,

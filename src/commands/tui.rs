@@ -20,6 +20,7 @@ pub struct TuiArgs {
 }
 
 pub fn run(args: &TuiArgs) -> Result<()> {
-    let (config, data) = args.train.resolve()?;
+    let (config, data, threads) = args.train.resolve()?;
+    crate::threads::set(threads);
     crate::tui::run(&Options { config, data, autostart: args.autostart, ascii: args.ascii })
 }

@@ -194,11 +194,15 @@ pub fn find_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// decoded on two threads: decompression dominates loading and the machines have at least two cores.
 pub fn load_dir(dir: &Path) -> Result<Mnist> {
     let paths = find_files(dir)?;
-    let (train_res, test_res) = std::thread::scope(|s| {
-        let test = s.spawn(|| read_split(&paths[2], &paths[3]));
-        let train = read_split(&paths[0], &paths[1]);
-        (train, test.join().expect("test split reader panicked"))
-    });
+    let (train_res, test_res) = if crate::threads::get() > 1 {
+        std::thread::scope(|s| {
+            let test = s.spawn(|| read_split(&paths[2], &paths[3]));
+            let train = read_split(&paths[0], &paths[1]);
+            (train, test.join().expect("test split reader panicked"))
+        })
+    } else {
+        (read_split(&paths[0], &paths[1]), read_split(&paths[2], &paths[3]))
+    };
     let (train, train_files) = train_res?;
     let (test, test_files) = test_res?;
     if (test.rows, test.cols) != (train.rows, train.cols) {

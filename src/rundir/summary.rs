@@ -102,6 +102,9 @@ pub struct Summary {
     pub model: ModelInfo,
     pub data: DataInfo,
     pub validation_images: usize,
+    /// Threads the run was given (absent in older files). The results do not depend on it.
+    #[serde(default)]
+    pub threads: Option<usize>,
     pub epochs: Vec<EpochReport>,
     pub best_epoch: Option<usize>,
     /// The last finished epoch's test metrics; `None` for a run that failed before its first epoch.
@@ -166,6 +169,7 @@ impl Summary {
             },
             data,
             validation_images: val,
+            threads: Some(crate::threads::get()),
             epochs: Vec::new(),
             best_epoch: None,
             test: None,

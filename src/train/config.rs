@@ -138,6 +138,8 @@ pub fn validation_len(n: usize, val_split: f64) -> usize {
 
 /// The accepted range of each training option, with the message that names it.
 pub mod limits {
+    /// Threads a run may be given (far above any lab machine's cores).
+    pub const MAX_THREADS: usize = 1024;
     pub const MAX_LR: f64 = 10.0;
     pub const MAX_EPOCHS: usize = 10_000;
 

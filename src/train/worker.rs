@@ -96,9 +96,11 @@ pub fn in_compute_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     }
 }
 
-/// A rayon pool with one thread per core, for model work to run *inside* (see [`in_compute_pool`]).
+/// A rayon pool of the process's thread budget (one per core by default), for model work to run
+/// *inside* (see [`in_compute_pool`]). With a budget of 1 the products and the optimizer run on its
+/// one thread, so a run keeps to one core.
 pub fn compute_pool() -> Option<rayon::ThreadPool> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::threads::get();
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("digitlab-compute-{i}"))

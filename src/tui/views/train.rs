@@ -30,7 +30,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         return;
     };
     let title = match &s.progress.start {
-        Some(info) => format!(" Train{}{}{}{} parameters ", t.sep(), t.text(&info.arch.to_string()), t.sep(), grouped(info.params)),
+        Some(info) => format!(
+            " Train{}{}{}{} parameters{}{} of {} cores ",
+            t.sep(),
+            t.text(&info.arch.to_string()),
+            t.sep(),
+            grouped(info.params),
+            t.sep(),
+            crate::threads::get(),
+            crate::threads::cores()
+        ),
         None => " Train (starting) ".into(),
     };
     let block = panel(title, t);
