@@ -12,6 +12,14 @@ pub fn set(threads: Option<usize>) {
     BUDGET.store(threads.unwrap_or(0), Ordering::Relaxed);
 }
 
+/// The budget set with [`set`], if any.
+pub fn budget() -> Option<usize> {
+    match BUDGET.load(Ordering::Relaxed) {
+        0 => None,
+        n => Some(n),
+    }
+}
+
 /// Cores of the machine (or the cgroup's share of them).
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

@@ -733,3 +733,20 @@ fn enter_shows_one_misclassified_digit_with_the_networks_probabilities() {
     act(&mut app, Action::Open);
     assert!(text(&draw(&app, 120, 40)).contains("digits 1–"), "Enter again shows the cell's digits");
 }
+
+/// The threads row keeps a run to the cores typed there; the Train view and summary.json say so.
+#[test]
+fn the_threads_row_bounds_the_run_and_is_recorded() {
+    let dir = tmp();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(1), &root, COLOR);
+    type_into(&mut app, Focus::Threads, "1");
+    act(&mut app, Action::Start);
+    assert!(app.is_training(), "{:?}", app.status());
+    until_first_epoch(&mut app);
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains(&format!("1 of {} cores", digitlab::threads::cores())), "{screen}");
+    pump(&mut app);
+    let out = app.session().unwrap().out_dir.clone().expect("saved");
+    assert_eq!(summary_of(&out)["threads"], 1);
+}

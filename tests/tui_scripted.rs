@@ -27,7 +27,7 @@ struct Script {
 fn scripted(root: &Path) -> (App, Arc<Mutex<Vec<Script>>>) {
     let scripts = Arc::new(Mutex::new(Vec::new()));
     let shared = Arc::clone(&scripts);
-    let app = new_app(&config(3), root, COLOR).with_trainer(Box::new(move |_cfg: TrainConfig, _data| {
+    let app = new_app(&config(3), root, COLOR).with_trainer(Box::new(move |_cfg: TrainConfig, _data, _threads| {
         let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
         let (cmd_tx, cmd_rx) = crossbeam_channel::unbounded();
         shared.lock().unwrap().push(Script { events: ev_tx, commands: cmd_rx });
@@ -53,7 +53,7 @@ fn snapshot(epoch: usize, seed: u64) -> Snapshot {
         eval_seconds: 0.1,
     };
     let neurons = std::sync::Arc::new(digitlab::train::neurons::NeuronAnalysis::of(&model, &common::tui::mnist().test));
-    Snapshot { report, model, test, diagnostics: Diagnostics::default(), neurons }
+    Snapshot { report, model, test, diagnostics: Diagnostics::default(), neurons, threads: 1 }
 }
 
 fn result(status: RunStatus, snaps: &[Snapshot]) -> RunResult {

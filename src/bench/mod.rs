@@ -186,7 +186,7 @@ fn measure_digitlab(w: &Workload, mnist: &Arc<Mnist>, timed: usize) -> Result<Me
     let Some(model) = model else { bail!("{}: the trainer ended without a result", w.name) };
     // Inside a compute pool, as the training thread evaluates.
     let eval = || time_median(EVAL_REPEATS, || evaluate(&model, &mnist.test));
-    let (eval_seconds, _) = match compute_pool() {
+    let (eval_seconds, _) = match compute_pool(crate::threads::get()) {
         Some(pool) => pool.install(eval),
         None => eval(),
     };

@@ -121,6 +121,7 @@ impl Summary {
         let report = &run.last.test.report;
         let mut summary = Summary::without_epochs(&run.config, arch, data, run.status.clone());
         summary.model.input_standardization = Some(arch.input_standardization);
+        summary.threads = Some(run.last.threads);
         summary.epochs = run.history.clone();
         summary.best_epoch = run.best_epoch().map(|e| e.epoch);
         summary.test = Some(TestMetrics {

@@ -16,6 +16,8 @@ pub struct StartInfo {
     pub test_len: usize,
     pub batches_per_epoch: usize,
     pub epochs: usize,
+    /// Threads of the pool the run trains in.
+    pub threads: usize,
 }
 
 /// Progress inside an epoch. Batch events are coalesced (see [`super::BATCH_EVENT_INTERVAL`]): `loss`
@@ -71,6 +73,8 @@ pub struct Snapshot {
     pub diagnostics: super::diagnostics::Diagnostics,
     /// What each first-layer unit responds to after this epoch (shared: snapshots are cloned).
     pub neurons: std::sync::Arc<super::neurons::NeuronAnalysis>,
+    /// Threads of the pool the run trains in (recorded in summary.json).
+    pub threads: usize,
 }
 
 /// How a run ended.

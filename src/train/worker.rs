@@ -32,15 +32,20 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// Starts training `config` on `data` in a new thread.
+    /// Starts training `config` on `data` in a new thread, with the process's thread budget.
     pub fn spawn(config: TrainConfig, data: Arc<Mnist>) -> Trainer {
+        Trainer::spawn_with(config, data, crate::threads::get())
+    }
+
+    /// Starts training `config` on `data` in a new thread whose pool has `threads` threads.
+    pub fn spawn_with(config: TrainConfig, data: Arc<Mnist>, threads: usize) -> Trainer {
         let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
         let (cmd_tx, cmd_rx) = crossbeam_channel::unbounded();
         let handle = std::thread::Builder::new()
             .name("digitlab-trainer".into())
             .spawn(move || {
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    in_compute_pool(|| run(&config, &data, &ev_tx, &cmd_rx))
+                    in_pool_of(threads, || run(&config, &data, &ev_tx, &cmd_rx))
                 }));
                 let last = match outcome {
                     Ok(Ok(result)) => Event::Finished(Box::new(result)),
@@ -90,7 +95,12 @@ impl Trainer {
 /// about as much as the products. The pool is per trainer so that concurrent or paused trainers never
 /// run inside each other's waits.
 pub fn in_compute_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    match compute_pool() {
+    in_pool_of(crate::threads::get(), f)
+}
+
+/// [`in_compute_pool`] with a pool of `threads` threads.
+pub fn in_pool_of<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    match compute_pool(threads) {
         Some(pool) => pool.install(f),
         None => f(),
     }
@@ -99,8 +109,7 @@ pub fn in_compute_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 /// A rayon pool of the process's thread budget (one per core by default), for model work to run
 /// *inside* (see [`in_compute_pool`]). With a budget of 1 the products and the optimizer run on its
 /// one thread, so a run keeps to one core.
-pub fn compute_pool() -> Option<rayon::ThreadPool> {
-    let threads = crate::threads::get();
+pub fn compute_pool(threads: usize) -> Option<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("digitlab-compute-{i}"))
@@ -174,6 +183,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
         test_len: data.test.len(),
         batches_per_epoch: batches,
         epochs: cfg.epochs,
+        threads: rayon::current_num_threads(),
     };
     if events.send(Event::Started(info)).is_err() {
         return Err("nobody is listening".into());
@@ -272,7 +282,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
         history.push(report.clone());
         // Once per epoch, here, so that every watcher (dashboard, saves) shows the same findings.
         let diagnostics = super::eval::diagnostics(&mlp, &data.test, &history);
-        let snap = Snapshot { report, model: mlp.clone(), test, diagnostics, neurons: std::sync::Arc::new(neurons) };
+        let snap = Snapshot { report, model: mlp.clone(), test, diagnostics, neurons: std::sync::Arc::new(neurons), threads: rayon::current_num_threads() };
         if events.send(Event::Epoch(Box::new(snap.clone()))).is_err() {
             halt = Some(Halt::Interrupt);
         }

@@ -41,6 +41,8 @@ enum Launch {
 pub struct Queued {
     pub config: TrainConfig,
     pub data_dir: PathBuf,
+    /// Cores the run may use (`None`: all).
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -350,7 +352,8 @@ impl NeuronPictures {
 }
 
 /// Starts the trainer of a run: `Trainer::spawn`, or a scripted one in tests.
-pub type SpawnTrainer = Box<dyn Fn(TrainConfig, Arc<Mnist>) -> Trainer + Send>;
+/// Starts a trainer on a setup, its data and the threads it may use.
+pub type SpawnTrainer = Box<dyn Fn(TrainConfig, Arc<Mnist>, usize) -> Trainer + Send>;
 
 /// The dashboard's state. Its fields are the tui module's own: outside it, state is read through the
 /// methods below and changed only by `update`.
@@ -407,7 +410,7 @@ impl App {
         App {
             view: View::Setup,
             theme,
-            form: SetupForm::from_config(config, &data_dir),
+            form: SetupForm { threads: crate::threads::budget().map_or(String::new(), |n| n.to_string()), ..SetupForm::from_config(config, &data_dir) },
             data,
             data_dir,
             runs_root,
@@ -441,7 +444,7 @@ impl App {
             pending: 0,
             outbox: Vec::new(),
             waiting_for_data: None,
-            spawn_trainer: Box::new(Trainer::spawn),
+            spawn_trainer: Box::new(Trainer::spawn_with),
             next_id: 0,
             dir_ids: HashMap::new(),
             status: None,
@@ -1189,7 +1192,7 @@ impl App {
         let data_dir = if dir_text.is_empty() { self.data_dir.clone() } else { PathBuf::from(dir_text) };
         // Whether another data dir can be read is found out by loading it, off the UI thread.
         match self.form.config(&self.bounds()) {
-            Ok(config) => Some(Queued { config, data_dir }),
+            Ok(config) => Some(Queued { config, data_dir, threads: self.form.threads() }),
             Err((focus, reason)) => {
                 self.form.focus = focus;
                 self.error(format!("cannot {verb}: {}: {reason}", focus.label()));
@@ -1209,7 +1212,7 @@ impl App {
             self.ask(Effect::LoadData { dir });
             return Launch::Loading;
         }
-        let Queued { config: cfg, .. } = setup;
+        let Queued { config: cfg, threads, .. } = setup;
         // A queued setup was checked against the data loaded when it was queued.
         if let Err(reason) = cfg.validate(Some(self.data.train.len())) {
             self.error(format!("cannot start: {reason}"));
@@ -1220,7 +1223,7 @@ impl App {
             self.error(format!("cannot start: {reason}"));
             return Launch::Refused;
         }
-        let trainer = (self.spawn_trainer)(cfg.clone(), Arc::clone(&self.data));
+        let trainer = (self.spawn_trainer)(cfg.clone(), Arc::clone(&self.data), threads.unwrap_or_else(crate::threads::cores));
         let key = next_run_key();
         self.session = Some(Session {
             progress: Progress::new(cfg),

@@ -49,12 +49,13 @@ pub enum Focus {
     Epochs,
     Seed,
     ValSplit,
+    Threads,
     DataDir,
 }
 
 impl Focus {
     /// The rows after the layers, in display order.
-    pub const SCALARS: [Focus; 11] = [
+    pub const SCALARS: [Focus; 12] = [
         Focus::Output,
         Focus::Loss,
         Focus::Optimizer,
@@ -65,6 +66,7 @@ impl Focus {
         Focus::Epochs,
         Focus::Seed,
         Focus::ValSplit,
+        Focus::Threads,
         Focus::DataDir,
     ];
 
@@ -81,6 +83,7 @@ impl Focus {
             Focus::Epochs => "epochs".into(),
             Focus::Seed => "seed".into(),
             Focus::ValSplit => "val split".into(),
+            Focus::Threads => "threads".into(),
             Focus::DataDir => "data dir".into(),
         }
     }
@@ -113,6 +116,8 @@ pub struct SetupForm {
     pub epochs: String,
     pub seed: String,
     pub val_split: String,
+    /// Cores for the run; empty: all.
+    pub threads: String,
     pub data_dir: String,
     pub focus: Focus,
     pub editing: Option<Editing>,
@@ -140,6 +145,7 @@ impl SetupForm {
             epochs: cfg.epochs.to_string(),
             seed: cfg.seed.to_string(),
             val_split: cfg.val_split.to_string(),
+            threads: String::new(),
             data_dir: data_dir.display().to_string(),
             focus: if cfg.hidden.is_empty() { Focus::Output } else { Focus::Layer(0) },
             editing: None,
@@ -168,6 +174,7 @@ impl SetupForm {
             Focus::Epochs => &self.epochs,
             Focus::Seed => &self.seed,
             Focus::ValSplit => &self.val_split,
+            Focus::Threads => &self.threads,
             Focus::DataDir => &self.data_dir,
             Focus::Output | Focus::Loss | Focus::Optimizer | Focus::Nesterov => return None,
         })
@@ -182,6 +189,7 @@ impl SetupForm {
             Focus::Epochs => &mut self.epochs,
             Focus::Seed => &mut self.seed,
             Focus::ValSplit => &mut self.val_split,
+            Focus::Threads => &mut self.threads,
             Focus::DataDir => &mut self.data_dir,
             Focus::Output | Focus::Loss | Focus::Optimizer | Focus::Nesterov => return None,
         })
@@ -289,6 +297,14 @@ impl SetupForm {
                     parse_num::<u64>(&self.seed)?;
                 }
                 Focus::ValSplit => limits::val_split(parse_num(&self.val_split)?)?,
+                Focus::Threads => {
+                    if !self.threads.trim().is_empty() {
+                        let n: usize = parse_num(&self.threads)?;
+                        if !(1..=limits::MAX_THREADS).contains(&n) {
+                            return Err(format!("1–{} cores, or empty for all", limits::MAX_THREADS));
+                        }
+                    }
+                }
                 Focus::DataDir => {
                     if !self.data_dir.trim().is_empty() && !Path::new(self.data_dir.trim()).is_dir() {
                         return Err(format!("{} is not a directory", self.data_dir.trim()));
@@ -326,6 +342,11 @@ impl SetupForm {
             .filter_map(|l| Some(HiddenLayer { neurons: l.neurons.trim().parse().ok()?, activation: l.activation }))
             .collect();
         Architecture { output: self.output, loss: self.loss, ..Architecture::new(input, hidden, classes) }
+    }
+
+    /// The cores the form asks for (`None`: all); meaningful once the form is valid.
+    pub fn threads(&self) -> Option<usize> {
+        self.threads.trim().parse().ok()
     }
 
     /// The configuration, or the first invalid row and why.
@@ -392,6 +413,17 @@ mod tests {
         // Unknown memory, or enough of it: no error.
         assert!(f.field_error(Focus::BatchSize, &Bounds::mnist(60_000)).is_none());
         assert!(f.field_error(Focus::BatchSize, &Bounds { memory: Some(64 << 30), ..small }).is_none());
+    }
+
+    #[test]
+    fn threads_are_empty_for_all_cores_or_a_count() {
+        let mut f = form();
+        assert_eq!((f.field_error(Focus::Threads, &Bounds::mnist(100)), f.threads()), (None, None));
+        f.threads = "2".into();
+        assert_eq!((f.field_error(Focus::Threads, &Bounds::mnist(100)), f.threads()), (None, Some(2)));
+        f.threads = "0".into();
+        assert_eq!(f.field_error(Focus::Threads, &Bounds::mnist(100)).unwrap(), "1–1024 cores, or empty for all");
+        assert_eq!(f.config(&Bounds::mnist(100)).unwrap_err().0, Focus::Threads);
     }
 
     #[test]

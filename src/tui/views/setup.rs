@@ -131,6 +131,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 if row == Focus::Momentum && f.optimizer.name() == "adam" {
                     spans.push(Span::styled("  (sgd only)", t.dim()));
                 }
+                if row == Focus::Threads && text.trim().is_empty() && !editing {
+                    spans.push(Span::styled(format!("  all {} cores", crate::threads::cores()), t.dim()));
+                }
             }
         }
         if let Some(reason) = f.field_error(row, &bounds) {

@@ -37,7 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             t.sep(),
             grouped(info.params),
             t.sep(),
-            crate::threads::get(),
+            info.threads,
             crate::threads::cores()
         ),
         None => " Train (starting) ".into(),
