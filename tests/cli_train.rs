@@ -110,7 +110,8 @@ fn relu_adam_reaches_97_percent_and_the_run_directory_is_complete_and_consistent
     // Every file of a finished run, and nothing else: what discarding a run removes.
     let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    let mut expected: Vec<String> = digitlab::rundir::RUN_FILES.iter().map(|s| s.to_string()).chain(["weights".to_string()]).collect();
+    let mut expected: Vec<String> =
+        digitlab::rundir::RUN_FILES.iter().map(|s| s.to_string()).chain(["weights".to_string(), digitlab::rundir::REPORT_DIGEST.to_string()]).collect();
     expected.sort();
     assert_eq!(names, expected);
 

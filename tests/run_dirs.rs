@@ -271,3 +271,23 @@ fn a_sweep_refuses_momentum_with_adam_and_an_empty_shard_before_claiming_a_direc
     assert!(err.contains("shard 3/3 has no runs: the grid has 2 run(s)"), "{err}");
     assert!(!out.exists());
 }
+
+/// A report.md a student edited is never replaced: `digitlab report` sets it aside as
+/// report-edited.md before writing a new one; an unedited one is simply rewritten.
+#[test]
+fn an_edited_report_is_set_aside_not_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = mnist_slice(tmp.path(), 600);
+    let out = tmp.path().join("run");
+    assert!(train(&data, &out, &[]).status.success());
+    let report = out.join("report.md");
+    // Unedited: rewritten in place, nothing set aside.
+    assert!(digitlab(&["report", out.to_str().unwrap(), "--data", data.to_str().unwrap()]).status.success());
+    assert!(!out.join("report-edited.md").exists());
+    let edited = format!("{}\n## My observations\nThe 4s and 9s look alike.\n", std::fs::read_to_string(&report).unwrap());
+    std::fs::write(&report, &edited).unwrap();
+    let o = digitlab(&["report", out.to_str().unwrap(), "--data", data.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(out.join("report-edited.md")).unwrap(), edited);
+    assert!(!std::fs::read_to_string(&report).unwrap().contains("My observations"));
+}

@@ -74,6 +74,10 @@ pub const STUDY_MD: &str = "study.md";
 pub const STUDY_NEURONS_PNG: &str = "study-neurons.png";
 pub const STUDY_LAYERS_PNG: &str = "study-layers.png";
 
+/// The SHA-256 of the `report.md` digitlab last wrote: a `report.md` that no longer matches it was
+/// edited by a person, and is set aside (`report-edited.md`) before a new one takes its place.
+pub const REPORT_DIGEST: &str = ".report.md.sha256";
+
 /// Prefix of the hidden directories a save is staged in; listing and clean-up know them by it.
 const STAGING_PREFIX: &str = ".staging-";
 /// Far above any summary this program writes (256 classes and thousands of epochs fit in ~2 MB), so
@@ -235,7 +239,7 @@ pub fn remove_if_unsaved(dir: &Path) {
 /// directory itself if nothing else is in it. Returns what was left behind, if anything.
 pub fn discard(dir: &Path) -> Result<Option<String>> {
     remove_staging(dir);
-    for name in RUN_FILES.iter().chain(&[WEIGHTS_GRID_DIVERGING]) {
+    for name in RUN_FILES.iter().chain(&[WEIGHTS_GRID_DIVERGING, REPORT_DIGEST]) {
         remove_file_if_present(&dir.join(name))?;
     }
     remove_neuron_pngs(dir)?;
@@ -369,6 +373,10 @@ pub fn set_status(dir: &Path, status: crate::train::RunStatus) -> Result<()> {
 /// into place, `summary.json` last; `stale` files are removed before the renames. The staging
 /// directory is deleted whatever happens.
 fn commit(dir: &Path, mut files: Vec<File>, stale: &[&str]) -> Result<Vec<PathBuf>> {
+    // The report's digest travels with it, so the next save can tell a person's edits from its own.
+    if let Some(report) = files.iter().find(|(name, _)| name == Path::new(REPORT_MD)).map(|(_, b)| digest(b)) {
+        files.push((REPORT_DIGEST.into(), report.into_bytes()));
+    }
     let staging = tempfile::Builder::new()
         .prefix(STAGING_PREFIX)
         .tempdir_in(dir)
@@ -380,6 +388,9 @@ fn commit(dir: &Path, mut files: Vec<File>, stale: &[&str]) -> Result<Vec<PathBu
     }
     for name in stale {
         remove_file_if_present(&dir.join(name))?;
+    }
+    if files.iter().any(|(name, _)| name == Path::new(REPORT_MD)) {
+        set_aside_edited_report(dir)?;
     }
     // The summary refers to the rest, so it goes in last.
     files.sort_by_key(|(name, _)| name == Path::new(SUMMARY));
@@ -393,6 +404,31 @@ fn commit(dir: &Path, mut files: Vec<File>, stale: &[&str]) -> Result<Vec<PathBu
         written.push(to);
     }
     Ok(written)
+}
+
+fn digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Moves `report.md` to `report-edited.md` (or `-2`, `-3`, …) when a person changed it since digitlab
+/// wrote it (or when digitlab cannot tell, for a directory from before the digest was kept).
+fn set_aside_edited_report(dir: &Path) -> Result<()> {
+    let report = dir.join(REPORT_MD);
+    let Ok(current) = read_bounded(&report, 64 << 20, "report") else { return Ok(()) };
+    let ours = fs::read_to_string(dir.join(REPORT_DIGEST)).ok();
+    if ours.as_deref().map(str::trim) == Some(digest(&current).as_str()) {
+        return Ok(());
+    }
+    let mut k = 1;
+    let mut to = dir.join("report-edited.md");
+    while to.exists() {
+        k += 1;
+        to = dir.join(format!("report-edited-{k}.md"));
+    }
+    // Said nowhere but in the file name: the dashboard's saves must not write on the terminal.
+    fs::rename(&report, &to).with_context(|| format!("{}: edited by hand, cannot be set aside to {}", report.display(), to.display()))
+
 }
 
 /// Creates `path` with the process's umask (a lab partner can read what the umask allows), writes
