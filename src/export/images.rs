@@ -28,11 +28,6 @@ pub fn unit_image(mlp: &Mlp, rows: usize, cols: usize, j: usize) -> GrayImage {
     GrayImage::from_pixels(cols, rows, rescale_to_gray(&mlp.first_layer_unit(j)))
 }
 
-/// Every unit of the first layer as a picture, as [`unit_image`] makes one.
-pub fn unit_images(mlp: &Mlp, rows: usize, cols: usize) -> Vec<GrayImage> {
-    mlp.first_layer_unit_weights().iter().map(|w| GrayImage::from_pixels(cols, rows, rescale_to_gray(w))).collect()
-}
-
 /// Magnification for single-unit PNGs (28 px → 224 px).
 pub const UNIT_SCALE: usize = 8;
 

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use super::{commit, read_bounded, read_summary, Summary, CONFUSION_PNG, CURVES_PNG, MISCLASSIFIED_PNG, MODEL, NEURONS_CSV, NEURONS_PNG, PREDICTIONS_CSV, REPORT_MD};
-use crate::model::Mlp;
 use crate::train::neurons::NeuronAnalysis;
 use crate::data::Mnist;
 use super::report_md::{report_md_with, Figure, Figures};
@@ -32,7 +31,7 @@ pub fn curves_title(summary: &Summary) -> String {
 
 /// The figure files of a run and their captions, from its summary and test predictions, and its
 /// neurons' picture when the analysis and the model are at hand.
-pub(super) fn figure_files(summary: &Summary, predicted: &[u8], data: &Mnist, neurons: Option<(&NeuronAnalysis, &Mlp)>) -> Result<(Vec<super::File>, Figures)> {
+pub(super) fn figure_files(summary: &Summary, predicted: &[u8], data: &Mnist, neurons: Option<(&NeuronAnalysis, &[Vec<f32>])>) -> Result<(Vec<super::File>, Figures)> {
     let Some(test) = &summary.test else { bail!("the run has no finished epoch to draw") };
     let misses = misclassified::misses(&data.test.labels, predicted);
     let shown = misclassified::grouped_tiles(&misses).iter().flatten().count();
@@ -56,8 +55,8 @@ pub(super) fn figure_files(summary: &Summary, predicted: &[u8], data: &Mnist, ne
         neurons: None,
     };
     let mut figures = figures;
-    if let Some((analysis, mlp)) = neurons {
-        files.push((NEURONS_PNG.into(), crate::figures::neurons::neurons_chart(analysis, &mlp.first_layer_unit_weights(), &data.test).png()?));
+    if let Some((analysis, unit_weights)) = neurons {
+        files.push((NEURONS_PNG.into(), crate::figures::neurons::neurons_chart(analysis, unit_weights, &data.test).png()?));
         figures.neurons = Some(Figure {
             file: NEURONS_PNG.into(),
             caption: "The clearest neurons: weights (blue < 0 < red), mean response per class, and the test digits that excite them most".into(),
@@ -80,12 +79,14 @@ pub fn write_bundle(dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>> {
     }
     let mlp = crate::model::io::load(&dir.join(MODEL))?;
     let neurons = NeuronAnalysis::of(&mlp, &data.test);
-    let (mut files, figures) = figure_files(&summary, &read_predictions(dir, data)?, data, Some((&neurons, &mlp)))?;
+    let weights = mlp.first_layer_unit_weights();
+    let (mut files, figures) = figure_files(&summary, &read_predictions(dir, data)?, data, Some((&neurons, &weights)))?;
     // Derived from the saved model, like the figures: what an older run directory lacks, or the same again.
     files.push((NEURONS_CSV.into(), crate::export::tables::neurons_csv(&neurons).into_bytes()));
     // The run's own grid is kept; a directory without one (an older format) gets it drawn.
     let shape = (data.test.rows, data.test.cols);
-    files.extend(super::grid_files(&mlp, &neurons, shape, super::Shading::Gray, |p| !dir.join(p).is_file())?);
+    let gray = || super::tiles_of(&weights, shape, super::Shading::Gray).into();
+    files.extend(super::grid_files(weights.len(), gray, &neurons, super::Shading::Gray, |p| !dir.join(p).is_file())?);
     files.push((REPORT_MD.into(), report_md(&summary, Some(&figures), Some(&neurons)).into_bytes()));
     commit(dir, files, &[])
 }

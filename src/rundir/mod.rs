@@ -97,26 +97,33 @@ pub fn grid_page_path(page: usize, shading: Shading) -> PathBuf {
     }
 }
 
-/// The pages of the weights grid of `model` in `shading` for which `wanted(path)` holds, each tile
-/// labelled with its neuron's number and preferred class.
-fn grid_files(model: &crate::model::Mlp, neurons: &NeuronAnalysis, (rows, cols): (usize, usize), shading: Shading, wanted: impl Fn(&Path) -> bool) -> Result<Vec<File>> {
+/// Every first-layer neuron's weights (one `Vec` per neuron) as a `rows x cols` picture in the levels
+/// of `shading`: its own min → 0 and max → 255, or symmetric around 0 for the diverging map.
+fn tiles_of(weights: &[Vec<f32>], (rows, cols): (usize, usize), shading: Shading) -> Vec<crate::viz::GrayImage> {
+    let levels = match shading {
+        Shading::Gray => crate::viz::rescale_to_gray,
+        Shading::Diverging => crate::viz::signed_gray,
+    };
+    weights.iter().map(|w| crate::viz::GrayImage::from_pixels(cols, rows, levels(w))).collect()
+}
+
+/// The pages of the weights grid in `shading` for which `wanted(path)` holds, each tile labelled
+/// with its neuron's number and preferred class. `tiles` (made only when a page is wanted) are the
+/// `units` neurons' pictures in that shading.
+fn grid_files<'a>(
+    units: usize,
+    tiles: impl FnOnce() -> std::borrow::Cow<'a, [crate::viz::GrayImage]>,
+    neurons: &NeuronAnalysis,
+    shading: Shading,
+    wanted: impl Fn(&Path) -> bool,
+) -> Result<Vec<File>> {
     use crate::figures::weights_grid::{grid_page, pages};
-    let weights = model.first_layer_unit_weights();
-    let pages_needed: Vec<usize> = (0..pages(weights.len())).filter(|&p| wanted(&grid_page_path(p, shading))).collect();
+    let pages_needed: Vec<usize> = (0..pages(units)).filter(|&p| wanted(&grid_page_path(p, shading))).collect();
     if pages_needed.is_empty() {
         return Ok(Vec::new());
     }
-    let tiles: Vec<crate::viz::GrayImage> = weights
-        .iter()
-        .map(|w| {
-            let levels = match shading {
-                Shading::Gray => crate::viz::rescale_to_gray(w),
-                Shading::Diverging => crate::viz::signed_gray(w),
-            };
-            crate::viz::GrayImage::from_pixels(cols, rows, levels)
-        })
-        .collect();
-    let labels: Vec<String> = (0..weights.len())
+    let tiles = tiles();
+    let labels: Vec<String> = (0..units)
         .map(|j| match neurons.units.get(j) {
             Some(n) if n.selectivity > 0.0 => format!("#{j} ({})", n.preferred),
             _ => format!("#{j}"),
@@ -145,16 +152,10 @@ pub fn write_pictures(dir: &Path, model: &crate::model::Mlp, neurons: &NeuronAna
     use crate::export::images;
     let img = images::unit_image(model, rows, cols, neuron).upscale(images::UNIT_SCALE);
     let mut files = vec![(neuron_png(neuron), images::png_bytes(&img)?)];
-    files.extend(grid_files(model, neurons, (rows, cols), shading, |_| true)?);
-    let written: Vec<PathBuf> = files.iter().map(|(name, _)| dir.join(name)).collect();
-    for (name, bytes) in &files {
-        let path = dir.join(name);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).with_context(|| format!("{}: cannot create directory", parent.display()))?;
-        }
-        write_atomic(&path, bytes)?;
-    }
-    Ok(written)
+    let weights = model.first_layer_unit_weights();
+    files.extend(grid_files(weights.len(), || tiles_of(&weights, (rows, cols), shading).into(), neurons, shading, |_| true)?);
+    // Staged and renamed into place like a save, so a full disk leaves the earlier pictures whole.
+    commit(dir, files, &[])
 }
 
 /// The path of neuron `j`'s picture, relative to the run directory.
@@ -312,8 +313,11 @@ pub fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) -> Result<V
     let summary = Summary::new(run, DataInfo::of(data));
     let eval = &run.last.test;
     let model = &run.last.model;
-    // Each first-layer unit's picture, made once for the grid and for the single-neuron files.
-    let pictures = images::unit_images(model, data.train.rows, data.train.cols);
+    // Each first-layer unit's weights and picture, made once for the grids, the single-neuron files
+    // and the neurons figure.
+    let shape = (data.train.rows, data.train.cols);
+    let weights = model.first_layer_unit_weights();
+    let pictures = tiles_of(&weights, shape, Shading::Gray);
     let mut files: Vec<File> = vec![
         (EPOCHS_CSV.into(), tables::epochs_csv(&run.history).into_bytes()),
         (PREDICTIONS_CSV.into(), tables::predictions_csv(&data.test.labels, &eval.predicted).into_bytes()),
@@ -323,10 +327,11 @@ pub fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) -> Result<V
     ];
     // The gray grid's first page always; its other pages and the diverging grid at the end, or
     // again when they were asked for mid-run.
-    let shape = (data.train.rows, data.train.cols);
     let asked = |p: &Path| stage == Stage::Final || dir.join(p).is_file();
-    files.extend(grid_files(model, &run.last.neurons, shape, Shading::Gray, |p| p == Path::new(WEIGHTS_GRID) || asked(p))?);
-    files.extend(grid_files(model, &run.last.neurons, shape, Shading::Diverging, |p| dir.join(p).is_file() || dir.join(WEIGHTS_GRID_DIVERGING).is_file())?);
+    let units = weights.len();
+    files.extend(grid_files(units, || pictures.as_slice().into(), &run.last.neurons, Shading::Gray, |p| p == Path::new(WEIGHTS_GRID) || asked(p))?);
+    let diverging = || tiles_of(&weights, shape, Shading::Diverging).into();
+    files.extend(grid_files(units, diverging, &run.last.neurons, Shading::Diverging, |p| dir.join(p).is_file() || dir.join(WEIGHTS_GRID_DIVERGING).is_file())?);
     // Mid-run, only what was asked for (`b`, `w`) is drawn again, so that it shows this epoch too;
     // at the end, everything.
     for (j, picture) in pictures.iter().enumerate() {
@@ -336,7 +341,7 @@ pub fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) -> Result<V
     }
     let with_figures = stage == Stage::Final || dir.join(CURVES_PNG).is_file();
     let captions = if with_figures {
-        let (figures, captions) = bundle::figure_files(&summary, &eval.predicted, data, Some((&run.last.neurons, model)))?;
+        let (figures, captions) = bundle::figure_files(&summary, &eval.predicted, data, Some((&run.last.neurons, &weights)))?;
         files.extend(figures);
         Some(captions)
     } else {

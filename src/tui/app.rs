@@ -351,8 +351,8 @@ impl NeuronPictures {
     }
 }
 
-/// Starts the trainer of a run: `Trainer::spawn`, or a scripted one in tests.
-/// Starts a trainer on a setup, its data and the threads it may use.
+/// Starts the trainer of a run on a setup, its data and the threads it may use:
+/// `Trainer::spawn_with`, or a scripted one in tests.
 pub type SpawnTrainer = Box<dyn Fn(TrainConfig, Arc<Mnist>, usize) -> Trainer + Send>;
 
 /// The dashboard's state. Its fields are the tui module's own: outside it, state is read through the
