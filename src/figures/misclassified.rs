@@ -81,16 +81,17 @@ pub fn size(test: &Dataset, shown: usize) -> (usize, usize) {
     (2 * MARGIN + COLUMNS * tw, HEADER + shown.div_ceil(COLUMNS).max(1) * th + MARGIN)
 }
 
-/// The grid of `misses` (at most [`MAX_SHOWN`]) under `title`; `misses` must index into `test`.
-fn grid_chart(test: &Dataset, misses: &[Miss], title: &str) -> Canvas {
-    let shown = &misses[..misses.len().min(MAX_SHOWN)];
-    let (w, h) = size(test, shown.len());
+/// `tiles` (a miss, or an empty place) in rows of ten under `title` and `subtitle`; every miss
+/// must index into `test`.
+fn tile_chart(test: &Dataset, tiles: &[Option<Miss>], title: &str, subtitle: &str) -> Canvas {
+    let (w, h) = size(test, tiles.len());
     let mut c = Canvas::new(w, h, PAPER);
     c.text(title, style::TITLE_PX, (w / 2, 12), (Align::Center, Align::Start), INK);
-    c.text("Caption: true class → predicted class; below it, the image's index in the test set (test-file order).",
-        style::TICK_PX, (w / 2, 46), (Align::Center, Align::Start), MUTED);
-    for (k, m) in shown.iter().enumerate() {
-        draw_tile(&mut c, tile_rect(test, k), test, m);
+    c.text(subtitle, style::TICK_PX, (w / 2, 46), (Align::Center, Align::Start), MUTED);
+    for (k, m) in tiles.iter().enumerate() {
+        if let Some(m) = m {
+            draw_tile(&mut c, tile_rect(test, k), test, m);
+        }
     }
     c
 }
@@ -118,20 +119,12 @@ pub fn misclassified_chart(test: &Dataset, misses: &[Miss]) -> Canvas {
     } else {
         format!("Misclassified test digits of the {pairs} most-confused pairs ({} misclassified in all)", misses.len())
     };
-    let (w, h) = size(test, tiles.len());
-    let mut c = Canvas::new(w, h, PAPER);
-    c.text(&title, style::TITLE_PX, (w / 2, 12), (Align::Center, Align::Start), INK);
-    c.text("One row per pair (true → predicted), most frequent first, up to ten digits each; below each digit its index in the test set.",
-        style::TICK_PX, (w / 2, 46), (Align::Center, Align::Start), MUTED);
-    for (k, m) in tiles.iter().enumerate() {
-        if let Some(m) = m {
-            draw_tile(&mut c, tile_rect(test, k), test, m);
-        }
-    }
-    c
+    let subtitle = "One row per pair (true → predicted), most frequent first, up to ten digits each; below each digit its index in the test set.";
+    tile_chart(test, &tiles, &title, subtitle)
 }
 
-/// Every miss of one pair: true class `actual` taken for `predicted` (`pair-actualA-predP.png`).
+/// Every miss of one pair, true class `actual` taken for `predicted`, in test-file order (at most
+/// [`MAX_SHOWN`]).
 pub fn pair_chart(test: &Dataset, misses: &[Miss], actual: u8, predicted: u8) -> Canvas {
     let of_pair: Vec<Miss> = misses.iter().copied().filter(|m| m.actual == actual && m.predicted == predicted).collect();
     let title = match of_pair.len() {
@@ -139,7 +132,8 @@ pub fn pair_chart(test: &Dataset, misses: &[Miss], actual: u8, predicted: u8) ->
         n if n > MAX_SHOWN => format!("Test images of a {actual} taken for a {predicted}: the first {MAX_SHOWN} of {n}"),
         n => format!("Test images of a {actual} taken for a {predicted}: all {n}"),
     };
-    grid_chart(test, &of_pair, &title)
+    let tiles: Vec<Option<Miss>> = of_pair.iter().take(MAX_SHOWN).map(|&m| Some(m)).collect();
+    tile_chart(test, &tiles, &title, "Caption: true class → predicted class; below it, the image's index in the test set (test-file order).")
 }
 
 /// Misses grouped by (actual, predicted), the most frequent pair first (ties: by actual, then
