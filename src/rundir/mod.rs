@@ -243,16 +243,12 @@ pub fn discard(dir: &Path) -> Result<Option<String>> {
     for name in RUN_FILES.iter().chain(&[WEIGHTS_GRID_DIVERGING, REPORT_DIGEST]) {
         remove_file_if_present(&dir.join(name))?;
     }
-    remove_neuron_pngs(dir)?;
-    // The pictures of confusion pairs asked for from the dashboard or `report --pair`.
-    if let Ok(entries) = fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with("misclassified-actual") && name.ends_with(".png") {
-                remove_file_if_present(&e.path())?;
-            }
-        }
-    }
+    // The numbered pictures: neurons and grid pages in weights/, and the confusion pairs asked for.
+    let weights = dir.join(WEIGHTS_DIR);
+    remove_pngs(&weights, |n| numbered(n, "neuron-") || numbered(n, "weights-grid-") || numbered(n, "weights-grid-diverging-"))?;
+    let _ = fs::remove_dir(&weights);
+    let pair = |n: &str| n.strip_prefix("misclassified-actual").and_then(|r| r.split_once("-pred")).is_some_and(|(a, p)| numbered(a, "") && numbered(p, ""));
+    remove_pngs(dir, pair)?;
     match fs::remove_dir(dir) {
         Ok(()) => Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -277,17 +273,21 @@ fn remove_file_if_present(path: &Path) -> Result<()> {
     }
 }
 
-/// Removes `weights/neuron-*.png` and the grid's later pages (and `weights/` when that empties it).
-fn remove_neuron_pngs(dir: &Path) -> Result<()> {
-    let weights = dir.join(WEIGHTS_DIR);
-    let Ok(entries) = fs::read_dir(&weights) else { return Ok(()) };
+/// Whether `name` is `prefix` then digits (the extension left off), as digitlab numbers files.
+fn numbered(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix).is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Removes the `.png` files in `dir` whose names (without `.png`) `ours` recognises; anything else,
+/// a picture a person put there included, stays.
+fn remove_pngs(dir: &Path, ours: impl Fn(&str) -> bool) -> Result<()> {
+    let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if (name.starts_with("neuron-") || name.starts_with("weights-grid")) && name.ends_with(".png") {
+        if name.strip_suffix(".png").is_some_and(&ours) {
             remove_file_if_present(&e.path())?;
         }
     }
-    let _ = fs::remove_dir(&weights);
     Ok(())
 }
 
@@ -542,4 +542,29 @@ pub fn run_dirs_in(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     runs.sort();
     Ok(runs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Discarding removes the numbered pictures digitlab writes and nothing a person put beside them.
+    #[test]
+    fn discard_removes_only_the_pictures_digitlab_numbers() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("run");
+        fs::create_dir_all(dir.join(WEIGHTS_DIR)).unwrap();
+        let ours = [SUMMARY, "weights/neuron-007.png", "weights/weights-grid-2.png", "weights/weights-grid-diverging-3.png", "misclassified-actual9-pred4.png"];
+        let theirs = ["weights/neuron-favourite.png", "weights/weights-grid-copy.png", "misclassified-actual9-pred4-circled.png"];
+        for name in ours.iter().chain(&theirs) {
+            fs::write(dir.join(name), b"x").unwrap();
+        }
+        assert!(discard(&dir).unwrap().unwrap().contains("holds files digitlab did not write"));
+        for name in ours {
+            assert!(!dir.join(name).exists(), "{name} should be gone");
+        }
+        for name in theirs {
+            assert!(dir.join(name).exists(), "{name} is a person's and stays");
+        }
+    }
 }
