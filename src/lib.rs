@@ -11,6 +11,7 @@ pub mod bench;
 pub mod commands;
 pub mod viz;
 pub mod experiments;
+pub mod handin;
 pub mod export;
 pub mod rundir;
 pub mod signals;

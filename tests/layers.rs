@@ -11,6 +11,7 @@ const CRATE: &[&str] = &[
     "export", "figures", // pure: tables, PNG bytes, charts
     "rundir",  // the one owner of the run directory
     "headless", "experiments", // training without a screen: one run, sweeps and leaderboards
+    "handin", // the lab report and zip of chosen runs
     "tui", "bench", // the dashboard, and the benchmark that measures it
     "commands", // clap
 ];
