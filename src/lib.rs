@@ -5,6 +5,7 @@ pub mod enums;
 pub mod files;
 pub mod model;
 pub mod figures;
+pub mod pdf;
 pub mod metrics;
 pub mod train;
 pub mod bench;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// programs (dashboard, benchmark), then the command layer, the only code that knows clap.
 const CRATE: &[&str] = &[
     "files", "enums", "threads", "viz", "data", "signals", "metrics", "model", "train", // the core: knows nothing of files or screens
-    "export", "figures", // pure: tables, PNG bytes, charts
+    "export", "figures", "pdf", // pure: tables, PNG bytes, charts, PDF bytes
     "rundir",  // the one owner of the run directory
     "headless", "experiments", // training without a screen: one run, sweeps and leaderboards
     "handin", // the lab report and zip of chosen runs

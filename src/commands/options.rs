@@ -310,6 +310,37 @@ impl TrainArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_written_by_digitlab_reads_back_as_the_same_configuration() {
+        use crate::model::{Activation, HiddenLayer};
+        use crate::train::OptimizerKind;
+        let dir = tempfile::tempdir().unwrap();
+        let configs = [
+            TrainConfig::default(),
+            TrainConfig { hidden: vec![], ..TrainConfig::default() },
+            TrainConfig {
+                hidden: vec![HiddenLayer { neurons: 512, activation: Activation::Relu }, HiddenLayer { neurons: 64, activation: Activation::Sigmoid }],
+                output: crate::model::Output::Sigmoid,
+                loss: crate::model::Loss::Mse,
+                optimizer: OptimizerKind::Sgd,
+                lr: 1.0,
+                momentum: 0.9,
+                nesterov: true,
+                epochs: 3,
+                batch_size: 128,
+                seed: 7,
+                val_split: 0.1,
+            },
+        ];
+        for c in configs {
+            let path = dir.path().join("config.toml");
+            std::fs::write(&path, c.to_toml()).unwrap();
+            let cli = parse(&["train", "--config", path.to_str().unwrap()]).unwrap();
+            let Some(Command::Train(t)) = cli.command else { panic!("not train") };
+            assert_eq!(t.train.resolve().unwrap().0, c, "{}", c.to_toml());
+        }
+    }
     use crate::commands::{Cli, Command};
     use clap::Parser;
 

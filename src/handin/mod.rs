@@ -5,13 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-/// Page size of the PDF.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Paper {
-    #[default]
-    A4,
-    Letter,
-}
+pub use crate::pdf::Paper;
 
 /// What to hand in, and where.
 #[derive(Debug, Clone, Default)]

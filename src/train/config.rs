@@ -86,6 +86,27 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// This configuration as a config file: `digitlab train --config FILE` trains it again (the
+    /// command layer's reader checks the round trip in its tests).
+    pub fn to_toml(&self) -> String {
+        let name = |s: &'static str| format!("\"{s}\"");
+        let mut t = String::new();
+        if self.hidden.is_empty() {
+            t.push_str("layers = \"none\"\n");
+        } else {
+            let sizes: Vec<String> = self.hidden.iter().map(|l| l.neurons.to_string()).collect();
+            let acts: Vec<String> = self.hidden.iter().map(|l| name(l.activation.into())).collect();
+            t.push_str(&format!("layers = [{}]\nactivation = [{}]\n", sizes.join(", "), acts.join(", ")));
+        }
+        t.push_str(&format!("output = {}\nloss = {}\n", name(self.output.into()), name(self.loss.into())));
+        t.push_str(&format!("optimizer = {}\nlr = {:?}\n", name(self.optimizer.into()), self.lr));
+        if self.optimizer == OptimizerKind::Sgd {
+            t.push_str(&format!("momentum = {:?}\nnesterov = {}\n", self.momentum, self.nesterov));
+        }
+        t.push_str(&format!("epochs = {}\nbatch_size = {}\nseed = {}\nval_split = {:?}\n", self.epochs, self.batch_size, self.seed, self.val_split));
+        t
+    }
+
     pub fn architecture(&self, input: usize, classes: usize) -> Architecture {
         Architecture { output: self.output, loss: self.loss, ..Architecture::new(input, self.hidden.clone(), classes) }
     }
