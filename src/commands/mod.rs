@@ -6,6 +6,7 @@ mod bench;
 pub mod options;
 mod compare;
 mod eval;
+mod handin;
 mod predict;
 mod report;
 mod sweep;
@@ -19,6 +20,7 @@ use clap::{Parser, Subcommand};
 pub use bench::BenchCmd;
 pub use compare::CompareCmd;
 pub use eval::EvalCmd;
+pub use handin::HandinCmd;
 pub use options::TrainArgs;
 pub use predict::PredictCmd;
 pub use report::ReportCmd;
@@ -55,6 +57,8 @@ pub enum Command {
     Compare(CompareCmd),
     /// Classify a 28x28 grayscale PNG with a saved model (top 3 with probabilities).
     Predict(PredictCmd),
+    /// Hand in: a PDF lab report of the chosen runs, its editable source and a zip without the data sets.
+    Handin(HandinCmd),
 }
 
 impl Cli {
@@ -109,6 +113,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Some(Command::Sweep(args)) => sweep::run(args),
         Some(Command::Compare(args)) => compare::run(args),
         Some(Command::Predict(args)) => predict::run(args),
+        Some(Command::Handin(args)) => handin::run(args),
     }
 }
 

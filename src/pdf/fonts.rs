@@ -72,6 +72,8 @@ impl Fonts {
         text.chars()
             .map(|c| match c {
                 '\t' => ' ',
+                // Line breaks are the layout's to act on.
+                '\n' => '\n',
                 c if known.contains_key(&c) => c,
                 _ => '?',
             })

@@ -22,6 +22,10 @@ const TABLE_SIZES: [f32; 6] = [9.0, 8.5, 8.0, 7.5, 7.0, 6.5];
 const CELL_PAD: f32 = 3.0;
 /// A picture is drawn at most this many pt per pixel (96 dpi), so small pictures are not blown up.
 const MAX_PT_PER_PX: f32 = 0.75;
+/// The largest share of a page's text height a picture takes.
+const MAX_PICTURE_SHARE: f32 = 0.72;
+/// A paragraph that introduces a picture keeps at least this much of the picture on its page.
+const INTRO_KEEPS: f32 = 160.0;
 
 /// Page size and margin, in pt.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -130,7 +134,8 @@ fn words(fonts: &Fonts, spans: &[Span], base: Face, size: f32, color: Color) -> 
                 brk = true;
                 continue;
             }
-            if c.is_whitespace() {
+            // A no-break space (between a number and its unit) joins words.
+            if c.is_whitespace() && c != '\u{a0}' {
                 space = true;
                 continue;
             }
@@ -244,6 +249,29 @@ struct Flow<'a> {
     out: Laid,
     /// Top of the free space on the current page.
     y: f32,
+    /// How much of what follows the current block must share its page (see [`keep`]).
+    keep: f32,
+}
+
+/// How much of block `i` (and what it introduces) must be on the page of the block before it: a
+/// heading or a paragraph never ends a page that the picture or table it introduces starts.
+fn keep(fonts: &Fonts, geo: Geometry, blocks: &[Block], i: usize) -> f32 {
+    let full = geo.bottom() - geo.top();
+    let h = match blocks.get(i) {
+        None => 0.0,
+        Some(Block::Image { .. }) => INTRO_KEEPS,
+        // A table small enough to stay whole moves whole; a longer one keeps its header and a few rows.
+        Some(Block::Table { rows, .. }) => ((rows.len() + 1) as f32 * (TABLE_SIZES[0] * LEADING + 2.0 * CELL_PAD)).min(80.0_f32.max(full * 0.25)),
+        Some(Block::Paragraph(spans)) => {
+            let own = wrap(fonts, &words(fonts, spans, Face::Regular, BODY, INK), geo.text_width()).len() as f32 * BODY * LEADING;
+            match blocks.get(i + 1) {
+                Some(Block::Image { .. } | Block::Table { .. }) => own + 5.0 + keep(fonts, geo, blocks, i + 1),
+                _ => own.min(3.0 * BODY * LEADING),
+            }
+        }
+        Some(_) => 3.0 * BODY * LEADING,
+    };
+    h.min(full * 0.8)
 }
 
 impl Flow<'_> {
@@ -295,7 +323,7 @@ impl Flow<'_> {
         self.lines(&lines, self.geo.margin + indent);
     }
 
-    fn heading(&mut self, level: u8, spans: &[Span], next: Option<&Block>) {
+    fn heading(&mut self, level: u8, spans: &[Span]) {
         let size = match level {
             1 => 18.0,
             2 => 14.0,
@@ -307,12 +335,8 @@ impl Flow<'_> {
             2 => 14.0,
             _ => 9.0,
         });
-        // A heading stays with what follows it: a picture's top, or a few lines.
-        let follow = match next {
-            Some(Block::Image { .. }) => 160.0,
-            Some(Block::Table { .. }) => 60.0,
-            _ => 3.0 * BODY * LEADING,
-        };
+        // A heading stays with what follows it.
+        let follow = self.keep;
         let words = words(self.fonts, spans, Face::Bold, size, INK);
         let lines = wrap(self.fonts, &words, self.geo.text_width());
         self.ensure(lines.len() as f32 * size * LEADING + follow);
@@ -453,6 +477,11 @@ impl Flow<'_> {
             flow.y = bottom;
         };
         let head = &laid[0];
+        // A table that fits on a page is not split: it starts on the next page when this one is too full.
+        let whole: f32 = laid.iter().map(|r| r.1).sum();
+        if whole <= self.geo.bottom() - self.geo.top() {
+            self.ensure(whole);
+        }
         self.ensure(head.1 + laid.get(1).map_or(0.0, |r| r.1));
         self.push(Item::Line { from: (x0, self.y), to: (x0 + total_w, self.y), width: 0.8, color: MUTED });
         draw_row(self, head, true);
@@ -479,16 +508,18 @@ impl Flow<'_> {
         let full = self.geo.bottom() - self.geo.top();
         let mut w = (self.geo.text_width()).min(pw as f32 * MAX_PT_PER_PX);
         let mut h = w * ph as f32 / pw as f32;
-        // At most 60 % of a page's height, so a caption and some text fit beside it.
-        let max_h = full * 0.6;
+        // At most 72 % of a page's height, so a caption and some text fit beside it.
+        let max_h = full * MAX_PICTURE_SHARE;
         if h > max_h {
             w *= max_h / h;
             h = max_h;
         }
         let left = self.geo.bottom() - self.y;
-        if h + 14.0 > left && !self.at_top() {
+        // Room for a one-line caption under it, so a picture and its caption share a page.
+        let caption = BODY * LEADING + 10.0;
+        if h + caption > left && !self.at_top() {
             // Shrunk to the space left when it keeps at least 3/4 of its size; else on the next page.
-            let shrunk = left - 14.0;
+            let shrunk = left - caption;
             if shrunk >= 0.75 * h {
                 w *= shrunk / h;
                 h = shrunk;
@@ -506,12 +537,17 @@ impl Flow<'_> {
 /// Lays `blocks` out on pages of `geo`; `picture` gives a picture's number and pixel size by the path
 /// the text names, or `None` when it cannot be shown.
 pub fn layout(fonts: &Fonts, geo: Geometry, blocks: &[Block], picture: &dyn Fn(&str) -> Option<PictureInfo>) -> Laid {
-    let mut flow = Flow { fonts, geo, out: Laid::default(), y: geo.top() };
+    let mut flow = Flow { fonts, geo, out: Laid::default(), y: geo.top(), keep: 0.0 };
     flow.new_page();
     for (i, block) in blocks.iter().enumerate() {
+        flow.keep = keep(fonts, geo, blocks, i + 1);
         match block {
-            Block::Heading { level, spans } => flow.heading(*level, spans, blocks.get(i + 1)),
+            Block::Heading { level, spans } => flow.heading(*level, spans),
             Block::Paragraph(spans) => {
+                if let Some(Block::Image { .. } | Block::Table { .. }) = blocks.get(i + 1) {
+                    // Text that introduces a picture or table does not end a page the picture starts.
+                    flow.ensure(keep(fonts, geo, blocks, i));
+                }
                 flow.paragraph(spans, Face::Regular, BODY, 0.0, INK);
                 flow.y += 5.0;
             }
@@ -635,7 +671,7 @@ mod tests {
         let pics: Vec<(f32, f32)> = laid.pages.iter().flat_map(|p| &p.items).filter_map(|i| if let Item::Picture { w, h, .. } = i { Some((*w, *h)) } else { None }).collect();
         assert_eq!(pics.len(), 2);
         assert!((pics[0].0 - A4.text_width()).abs() < 0.01);
-        assert!(pics[1].1 <= (A4.bottom() - A4.top()) * 0.6 + 0.01);
+        assert!(pics[1].1 <= (A4.bottom() - A4.top()) * MAX_PICTURE_SHARE + 0.01);
         assert_eq!(laid.missing, vec!["c.png".to_string()]);
         assert!(texts(&laid).iter().any(|t| t.contains("c.png")));
     }

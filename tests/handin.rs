@@ -1,0 +1,170 @@
+//! The hand-in as a student makes it: a sweep on the bundled MNIST, `digitlab handin`, the PDF read
+//! back with lopdf (its text and pictures), the zip's contents, notes under their run, and a report the
+//! student edited never replaced.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::{digitlab, text};
+
+/// One sweep of two architectures, 1 epoch each, shared by the tests (each hands it in elsewhere).
+fn sweep() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap().keep();
+        let dir = tmp.join("S");
+        let o = digitlab(&["sweep", "--layers", "16", "32", "--epochs", "1", "--out", dir.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        dir
+    })
+}
+
+/// A copy of the sweep, so a test can write notes into its runs.
+fn sweep_copy(to: &Path) -> PathBuf {
+    let dst = to.join("S");
+    copy_dir(sweep(), &dst);
+    dst
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// The text of every page of a PDF, and how many pictures it embeds.
+fn read_pdf(path: &Path) -> (String, usize, usize) {
+    let doc = lopdf::Document::load(path).unwrap();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).unwrap();
+    let images = doc
+        .objects
+        .values()
+        .filter(|o| {
+            o.as_stream().is_ok_and(|s| s.dict.get(b"Subtype").and_then(|t| t.as_name()).is_ok_and(|n| n == b"Image"))
+        })
+        .count();
+    (text, pages.len(), images)
+}
+
+fn zip_names(path: &Path) -> BTreeSet<String> {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..z.len()).map(|i| z.by_index(i).unwrap().name().unwrap().to_string()).collect()
+}
+
+#[test]
+fn a_sweep_hands_in_as_a_pdf_with_its_tables_and_pictures_and_a_zip_without_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let h = tmp.path().join("H");
+    let o = digitlab(&["handin", sweep().to_str().unwrap(), "--out", h.to_str().unwrap(), "--authors", "Ada Lovelace (123456)"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("report.pdf:") && out.contains("handin.zip:"), "{out}");
+
+    let (pdf, pages, images) = read_pdf(&h.join("report.pdf"));
+    // lopdf puts each drawn text on its own line; words may be split across lines only at spaces.
+    let flat = pdf.split_whitespace().collect::<Vec<_>>().join(" ");
+    for word in ["precision", "recall", "predicted", "actual", "Ada Lovelace (123456)", "Your observations", "Conclusions"] {
+        assert!(flat.contains(word), "{word:?} not in the PDF's text");
+    }
+    for arch in ["784 → 16 relu → 10 softmax", "784 → 32 relu → 10 softmax"] {
+        assert!(flat.contains(arch), "{arch} not in the PDF's text");
+    }
+    // The per-class table of the runs: the precision of each class, as summary.json records it.
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(sweep().join("001-16relu-adam-lr0.001-e1-b64-s1/summary.json")).unwrap()).unwrap();
+    let p0 = summary["test"]["per_class"][0]["precision"].as_f64().unwrap();
+    assert!(flat.contains(&format!("{p0:.4}")), "class 0's precision {p0:.4} is not in the PDF");
+    assert!(pages >= 4, "{pages} pages");
+    // Comparison, and per run curves, confusion, misclassified digits, neurons, weights.
+    assert!(images >= 4, "{images} pictures");
+
+    let names = zip_names(&h.join("handin.zip"));
+    for must in ["report.pdf", "report.md", "figures/comparison.png", "runs/001-16relu-adam-lr0.001-e1-b64-s1/summary.json", "runs/002-32relu-adam-lr0.001-e1-b64-s1/config.toml"] {
+        assert!(names.contains(must), "{must} not in the zip: {names:?}");
+    }
+    assert!(!names.iter().any(|n| n.contains("ubyte") || n.ends_with(".safetensors") || n.starts_with('.')), "{names:?}");
+    // Every file in the zip is one of the hand-in's, and none is an IDX file.
+    let mut z = zip::ZipArchive::new(std::fs::File::open(h.join("handin.zip")).unwrap()).unwrap();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let mut head = [0u8; 4];
+        let n = f.read(&mut head).unwrap();
+        assert!(!(n == 4 && head[0] == 0 && head[1] == 0 && head[2] == 8), "{:?} is IDX data", f.name());
+    }
+}
+
+#[test]
+fn notes_appear_under_their_run_and_an_edited_report_is_never_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sweep_copy(tmp.path());
+    std::fs::write(s.join("002-32relu-adam-lr0.001-e1-b64-s1/notes.md"), "The wider network confuses 4 and 9 less often.\n").unwrap();
+    let h = tmp.path().join("H");
+    let o = digitlab(&["handin", s.to_str().unwrap(), "--out", h.to_str().unwrap(), "--paper", "letter", "--with-models"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (pdf, _, _) = read_pdf(&h.join("report.pdf"));
+    let flat = pdf.split_whitespace().collect::<Vec<_>>().join(" ");
+    let note = flat.find("The wider network confuses 4 and 9 less often.").expect("the note is in the PDF");
+    let run2 = flat.find("Run 2: 784 → 32 relu").unwrap();
+    let run1 = flat.find("Run 1: 784 → 16 relu").unwrap();
+    assert!(run1 < run2 && run2 < note, "the note is not under run 2");
+    // Run 1 has no note: its place for observations is visible.
+    assert!(flat[run1..run2].contains("Nothing written yet"));
+    let doc = lopdf::Document::load(h.join("report.pdf")).unwrap();
+    let page = doc.get_pages()[&1];
+    let media = doc.get_object(page).unwrap().as_dict().unwrap().get(b"MediaBox").unwrap().as_array().unwrap().clone();
+    assert_eq!(media[2].as_float().unwrap().round(), 612.0, "letter is 612 pt wide");
+    let names = zip_names(&h.join("handin.zip"));
+    assert_eq!(names.iter().filter(|n| n.ends_with("model.safetensors")).count(), 2, "--with-models: {names:?}");
+
+    // The student writes in report.md; a second hand-in into H is refused and changes nothing.
+    let report = h.join("report.md");
+    let edited = std::fs::read_to_string(&report).unwrap().replace("## Conclusions", "## Conclusions\n\nReLU with 32 neurons was best in our runs.");
+    std::fs::write(&report, &edited).unwrap();
+    let before = std::fs::read(h.join("report.pdf")).unwrap();
+    let o = digitlab(&["handin", s.to_str().unwrap(), "--out", h.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("has your edits") && text(&o.stderr).contains("--rebuild"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), edited);
+    assert_eq!(std::fs::read(h.join("report.pdf")).unwrap(), before);
+
+    // --rebuild makes the PDF from the student's text and keeps it; a data file dropped in stays out of the zip.
+    std::fs::copy(common_labels(), h.join("labels-copy.gz")).unwrap();
+    let o = digitlab(&["handin", "--rebuild", h.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("left out of the zip: labels-copy.gz (a data set file"), "{}", text(&o.stdout));
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), edited);
+    let (pdf, _, _) = read_pdf(&h.join("report.pdf"));
+    assert!(pdf.split_whitespace().collect::<Vec<_>>().join(" ").contains("ReLU with 32 neurons was best in our runs."));
+    assert!(!zip_names(&h.join("handin.zip")).contains("labels-copy.gz"));
+}
+
+#[test]
+fn a_directory_that_is_not_a_hand_in_is_not_written_into() {
+    let tmp = tempfile::tempdir().unwrap();
+    let h = tmp.path().join("mine");
+    std::fs::create_dir_all(&h).unwrap();
+    std::fs::write(h.join("essay.md"), "my own text").unwrap();
+    let o = digitlab(&["handin", sweep().to_str().unwrap(), "--out", h.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("is not a hand-in digitlab made"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_dir(&h).unwrap().count(), 1);
+    let o = digitlab(&["handin", "--rebuild", tmp.path().join("nothing").to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("no report.md here"), "{}", text(&o.stderr));
+}
+
+/// The bundled test labels (gzip IDX).
+fn common_labels() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
+    std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().contains("t10k-labels")).unwrap()
+}
