@@ -151,10 +151,22 @@ fn words(fonts: &Fonts, spans: &[Span], base: Face, size: f32, color: Color) -> 
             }
         }
     }
-    for w in &mut out {
+    // No line starts with a percent sign: "95.2 %" stays together.
+    let mut joined: Vec<Word> = Vec::with_capacity(out.len());
+    for w in out {
+        match joined.last_mut() {
+            Some(prev) if w.space_before && w.frags.first().is_some_and(|f| f.text.starts_with('%')) => {
+                let first = &w.frags[0];
+                prev.frags.push(Frag { text: " ".into(), ..first.clone() });
+                prev.frags.extend(w.frags);
+            }
+            _ => joined.push(w),
+        }
+    }
+    for w in &mut joined {
         w.width = w.frags.iter().map(|f| fonts.width(f.face, f.size, &f.text)).sum();
     }
-    out
+    joined
 }
 
 /// `word` cut into pieces no wider than `max` (at least one character each).
@@ -243,6 +255,96 @@ fn line_items(fonts: &Fonts, line: &Line, x: f32, y: f32) -> Vec<Item> {
     items
 }
 
+/// A table's type size, column widths and rows (each cell's lines, and the row's height; the header first).
+struct TablePlan {
+    size: f32,
+    widths: Vec<f32>,
+    rows: Vec<(Vec<Vec<Line>>, f32)>,
+}
+
+impl TablePlan {
+    fn height(&self) -> f32 {
+        self.rows.iter().map(|r| r.1).sum()
+    }
+}
+
+/// Plans a table `avail` pt wide: the largest type at which its columns fit, each column between its
+/// longest word and its longest cell; `None` for a table without columns.
+fn plan_table(fonts: &Fonts, avail: f32, align: &[Align], header: &[Vec<Span>], rows: &[Vec<Vec<Span>>]) -> Option<TablePlan> {
+    let cols = align.len();
+    if cols == 0 {
+        return None;
+    }
+    let all: Vec<&[Vec<Span>]> = std::iter::once(header).chain(rows.iter().map(|r| r.as_slice())).collect();
+    let cell_words = |size: f32| -> Vec<Vec<Vec<Word>>> {
+        all.iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (0..cols)
+                    .map(|c| r.get(c).map(|s| words(fonts, s, if i == 0 { Face::Bold } else { Face::Regular }, size, INK)).unwrap_or_default())
+                    .collect()
+            })
+            .collect()
+    };
+    // Each column's narrowest (its longest word) and natural (its longest cell on one line) widths.
+    let extent = |ws: &[Word]| -> (f32, f32) {
+        let longest = ws.iter().map(|w| w.width).fold(0.0, f32::max);
+        let natural = wrap(fonts, ws, f32::INFINITY).iter().map(|l| l.width).fold(0.0, f32::max);
+        (longest, natural)
+    };
+    let mut chosen = None;
+    for size in TABLE_SIZES {
+        let cw = cell_words(size);
+        let mut min = vec![0.0f32; cols];
+        let mut nat = vec![0.0f32; cols];
+        for row in &cw {
+            for (c, ws) in row.iter().enumerate() {
+                let (l, n) = extent(ws);
+                min[c] = min[c].max(l + 2.0 * CELL_PAD);
+                nat[c] = nat[c].max(n + 2.0 * CELL_PAD);
+            }
+        }
+        let (smin, snat): (f32, f32) = (min.iter().sum(), nat.iter().sum());
+        let widths = if snat <= avail {
+            Some(nat)
+        } else if smin <= avail {
+            // Between narrowest and natural: every column gets the same share of what it could use.
+            let k = (avail - smin) / (snat - smin);
+            Some(min.iter().zip(&nat).map(|(a, b)| a + (b - a) * k).collect())
+        } else {
+            None
+        };
+        if let Some(w) = widths {
+            chosen = Some((size, w, cw));
+            break;
+        }
+    }
+    let (size, widths, cw) = chosen.unwrap_or_else(|| {
+        // Even the smallest type is too wide: each column gets a share of the width by its longest
+        // word, so a short column keeps its words whole and the longest words break.
+        let size = TABLE_SIZES[TABLE_SIZES.len() - 1];
+        let cw = cell_words(size);
+        let mut min = vec![1.0f32; cols];
+        for row in &cw {
+            for (c, ws) in row.iter().enumerate() {
+                min[c] = min[c].max(extent(ws).0 + 2.0 * CELL_PAD);
+            }
+        }
+        let total: f32 = min.iter().sum();
+        (size, min.iter().map(|w| w / total * avail).collect(), cw)
+    });
+    let line_h = size * LEADING;
+    let laid: Vec<(Vec<Vec<Line>>, f32)> = cw
+        .iter()
+        .map(|row| {
+            let cells: Vec<Vec<Line>> = row.iter().enumerate().map(|(c, ws)| wrap(fonts, ws, widths[c] - 2.0 * CELL_PAD)).collect();
+            let lines = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            (cells, lines as f32 * line_h + 2.0 * CELL_PAD)
+        })
+        .collect();
+    Some(TablePlan { size, widths, rows: laid })
+    }
+
 struct Flow<'a> {
     fonts: &'a Fonts,
     geo: Geometry,
@@ -260,8 +362,12 @@ fn keep(fonts: &Fonts, geo: Geometry, blocks: &[Block], i: usize) -> f32 {
     let h = match blocks.get(i) {
         None => 0.0,
         Some(Block::Image { .. }) => INTRO_KEEPS,
-        // A table small enough to stay whole moves whole; a longer one keeps its header and a few rows.
-        Some(Block::Table { rows, .. }) => ((rows.len() + 1) as f32 * (TABLE_SIZES[0] * LEADING + 2.0 * CELL_PAD)).min(80.0_f32.max(full * 0.25)),
+        // A table small enough to stay whole moves whole; a longer one keeps its header and two rows.
+        Some(Block::Table { align, header, rows }) => match plan_table(fonts, geo.text_width(), align, header, rows) {
+            Some(plan) if plan.height() <= full => plan.height(),
+            Some(plan) => plan.rows.iter().take(3).map(|r| r.1).sum(),
+            None => 0.0,
+        },
         Some(Block::Paragraph(spans)) => {
             let own = wrap(fonts, &words(fonts, spans, Face::Regular, BODY, INK), geo.text_width()).len() as f32 * BODY * LEADING;
             match blocks.get(i + 1) {
@@ -374,81 +480,11 @@ impl Flow<'_> {
     }
 
     fn table(&mut self, align: &[Align], header: &[Vec<Span>], rows: &[Vec<Vec<Span>>]) {
-        let cols = align.len();
-        if cols == 0 {
-            return;
-        }
-        let avail = self.geo.text_width();
-        let all: Vec<&[Vec<Span>]> = std::iter::once(header).chain(rows.iter().map(|r| r.as_slice())).collect();
-        let cell_words = |size: f32| -> Vec<Vec<Vec<Word>>> {
-            all.iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    (0..cols)
-                        .map(|c| r.get(c).map(|s| words(self.fonts, s, if i == 0 { Face::Bold } else { Face::Regular }, size, INK)).unwrap_or_default())
-                        .collect()
-                })
-                .collect()
-        };
-        // Each column's narrowest (its longest word) and natural (its longest cell on one line) widths.
-        let extent = |ws: &[Word]| -> (f32, f32) {
-            let longest = ws.iter().map(|w| w.width).fold(0.0, f32::max);
-            let natural = wrap(self.fonts, ws, f32::INFINITY).iter().map(|l| l.width).fold(0.0, f32::max);
-            (longest, natural)
-        };
-        let mut chosen = None;
-        for size in TABLE_SIZES {
-            let cw = cell_words(size);
-            let mut min = vec![0.0f32; cols];
-            let mut nat = vec![0.0f32; cols];
-            for row in &cw {
-                for (c, ws) in row.iter().enumerate() {
-                    let (l, n) = extent(ws);
-                    min[c] = min[c].max(l + 2.0 * CELL_PAD);
-                    nat[c] = nat[c].max(n + 2.0 * CELL_PAD);
-                }
-            }
-            let (smin, snat): (f32, f32) = (min.iter().sum(), nat.iter().sum());
-            let widths = if snat <= avail {
-                Some(nat)
-            } else if smin <= avail {
-                // Between narrowest and natural: every column gets the same share of what it could use.
-                let k = (avail - smin) / (snat - smin);
-                Some(min.iter().zip(&nat).map(|(a, b)| a + (b - a) * k).collect())
-            } else {
-                None
-            };
-            if let Some(w) = widths {
-                chosen = Some((size, w, cw));
-                break;
-            }
-        }
-        let (size, widths, cw) = chosen.unwrap_or_else(|| {
-            // Even the smallest type is too wide: each column gets a share of the width by its longest
-            // word, so a short column keeps its words whole and the longest words break.
-            let size = TABLE_SIZES[TABLE_SIZES.len() - 1];
-            let cw = cell_words(size);
-            let mut min = vec![1.0f32; cols];
-            for row in &cw {
-                for (c, ws) in row.iter().enumerate() {
-                    min[c] = min[c].max(extent(ws).0 + 2.0 * CELL_PAD);
-                }
-            }
-            let total: f32 = min.iter().sum();
-            (size, min.iter().map(|w| w / total * avail).collect(), cw)
-        });
+        let Some(TablePlan { size, widths, rows: laid }) = plan_table(self.fonts, self.geo.text_width(), align, header, rows) else { return };
         if size < TABLE_SIZES[0] {
             self.out.smallest_table_size = Some(self.out.smallest_table_size.map_or(size, |s| s.min(size)));
         }
         let line_h = size * LEADING;
-        let laid: Vec<(Vec<Vec<Line>>, f32)> = cw
-            .iter()
-            .map(|row| {
-                let cells: Vec<Vec<Line>> = row.iter().enumerate().map(|(c, ws)| wrap(self.fonts, ws, widths[c] - 2.0 * CELL_PAD)).collect();
-                let lines = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
-                (cells, lines as f32 * line_h + 2.0 * CELL_PAD)
-            })
-            .collect();
         let x0 = self.geo.margin;
         let total_w: f32 = widths.iter().sum();
         let draw_row = |flow: &mut Flow, (cells, h): &(Vec<Vec<Line>>, f32), head: bool| {
@@ -478,7 +514,7 @@ impl Flow<'_> {
         };
         let head = &laid[0];
         // A table that fits on a page is not split: it starts on the next page when this one is too full.
-        let whole: f32 = laid.iter().map(|r| r.1).sum();
+        let whole: f32 = laid.iter().map(|r| r.1).sum::<f32>();
         if whole <= self.geo.bottom() - self.geo.top() {
             self.ensure(whole);
         }
