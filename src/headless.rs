@@ -128,7 +128,21 @@ pub fn print_summary(run: &RunResult, dir: &Path) {
 /// was created for this run; an empty one a person made stays); one whose save fails stops and is
 /// recorded as failed, with the reason, where that still fits on the disk.
 pub fn train_into(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, made_for_it: bool, interrupt: &Interrupt) -> Result<RunResult> {
-    let result = train_and_save(cfg, mnist, out, interrupt);
+    train_into_with(cfg, mnist, out, made_for_it, interrupt, &Quiet::default())
+}
+
+/// How a run beside others reports: on `threads` threads, and without its own progress lines (runs
+/// in parallel would mix them); its caller prints a line when it ends.
+#[derive(Debug, Clone, Default)]
+pub struct Quiet {
+    /// `None`: the process's budget.
+    pub threads: Option<usize>,
+    pub silent: bool,
+}
+
+/// [`train_into`] on a thread count of its own, optionally silent.
+pub fn train_into_with(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, made_for_it: bool, interrupt: &Interrupt, quiet: &Quiet) -> Result<RunResult> {
+    let result = train_and_save(cfg, mnist, out, interrupt, quiet);
     if let Err(e) = &result {
         if rundir::is_run(out) {
             // The saved epochs stay; the record says why there are no more.
@@ -140,17 +154,20 @@ pub fn train_into(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, made_for_it
     result
 }
 
-fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: &Interrupt) -> Result<RunResult> {
+fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: &Interrupt, quiet: &Quiet) -> Result<RunResult> {
     cfg.validate(Some(mnist.train.len())).map_err(anyhow::Error::msg)?;
     let arch = cfg.architecture(mnist.train.pixels(), mnist.classes);
     let memory = crate::train::memory::check(&arch, cfg.batch_size, mnist).map_err(anyhow::Error::msg)?;
-    eprintln!("network: {arch} ({} parameters); {} lr {}, batch {}, {} epoch(s), seed {}; about {} of memory; {} of {} cores",
-        arch.param_count(), cfg.optimizer, cfg.lr, cfg.batch_size, cfg.epochs, cfg.seed, crate::train::memory::human(memory),
-        crate::threads::get(), crate::threads::cores());
-    eprintln!("run directory: {} (saved after every epoch)", out.display());
+    let threads = quiet.threads.unwrap_or_else(crate::threads::get);
+    if !quiet.silent {
+        eprintln!("network: {arch} ({} parameters); {} lr {}, batch {}, {} epoch(s), seed {}; about {} of memory; {} of {} cores",
+            arch.param_count(), cfg.optimizer, cfg.lr, cfg.batch_size, cfg.epochs, cfg.seed, crate::train::memory::human(memory),
+            threads, crate::threads::cores());
+        eprintln!("run directory: {} (saved after every epoch)", out.display());
+    }
 
-    let bar = progress_line();
-    let trainer = Trainer::spawn(cfg.clone(), Arc::clone(mnist));
+    let bar = if quiet.silent { ProgressBar::hidden() } else { progress_line() };
+    let trainer = Trainer::spawn_with(cfg.clone(), Arc::clone(mnist), threads);
     let mut progress = Progress::new(cfg.clone());
     let mut sent_interrupt = false;
     let mut save_error = None;
@@ -158,7 +175,9 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
         if interrupt.is_set() && !sent_interrupt {
             let _ = trainer.commands.send(crate::train::Command::Interrupt);
             sent_interrupt = true;
-            bar.suspend(|| eprintln!("interrupted: finishing the current batch and saving finished epochs (again to quit at once)"));
+            if !quiet.silent {
+                bar.suspend(|| eprintln!("interrupted: finishing the current batch and saving finished epochs (again to quit at once)"));
+            }
         }
         let event = match trainer.events.recv_timeout(Duration::from_millis(100)) {
             Ok(e) => e,
@@ -168,7 +187,7 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
         let epoch_done = matches!(event, Event::Epoch(_));
         match &event {
             Event::Batch(b) => show_batch(&bar, b, cfg.epochs),
-            Event::Epoch(snap) => bar.suspend(|| println!("{}", epoch_line(&snap.report, cfg.epochs))),
+            Event::Epoch(snap) if !quiet.silent => bar.suspend(|| println!("{}", epoch_line(&snap.report, cfg.epochs))),
             _ => {}
         }
         progress.apply(event);

@@ -26,7 +26,7 @@ fn sweep_interrupted_after_two_runs_resumes_the_other_two_and_ranks_them() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("sweep");
     let mut child = Command::new(env!("CARGO_BIN_EXE_digitlab"))
-        .args(["sweep", "--layers", "16", "24", "--activation", "sigmoid", "relu", "--epochs", "2", "--out", dir.to_str().unwrap()])
+        .args(["sweep", "--layers", "16", "24", "--activation", "sigmoid", "relu", "--epochs", "2", "--jobs", "1", "--out", dir.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -77,6 +77,42 @@ fn sweep_interrupted_after_two_runs_resumes_the_other_two_and_ranks_them() {
     let md = text(&o.stdout);
     assert_eq!(md.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| #")).count(), 4);
     assert!(md.find(&rows[0][1]).unwrap() < md.find(&rows[3][1]).unwrap());
+}
+
+/// What a run's results are, without its timings and thread count.
+fn results(run: &Path) -> (serde_json::Value, Vec<serde_json::Value>, Vec<u8>) {
+    let s = read_json(&run.join("summary.json"));
+    let epochs = s["epochs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::Value::Object(e.as_object().unwrap().iter().filter(|(k, _)| !k.contains("seconds")).map(|(k, v)| (k.clone(), v.clone())).collect()))
+        .collect();
+    // The model's tensors (after the JSON header, whose key order is not fixed).
+    let bytes = std::fs::read(run.join("model.safetensors")).unwrap();
+    let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    (s["test"].clone(), epochs, bytes[8 + header..].to_vec())
+}
+
+#[test]
+fn runs_trained_side_by_side_give_the_results_of_runs_one_after_another() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = ["sweep", "--layers", "8", "16", "--activation", "relu", "sigmoid", "--epochs", "1"];
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    let o = digitlab(&[&grid[..], &["--jobs", "1", "--out", one.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!text(&o.stdout).contains("at a time"));
+    let o = digitlab(&[&grid[..], &["--jobs", "2", "--out", two.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("2 runs at a time"), "{}", text(&o.stdout));
+    assert_eq!(completed(&two), 4);
+    for e in std::fs::read_dir(&one).unwrap().flatten().filter(|e| e.path().join("summary.json").is_file()) {
+        let name = e.file_name();
+        assert_eq!(results(&e.path()), results(&two.join(&name)), "{name:?} differs");
+    }
+    // The leaderboards rank the same runs the same way.
+    let rows = |d: &Path| std::fs::read_to_string(d.join("leaderboard.csv")).unwrap().lines().map(|l| l.split(',').take(2).collect::<Vec<_>>().join(",")).collect::<Vec<_>>();
+    assert_eq!(rows(&one), rows(&two));
 }
 
 #[test]

@@ -65,14 +65,17 @@ pub struct SweepCmd {
     /// Cores to use (default: all); 1 keeps the work to one core on a shared machine.
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=crate::train::config::limits::MAX_THREADS as i64))]
     pub threads: Option<u32>,
-
+    /// Runs to train at once, the threads split between them (default: one per core, up to 4, when every
+    /// network has at most 300,000 parameters; else 1). Results are the same as one after another.
+    #[arg(long, value_name = "J", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub jobs: Option<u32>,
 }
 
 pub fn run(cmd: &SweepCmd) -> Result<()> {
     use crate::experiments::{grid::Grid, sweep};
     crate::threads::set(cmd.threads.map(|t| t as usize));
     if let Some(dir) = &cmd.resume {
-        return sweep::resume(dir, cmd.shard);
+        return sweep::resume(dir, cmd.shard, cmd.jobs.map(|j| j as usize));
     }
     let grid = Grid {
         layers: cmd.layers.iter().map(|l| l.0.clone()).collect(),
@@ -91,6 +94,6 @@ pub fn run(cmd: &SweepCmd) -> Result<()> {
     let dir = cmd.out.clone().unwrap_or_else(|| {
         PathBuf::from("runs").join(format!("sweep-{}", chrono::Local::now().format("%Y%m%d-%H%M%S")))
     });
-    sweep::start(grid, cmd.data.as_deref(), &dir, cmd.shard)
+    sweep::start(grid, cmd.data.as_deref(), &dir, cmd.shard, cmd.jobs.map(|j| j as usize))
 }
 

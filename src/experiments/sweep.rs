@@ -86,7 +86,7 @@ fn claim(spec: &SweepSpec, dir: &Path) -> Result<()> {
 }
 
 /// Starts a new sweep of `grid` in `dir` (or joins it, for another shard of the same grid).
-pub fn start(grid: Grid, data: Option<&Path>, dir: &Path, shard: Option<Shard>) -> Result<()> {
+pub fn start(grid: Grid, data: Option<&Path>, dir: &Path, shard: Option<Shard>, jobs: Option<usize>) -> Result<()> {
     // Recorded as an absolute path so that --resume works from anywhere.
     let (data_dir, _) = crate::data::resolve_data_dir(data)?;
     // Before the claim: a sweep that cannot start leaves no directory behind.
@@ -98,13 +98,13 @@ pub fn start(grid: Grid, data: Option<&Path>, dir: &Path, shard: Option<Shard>) 
         bail!("shard {}/{} has no runs: the grid has {} run(s), so only shards 1 to {} have any", s.index, s.count, points.len(), points.len().min(s.count));
     }
     claim(&spec, dir)?;
-    run(&spec, dir, shard)
+    run(&spec, dir, shard, jobs)
 }
 
 /// Resumes the sweep recorded in `dir`.
-pub fn resume(dir: &Path, shard: Option<Shard>) -> Result<()> {
+pub fn resume(dir: &Path, shard: Option<Shard>, jobs: Option<usize>) -> Result<()> {
     let spec = read_spec(dir)?;
-    run(&spec, dir, shard).with_context(|| format!("resuming the sweep of {}", dir.join(SPEC_FILE).display()))
+    run(&spec, dir, shard, jobs).with_context(|| format!("resuming the sweep of {}", dir.join(SPEC_FILE).display()))
 }
 
 /// Moves an unfinished run of an earlier attempt out of the way, so a resume trains it again
@@ -130,11 +130,11 @@ fn set_aside(dir: &Path, p: &GridPoint) -> Result<()> {
 /// Runs the points of `spec` not yet completed in `dir` (only `shard`'s, when given), then writes the
 /// leaderboard. A run that fails is recorded as failed with its reason and the others still train;
 /// the sweep then ends with an error naming the failures.
-fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>) -> Result<()> {
+fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>, jobs: Option<usize>) -> Result<()> {
     // Checked from the flags at start; a value wrong here was edited into sweep.json.
     let points = spec.grid.points(Source::SpecFile).map_err(anyhow::Error::msg)?;
     let mine: Vec<_> = points.iter().filter(|p| shard.is_none_or(|s| s.contains(p.number))).collect();
-    let todo: Vec<_> = mine.iter().filter(|p| !is_completed(&dir.join(&p.name))).collect();
+    let todo: Vec<&GridPoint> = mine.iter().copied().filter(|p| !is_completed(&dir.join(&p.name))).collect();
     eprintln!(
         "sweep: {} runs in the grid{}, {} already done, {} to run, in {}",
         points.len(),
@@ -147,30 +147,67 @@ fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>) -> Result<()> {
     if !todo.is_empty() {
         let mnist = Arc::new(headless::load_data(spec.data.as_deref())?);
         let interrupt = Interrupt::install()?;
-        for (k, p) in todo.iter().enumerate() {
-            println!("\n[{}/{}] run {} of {}: {}", k + 1, todo.len(), p.number, points.len(), p.name);
-            set_aside(dir, p)?;
-            let run_dir = dir.join(&p.name);
-            let outcome = fs::create_dir(&run_dir)
-                .with_context(|| format!("{}: cannot create run directory", run_dir.display()))
-                .and_then(|()| headless::train_into(&p.config, &mnist, &run_dir, true, &interrupt));
+        let jobs = plan_jobs(jobs, &todo, &mnist);
+        let interrupted = || -> anyhow::Error {
+            let _ = write_leaderboard(dir);
+            let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);
+            Interrupted {
+                signal,
+                message: format!("sweep interrupted by {}; finish it with `digitlab sweep --resume {}`", crate::signals::name(signal), dir.display()),
+            }
+            .into()
+        };
+        let settle = |p: &GridPoint, outcome: Result<crate::train::RunResult>, failed: &mut Vec<String>| -> Result<()> {
             match outcome {
                 Ok(run) => println!("{}: test accuracy {:.2} % ({})", p.name, run.last.test.report.accuracy * 100.0, run.status.name()),
-                Err(e) if e.is::<Interrupted>() || interrupt.is_set() => {
-                    let _ = write_leaderboard(dir);
-                    let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);
-                    return Err(Interrupted {
-                        signal,
-                        message: format!("sweep interrupted by {}; finish it with `digitlab sweep --resume {}`", crate::signals::name(signal), dir.display()),
-                    }
-                    .into());
-                }
+                Err(e) if e.is::<Interrupted>() || interrupt.is_set() => return Err(interrupted()),
                 Err(e) => {
                     let reason = format!("{e:#}");
                     eprintln!("{}: failed: {reason}", p.name);
-                    record_failure(&run_dir, p, &mnist, &reason);
+                    record_failure(&dir.join(&p.name), p, &mnist, &reason);
                     failed.push(format!("{} ({reason})", p.name));
                 }
+            }
+            Ok(())
+        };
+        if jobs.runs == 1 {
+            for (k, p) in todo.iter().enumerate() {
+                println!("\n[{}/{}] run {} of {}: {}", k + 1, todo.len(), p.number, points.len(), p.name);
+                let outcome = train_point(dir, p, &mnist, &interrupt, &headless::Quiet::default());
+                settle(p, outcome, &mut failed)?;
+            }
+        } else {
+            println!("\n{} runs at a time, {} thread(s) each", jobs.runs, jobs.threads);
+            let quiet = headless::Quiet { threads: Some(jobs.threads), silent: true };
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let (tx, rx) = crossbeam_channel::unbounded();
+            let mut stop = None;
+            std::thread::scope(|scope| {
+                for _ in 0..jobs.runs {
+                    let (tx, next, todo, mnist, interrupt, quiet) = (tx.clone(), &next, &todo, &mnist, &interrupt, &quiet);
+                    scope.spawn(move || loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if k >= todo.len() || interrupt.is_set() {
+                            break;
+                        }
+                        let p: &GridPoint = todo[k];
+                        let outcome = train_point(dir, p, mnist, interrupt, quiet);
+                        if tx.send((p, outcome)).is_err() {
+                            break;
+                        }
+                    });
+                }
+                drop(tx);
+                for (done, (p, outcome)) in rx.iter().enumerate() {
+                    print!("[{}/{}] ", done + 1, todo.len());
+                    if let Err(e) = settle(p, outcome, &mut failed) {
+                        // The other runs see the interrupt too and save what they finished.
+                        stop.get_or_insert(e);
+                    }
+                }
+            });
+            if let Some(e) = stop {
+                return Err(e);
             }
         }
     }
@@ -183,6 +220,48 @@ fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>) -> Result<()> {
         bail!("{} of {} run(s) failed: {}", failed.len(), todo.len(), failed.join("; "));
     }
     Ok(())
+}
+
+/// Sets aside an unfinished earlier attempt of `p` and trains it into its directory.
+fn train_point(dir: &Path, p: &GridPoint, mnist: &Arc<crate::data::Mnist>, interrupt: &Interrupt, quiet: &headless::Quiet) -> Result<crate::train::RunResult> {
+    set_aside(dir, p)?;
+    let run_dir = dir.join(&p.name);
+    fs::create_dir(&run_dir)
+        .with_context(|| format!("{}: cannot create run directory", run_dir.display()))
+        .and_then(|()| headless::train_into_with(&p.config, mnist, &run_dir, true, interrupt, quiet))
+}
+
+/// How many runs train at once, and on how many threads each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Jobs {
+    pub runs: usize,
+    pub threads: usize,
+}
+
+/// Networks up to this size train faster side by side than one after another: their matrix products
+/// are too small to keep every core busy (W1, 784-128-10, is 101,770 parameters).
+pub const SMALL_NETWORK: usize = 300_000;
+/// The default never runs more than this many at once.
+const MAX_DEFAULT_JOBS: usize = 4;
+
+/// Runs at once: as asked (`--jobs`), else one per core (up to 4) when every network is small and one
+/// at a time otherwise; never more than the runs to do, the threads allowed, or memory holds. The
+/// threads are split evenly between them. The results do not depend on it.
+fn plan_jobs(asked: Option<usize>, todo: &[&GridPoint], mnist: &crate::data::Mnist) -> Jobs {
+    use crate::train::memory;
+    let budget = crate::threads::get();
+    let arch = |p: &GridPoint| p.config.architecture(mnist.train.pixels(), mnist.classes);
+    let small = todo.iter().all(|p| arch(p).param_count() <= SMALL_NETWORK);
+    let mut runs = asked.unwrap_or(if small { budget.min(MAX_DEFAULT_JOBS) } else { 1 }).clamp(1, todo.len().max(1)).min(budget.max(1));
+    if let Some(free) = memory::available() {
+        // The data is shared; each run adds its network, batches and gradients.
+        let mut each: Vec<u64> = todo.iter().map(|p| memory::estimate(&arch(p), p.config.batch_size, 0)).collect();
+        each.sort_unstable_by(|a, b| b.cmp(a));
+        while runs > 1 && memory::data_bytes(mnist) + each.iter().take(runs).sum::<u64>() > free {
+            runs -= 1;
+        }
+    }
+    Jobs { runs, threads: (budget / runs).max(1) }
 }
 
 /// A run that failed before its first epoch gets a directory saying so, for the leaderboard; one that
