@@ -6,6 +6,7 @@
 //! test-set evaluation time (in a compute pool, as the trainer evaluates), peak RSS, and the same
 //! workload in PyTorch via `bench/pytorch_mlp.py` when a Python with torch is found.
 
+mod ceiling;
 mod measure;
 mod naive;
 mod pytorch;
@@ -120,6 +121,8 @@ pub fn run(cmd: &Options) -> Result<()> {
     eprintln!("loaded {} in {:.3} s (median of {LOAD_REPEATS})", dir.display(), load_seconds);
     let peak_reset = measure::reset_peak_rss();
 
+    eprintln!("matmul ceiling: {}³ sgemm on {} threads…", ceiling::N, crate::threads::get());
+    let ceiling_gflops = ceiling::gflops(crate::threads::get());
     let mut results = Vec::new();
     for w in &workloads {
         let mut ours = measure_digitlab(w, &mnist, cmd.epochs as usize)?;
@@ -132,7 +135,7 @@ pub fn run(cmd: &Options) -> Result<()> {
         results.push((w, ours, theirs));
     }
 
-    print_report(&results, cmd.epochs, load_seconds, peak_reset, &python, threads);
+    print_report(&results, cmd.epochs, load_seconds, peak_reset, &python, threads, ceiling_gflops, mnist.train.len());
     Ok(())
 }
 
@@ -203,6 +206,8 @@ fn print_report(
     peak_reset: bool,
     python: &Result<PathBuf, String>,
     threads: usize,
+    ceiling_gflops: f64,
+    train_images: usize,
 ) {
     let torch = results.iter().find_map(|(_, _, t)| t.as_ref()?.as_ref().ok());
     println!("digitlab bench — {}", measure::machine());
@@ -241,6 +246,13 @@ fn print_report(
             format!("{r:.2}× {}", if r <= w.target_ratio { "(met)" } else { "(not met)" })
         })
     }));
+    let flops = |w: &Workload| ceiling::epoch_flops(&[&[784][..], &w.hidden[..], &[10][..]].concat(), train_images);
+    row(&mut t, "work per epoch (forward, weight and input gradients)", "", cols(&|w, _, _| format!("{:.1} GFLOP", flops(w) / 1e9)));
+    row(&mut t, &format!("  at the measured ceiling, {ceiling_gflops:.0} GFLOP/s"), "", cols(&|w, _, _| secs(flops(w) / (ceiling_gflops * 1e9))));
+    row(&mut t, "digitlab / ceiling", "≤ 1.4×", cols(&|w, m, _| {
+        let r = median(&m.epoch_seconds) / (flops(w) / (ceiling_gflops * 1e9));
+        format!("{r:.2}× {}", if r <= 1.4 { "(met)" } else { "(not met)" })
+    }));
     row(&mut t, &format!("with the dashboard drawing, s/epoch (median of {epochs})"), "", cols(&|_, m, _| {
         m.tui.as_ref().map_or_else(|e| e.clone(), |f| secs(median(&f.epoch_seconds)))
     }));
@@ -269,6 +281,7 @@ fn print_report(
     }
     print!("{}", frames.render());
     println!();
+    println!("matmul ceiling: {ceiling_gflops:.1} GFLOP/s, best of 5 products of two {n}×{n} matrices through gemm on {threads} threads", n = ceiling::N, threads = crate::threads::get());
     println!("bundled MNIST load (gzip, median of {LOAD_REPEATS}): {:.3} s   target ≤ 0.4 s", load_seconds);
     println!(
         "notes: epoch times exclude data loading and evaluation; one warm-up epoch is not timed; the naive \
