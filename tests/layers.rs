@@ -18,7 +18,7 @@ const CRATE: &[&str] = &[
 
 /// The dashboard's modules, lowest first: state changes only in `app`; `keys` maps keys to messages;
 /// views draw `&App`; `event` is the loop.
-const TUI: &[&str] = &["colors", "theme", "form", "effects", "msg", "app", "widgets", "keys", "views", "event"];
+const TUI: &[&str] = &["colors", "theme", "form", "handin_form", "note", "effects", "msg", "app", "widgets", "keys", "views", "event"];
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
