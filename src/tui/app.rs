@@ -7,8 +7,10 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 
 use super::effects::{Done, Effect, RunKey};
-pub use super::msg::{Action, EditKey, Msg, QuitChoice, View};
+pub use super::msg::{Action, EditKey, FormKey, Msg, NoteKey, QuitChoice, View};
 use super::form::{Editing, SetupForm};
+use super::handin_form::{Field, HandinForm};
+use super::note::NoteEditor;
 use super::theme::Theme;
 use crate::data::Mnist;
 use crate::experiments::study;
@@ -326,6 +328,18 @@ pub struct RunsState {
     pub comparing: bool,
     /// Runs that differ only in seed are listed as one row with their mean ± sd.
     pub grouped: bool,
+    /// Ids of the runs chosen for the hand-in, in the order chosen (the report's order).
+    pub chosen: Vec<u64>,
+    /// The notes of run directories that have some, or why they cannot be read.
+    pub notes: HashMap<PathBuf, Result<String, String>>,
+}
+
+/// The hand-in: the form (kept between openings), and whether one is being made.
+#[derive(Debug, Clone, Default)]
+pub struct HandinState {
+    pub form: HandinForm,
+    pub open: bool,
+    pub building: bool,
 }
 
 /// The shown model's first-layer neurons as pictures, made once per snapshot rather than per frame
@@ -376,6 +390,11 @@ pub struct App {
     /// Pictures of what `shown()` returns; kept in step by `refresh_pictures`.
     pub(in crate::tui) pictures: NeuronPictures,
     pub(in crate::tui) runs: RunsState,
+    /// The note being written, while the editor is open.
+    pub(in crate::tui) note: Option<NoteEditor>,
+    /// The run directory whose notes are being read to open the editor.
+    awaiting_note: Option<PathBuf>,
+    pub(in crate::tui) handin: HandinState,
     /// Setups waiting to be trained, first first.
     pub(in crate::tui) queue: Vec<Queued>,
     /// The queue advances on its own when a run ends.
@@ -403,6 +422,8 @@ pub struct App {
     pub(in crate::tui) interrupting: bool,
     /// A line to print after the terminal is restored (e.g. where an interrupted run was saved).
     pub(in crate::tui) exit_note: Option<String>,
+    /// What became of a note or a hand-in that was still being written when the dashboard quit.
+    exit_extra: Vec<String>,
 }
 
 impl App {
@@ -436,7 +457,12 @@ impl App {
                 marked: Vec::new(),
                 comparing: false,
                 grouped: false,
+                chosen: Vec::new(),
+                notes: HashMap::new(),
             },
+            note: None,
+            awaiting_note: None,
+            handin: HandinState::default(),
             queue: Vec::new(),
             queue_running: false,
             queue_done: 0,
@@ -454,6 +480,7 @@ impl App {
             quit_after_run: None,
             interrupting: false,
             exit_note: None,
+            exit_extra: Vec::new(),
         }
     }
 
@@ -538,6 +565,18 @@ impl App {
     }
     pub fn exit_note(&self) -> Option<&str> {
         self.exit_note.as_deref()
+    }
+    /// Everything to say on the way out: the exit note, then what became of a note or hand-in that
+    /// was being written.
+    pub fn exit_message(&self) -> Option<String> {
+        let all: Vec<&str> = self.exit_note.as_deref().into_iter().chain(self.exit_extra.iter().map(String::as_str)).collect();
+        (!all.is_empty()).then(|| all.join("; "))
+    }
+    pub fn note(&self) -> Option<&NoteEditor> {
+        self.note.as_ref()
+    }
+    pub fn handin(&self) -> &HandinState {
+        &self.handin
     }
 
     /// Trains with `spawn` instead of the real trainer: the seam through which tests script a run.
@@ -719,6 +758,8 @@ impl App {
         match msg {
             Msg::Action(a) => self.action(a),
             Msg::Edit(k) => self.edit(k),
+            Msg::Note(k) => self.note_key(k),
+            Msg::Form(k) => self.form_key(k),
             Msg::Trainer(ev) => self.trainer_event(ev),
             Msg::TrainerGone => {
                 if let Some(s) = &mut self.session {
@@ -736,9 +777,17 @@ impl App {
                 self.pending = self.pending.saturating_sub(1);
                 self.done(done);
             }
-            Msg::Theme(theme) => self.theme = theme,
+            Msg::Theme(theme) => {
+                self.theme = theme;
+                if let Some(editor) = &mut self.note {
+                    editor.restyle(&theme);
+                }
+            }
             Msg::Interrupt => {
                 self.confirm_quit = false;
+                // What was typed is saved on the way out; the exit message says where (or, if the
+                // save fails, holds the text itself).
+                self.save_note(true);
                 self.interrupting = true;
                 match &self.session {
                     Some(s) if s.is_running() => {
@@ -899,10 +948,11 @@ impl App {
                 Ok(files) => self.info(format!("wrote {}", files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and "))),
                 Err(e) => self.error(format!("writing PNGs failed: {e}")),
             },
-            Done::Scanned { root, listing } => {
+            Done::Scanned { root, listing, notes } => {
                 if root != self.runs_root {
                     return;
                 }
+                self.runs.notes = notes.into_iter().collect();
                 let mut disk = Vec::new();
                 for run in listing.runs {
                     let next_id = &mut self.next_id;
@@ -937,6 +987,85 @@ impl App {
                 }
                 Err(e) => self.error(format!("cannot open: {e}")),
             },
+            Done::NoteRead { dir, result } => {
+                if self.awaiting_note.as_ref() != Some(&dir) || self.note.is_some() {
+                    return;
+                }
+                self.awaiting_note = None;
+                let run = rundir::dir_name(&dir);
+                match result {
+                    Ok(text) => {
+                        self.note = Some(NoteEditor::new(dir, run.clone(), &text, &self.theme));
+                        self.info(format!("writing the note for {run}: Esc saves and closes, Ctrl-S saves"));
+                    }
+                    // Not opened: saving would write over a file that could not be read.
+                    Err(e) => self.error(format!("cannot open the note: {e}")),
+                }
+            }
+            Done::NoteSaved { dir, text, result } => self.note_saved(dir, text, result),
+            Done::Handin { result } => {
+                self.handin.building = false;
+                let text = match &result {
+                    Ok(o) => format!(
+                        "hand-in written: {} ({} page{}), {} ({})",
+                        o.pdf.display(),
+                        o.pages,
+                        if o.pages == 1 { "" } else { "s" },
+                        o.zip.display(),
+                        size(o.zip_bytes)
+                    ),
+                    Err(e) => format!("hand-in failed: {e}"),
+                };
+                if self.should_quit {
+                    self.exit_extra.push(text.clone());
+                }
+                match result {
+                    Ok(_) => self.info(text),
+                    Err(_) => self.error(text),
+                }
+            }
+        }
+    }
+
+    /// A save of the notes of `dir` has landed (or failed). The editor closes only when the text on
+    /// screen is on disk and Esc asked for it; a failure keeps it open with the text.
+    fn note_saved(&mut self, dir: PathBuf, text: String, result: Result<PathBuf, String>) {
+        let run = rundir::dir_name(&dir);
+        let quitting = self.should_quit || self.interrupting;
+        let editor = self.note.as_mut().filter(|e| e.dir == dir);
+        match result {
+            Ok(path) => {
+                if text.trim().is_empty() {
+                    self.runs.notes.remove(&dir);
+                } else {
+                    self.runs.notes.insert(dir, Ok(text.clone()));
+                }
+                if let Some(e) = editor {
+                    e.on_disk = text.clone();
+                    if e.saving.as_ref() == Some(&text) {
+                        e.saving = None;
+                    }
+                    if e.close_when_saved && !e.unsaved() && e.saving.is_none() {
+                        self.note = None;
+                    }
+                }
+                let said = format!("note saved in {}", path.display());
+                if quitting {
+                    self.exit_extra.push(said.clone());
+                }
+                self.info(said);
+            }
+            Err(e) => {
+                if let Some(editor) = editor {
+                    editor.saving = None;
+                    editor.close_when_saved = false;
+                }
+                if quitting {
+                    // The last place the text can go.
+                    self.exit_extra.push(format!("the note for {run} could not be saved ({e}); here it is:\n{text}"));
+                }
+                self.error(format!("note not saved: {e} (the editor keeps your text: Ctrl-S or Esc tries again)"));
+            }
         }
     }
 
@@ -1073,6 +1202,9 @@ impl App {
             Action::Mark => self.toggle_mark(),
             Action::Compare => self.toggle_compare(),
             Action::Report => self.write_report(),
+            Action::Note => self.open_note(),
+            Action::ChooseForHandin => self.choose_for_handin(),
+            Action::Handin => self.open_handin(),
             Action::Up | Action::Down | Action::Left | Action::Right | Action::PageUp | Action::PageDown => self.navigate(a),
         }
     }
@@ -1640,6 +1772,185 @@ impl App {
         self.view = View::Results;
         self.info("opened; Results and Weights show this run until the next training starts");
     }
+
+    /// The run directory a note is for: the selected run (Runs) or the shown one (Results).
+    fn note_target(&self) -> Result<PathBuf, String> {
+        if self.view == View::Results {
+            let shown = self.shown().ok_or("nothing to write a note on yet: train a run or open one (Runs, Enter)")?;
+            return shown.dir.map(Path::to_path_buf).ok_or_else(|| NOT_SAVED.to_string());
+        }
+        match self.selected_row() {
+            Selected::Done(id) => self.entry(id).and_then(|e| e.dir.clone()).ok_or_else(|| NOT_SAVED.to_string()),
+            Selected::Group(n) => Err(group_note(n, "write a note for one")),
+            Selected::Training => self.session.as_ref().and_then(|s| s.out_dir.clone()).ok_or_else(|| NOT_SAVED.to_string()),
+            Selected::Queued(_) => Err("a queued setup has no run directory yet: its note can be written once it trains".into()),
+            Selected::Nothing => Err("no run selected".into()),
+        }
+    }
+
+    /// Opens the note editor on a run's notes, once they are read (off the UI thread).
+    fn open_note(&mut self) {
+        match self.note_target() {
+            Ok(dir) => {
+                self.info(format!("opening the note of {}…", rundir::dir_name(&dir)));
+                self.awaiting_note = Some(dir.clone());
+                self.ask(Effect::ReadNote { dir });
+            }
+            Err(e) => self.error(e),
+        }
+    }
+
+    /// A key in the open note editor.
+    fn note_key(&mut self, k: NoteKey) {
+        let Some(editor) = &mut self.note else { return };
+        match k {
+            NoteKey::Input(input) => {
+                editor.area.input(input);
+            }
+            NoteKey::Save => self.save_note(false),
+            NoteKey::SaveAndClose => self.save_note(true),
+        }
+    }
+
+    /// Saves what the editor shows, if anything changed; `close`: close the editor once it is saved
+    /// (at once when nothing changed).
+    fn save_note(&mut self, close: bool) {
+        let Some(editor) = &mut self.note else { return };
+        editor.close_when_saved |= close;
+        if !editor.unsaved() {
+            if editor.saving.is_none() && close {
+                self.note = None;
+                self.info("note closed (nothing changed)");
+            } else if editor.saving.is_none() {
+                self.info("nothing new to save in the note");
+            }
+            return;
+        }
+        let text = editor.text();
+        if editor.saving.as_ref() == Some(&text) {
+            return;
+        }
+        editor.saving = Some(text.clone());
+        let dir = editor.dir.clone();
+        self.ask(Effect::SaveNote { dir, text });
+        self.info("saving the note…");
+    }
+
+    /// The finished runs chosen for the hand-in that still exist, in the order chosen.
+    pub fn chosen_runs(&self) -> Vec<&RunEntry> {
+        self.runs.chosen.iter().filter_map(|&id| self.entry(id)).collect()
+    }
+
+    /// Space in Runs: the selected finished run goes into the hand-in, or out of it.
+    fn choose_for_handin(&mut self) {
+        let id = match self.selected_row() {
+            Selected::Done(id) => id,
+            Selected::Group(n) => return self.error(group_note(n, "choose one")),
+            Selected::Training => return self.error("this run is still training: choose it for the hand-in when it has ended"),
+            Selected::Queued(_) => return self.error("a queued setup has no results to hand in"),
+            Selected::Nothing => return self.error("no run selected"),
+        };
+        let Some(name) = self.entry(id).filter(|e| e.dir.is_some()).map(RunEntry::name) else { return self.error(NOT_SAVED) };
+        if let Some(i) = self.runs.chosen.iter().position(|&c| c == id) {
+            self.runs.chosen.remove(i);
+            let n = self.chosen_runs().len();
+            return self.info(format!("{name} taken out of the hand-in ({n} chosen)"));
+        }
+        self.runs.chosen.push(id);
+        let n = self.chosen_runs().len();
+        self.info(format!("{name} is in the hand-in as run {n}: H makes the hand-in"));
+    }
+
+    /// The run directories to hand in, in order: the chosen runs, or else the selected one (`true`).
+    pub fn handin_sources(&self) -> Result<(Vec<PathBuf>, bool), String> {
+        let chosen: Vec<PathBuf> = self.chosen_runs().iter().filter_map(|e| e.dir.clone()).collect();
+        if !chosen.is_empty() {
+            return Ok((chosen, false));
+        }
+        let none = "no run chosen for the hand-in: space chooses runs in Runs";
+        match self.selected_row() {
+            Selected::Done(id) => self.entry(id).and_then(|e| e.dir.clone()).map(|d| (vec![d], true)).ok_or_else(|| NOT_SAVED.to_string()),
+            Selected::Group(n) => Err(group_note(n, "hand in one")),
+            _ => Err(none.into()),
+        }
+    }
+
+    /// Where a hand-in directory named in the form goes: beside the runs root, in the directory the
+    /// dashboard was started from.
+    fn handin_base(&self) -> &Path {
+        self.runs_root.parent().unwrap_or(Path::new(""))
+    }
+
+    /// The hand-in the form asks for, of the chosen runs (or the selected one); or the form's field at
+    /// fault (if it is the form's) and why.
+    pub fn handin_request(&self) -> Result<crate::handin::Request, (Option<Field>, String)> {
+        let (sources, _) = self.handin_sources().map_err(|e| (None, e))?;
+        self.handin.form.request(sources, self.handin_base()).map_err(|(f, why)| (Some(f), why))
+    }
+
+    /// H in Runs: the hand-in form, for the chosen runs (or the selected one, said so).
+    fn open_handin(&mut self) {
+        if self.handin.building {
+            return self.error("a hand-in is being made: wait for it (the header says while it works)");
+        }
+        match self.handin_sources() {
+            Ok((sources, from_selection)) => {
+                self.handin.open = true;
+                let what = if from_selection {
+                    format!("no run chosen (space), so the hand-in is of the selected run, {}", sources.first().map(|d| rundir::dir_name(d)).unwrap_or_default())
+                } else {
+                    format!("hand-in of the {} chosen run(s)", sources.len())
+                };
+                self.info(format!("{what}: Enter makes it, Esc closes the form"));
+            }
+            Err(e) => self.error(e),
+        }
+    }
+
+    /// A key in the open hand-in form.
+    fn form_key(&mut self, k: FormKey) {
+        if !self.handin.open {
+            return;
+        }
+        match k {
+            FormKey::Submit => self.submit_handin(),
+            FormKey::Cancel => {
+                self.handin.open = false;
+                self.info("hand-in form closed (what you typed stays for the next H)");
+            }
+            k => self.handin.form.key(k),
+        }
+    }
+
+    /// Enter in the hand-in form: the hand-in is made off the UI thread; `Done::Handin` reports.
+    fn submit_handin(&mut self) {
+        match self.handin_request() {
+            Ok(request) => {
+                let (n, out) = (request.sources.len(), request.out.clone());
+                self.ask(Effect::Handin { request: Box::new(request) });
+                self.handin.open = false;
+                self.handin.building = true;
+                self.info(format!("making the hand-in of {n} run(s) in {} (a new directory; -2, -3, … if taken)…", out.display()));
+            }
+            Err((field, why)) => {
+                if let Some(f) = field {
+                    self.handin.form.focus = f;
+                }
+                let at = field.map_or(String::new(), |f| format!("{}: ", f.label()));
+                self.error(format!("cannot make the hand-in: {at}{why}"));
+            }
+        }
+    }
+}
+
+/// A file size as a person reads it.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1 << 10 => format!("{b} B"),
+        b if b < 1 << 20 => format!("{:.1} KB", b as f64 / 1024.0),
+        b if b < 1 << 30 => format!("{:.1} MB", b as f64 / (1 << 20) as f64),
+        b => format!("{:.1} GB", b as f64 / (1 << 30) as f64),
+    }
 }
 
 /// What to do on a row of `n` runs grouped by seed to `act` on one of them.
@@ -1664,4 +1975,396 @@ pub fn cell_examples(labels: &[u8], predicted: &[u8], cell: (usize, usize), max:
         .map(|(i, _)| i)
         .take(max)
         .collect()
+}
+
+/// An app on a made-up four-pixel data set whose runs are directories made here: the dashboard's
+/// state machine without training or the bundled data.
+#[cfg(test)]
+pub(in crate::tui) mod testing {
+    use super::*;
+    use crate::data::Dataset;
+    use crate::tui::effects::{perform, RunDirs};
+    use crate::tui::keys;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    pub const PLAIN: Theme = Theme { color: false, ascii: false, depth: crate::tui::colors::ColorDepth::TrueColor };
+    pub const COLOR: Theme = Theme { color: true, ascii: false, depth: crate::tui::colors::ColorDepth::TrueColor };
+
+    fn data(dir: &Path) -> Mnist {
+        let set = Dataset { rows: 2, cols: 2, images: vec![0; 16], labels: vec![0, 1, 0, 1] };
+        Mnist { train: set.clone(), test: set, classes: 2, dir: dir.to_path_buf(), files: Vec::new() }
+    }
+
+    /// An app whose runs root `root/runs` holds one stopped run directory per name (made here, in
+    /// that order), listed in the Runs view.
+    pub fn app_with_runs(root: &Path, names: &[&str], theme: Theme) -> App {
+        let runs = root.join("runs");
+        let data = data(root);
+        let cfg = TrainConfig::default();
+        for name in names {
+            let dir = runs.join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            let arch = cfg.architecture(4, 2);
+            let summary = Summary::without_epochs(&cfg, &arch, DataInfo::of(&data), RunStatus::Stopped);
+            rundir::save_failure(&dir, &summary).unwrap();
+        }
+        let mut app = App::new(&cfg, Arc::new(data), root.to_path_buf(), theme, runs);
+        let scan = app.update(Msg::Action(Action::Rescan));
+        carry_out(&mut app, scan);
+        app
+    }
+
+    /// Carries `effects` out here and now, feeding each result back (and what that asks for in turn).
+    pub fn carry_out(app: &mut App, effects: Vec<Effect>) {
+        let mut dirs = RunDirs::default();
+        let mut queue: VecDeque<Effect> = effects.into();
+        while let Some(effect) = queue.pop_front() {
+            let done = perform(effect, &mut dirs);
+            queue.extend(app.update(Msg::Done(done)));
+        }
+    }
+
+    /// The effects a key press asks for (not carried out), as the event loop would get them.
+    pub fn press_with(app: &mut App, code: KeyCode, modifiers: KeyModifiers) -> Vec<Effect> {
+        match keys::msg_for(app, KeyEvent::new(code, modifiers)) {
+            Some(msg) => app.update(msg),
+            None => Vec::new(),
+        }
+    }
+
+    /// A key press with its effects carried out.
+    pub fn press(app: &mut App, code: KeyCode) {
+        let effects = press_with(app, code, KeyModifiers::NONE);
+        carry_out(app, effects);
+    }
+
+    pub fn typed(app: &mut App, text: &str) {
+        for c in text.chars() {
+            press(app, if c == '\n' { KeyCode::Enter } else { KeyCode::Char(c) });
+        }
+    }
+
+    /// The Runs view with row `i` selected.
+    pub fn select(app: &mut App, i: usize) {
+        press(app, KeyCode::Char('5'));
+        for _ in 0..app.run_rows().len() {
+            press(app, KeyCode::Up);
+        }
+        for _ in 0..i {
+            press(app, KeyCode::Down);
+        }
+        assert_eq!((app.view, app.runs.selected), (View::Runs, i));
+    }
+
+    pub fn status(app: &App) -> String {
+        app.status.as_ref().map_or(String::new(), |s| s.text.clone())
+    }
+
+    pub fn is_error(app: &App) -> bool {
+        app.status.as_ref().is_some_and(|s| s.kind == StatusKind::Error)
+    }
+
+    pub fn screen(app: &App, w: u16, h: u16) -> ratatui::buffer::Buffer {
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        term.draw(|f| crate::tui::views::render(f, app)).unwrap();
+        term.backend().buffer().clone()
+    }
+
+    pub fn text(buf: &ratatui::buffer::Buffer) -> String {
+        (0..buf.area.height).map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>()).collect::<Vec<_>>().join("\n")
+    }
+
+    /// No cell carries a color (NO_COLOR).
+    pub fn colorless(buf: &ratatui::buffer::Buffer) -> bool {
+        use ratatui::style::Color;
+        buf.content().iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn run_dir(app: &App, name: &str) -> PathBuf {
+        app.runs_root.join(name)
+    }
+
+    /// `n` on a run opens its notes in the editor; every key then types (q, Tab, digits too), and Esc
+    /// saves off the UI thread and closes once saved.
+    #[test]
+    fn n_opens_the_note_prefilled_keys_type_and_esc_saves_and_closes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut app = app_with_runs(tmp.path(), &["a"], PLAIN);
+        let dir = run_dir(&app, "a");
+        rundir::write_notes(&dir, "first thoughts").unwrap();
+        select(&mut app, 0);
+        let effects = press_with(&mut app, KeyCode::Char('n'), KeyModifiers::NONE);
+        assert!(matches!(&effects[..], [Effect::ReadNote { dir: d }] if *d == dir), "{effects:?}");
+        assert!(app.note.is_none(), "opens once the notes are read");
+        carry_out(&mut app, effects);
+        let e = app.note.as_ref().expect("the editor is open");
+        assert_eq!((e.text().as_str(), e.run.as_str()), ("first thoughts", "a"));
+
+        // Down to the end, a new line, then keys that elsewhere quit, switch views or open help.
+        press(&mut app, KeyCode::Down);
+        press(&mut app, KeyCode::End);
+        typed(&mut app, "\nq1?x");
+        press(&mut app, KeyCode::Backspace);
+        press(&mut app, KeyCode::Left);
+        typed(&mut app, "Z");
+        press(&mut app, KeyCode::Tab);
+        assert!(!app.should_quit && !app.help && app.view == View::Runs, "the keys went to the editor");
+        let typed_text = app.note.as_ref().unwrap().text();
+        // Tab indents to the next stop: one space after "q1Z".
+        assert_eq!(typed_text, "first thoughts\nq1Z ?");
+
+        let effects = press_with(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        assert!(matches!(&effects[..], [Effect::SaveNote { dir: d, text }] if *d == dir && *text == typed_text), "{effects:?}");
+        assert!(app.note.is_some(), "open until the save has landed");
+        assert_eq!(rundir::read_notes(&dir).unwrap(), "first thoughts", "update touched no file");
+        carry_out(&mut app, effects);
+        assert!(app.note.is_none());
+        assert_eq!(rundir::read_notes(&dir).unwrap(), typed_text);
+        assert_eq!(status(&app), format!("note saved in {}", dir.join(rundir::NOTES_MD).display()));
+        // Esc again on an unchanged note closes it without writing.
+        press(&mut app, KeyCode::Char('n'));
+        let effects = press_with(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        assert!(effects.is_empty() && app.note.is_none(), "{effects:?}");
+    }
+
+    #[test]
+    fn a_failed_save_keeps_the_editor_open_with_the_text_and_ctrl_s_saves_without_closing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut app = app_with_runs(tmp.path(), &["a"], PLAIN);
+        let dir = run_dir(&app, "a");
+        select(&mut app, 0);
+        press(&mut app, KeyCode::Char('n'));
+        typed(&mut app, "keep me");
+        // The directory is gone: no file can be written in it, whoever runs the test.
+        std::fs::remove_dir_all(&dir).unwrap();
+        press(&mut app, KeyCode::Esc);
+        assert!(is_error(&app) && status(&app).contains("note not saved"), "{}", status(&app));
+        let e = app.note.as_ref().expect("still open");
+        assert_eq!(e.text(), "keep me");
+        assert!(e.unsaved() && !e.close_when_saved && e.saving.is_none());
+
+        std::fs::create_dir_all(&dir).unwrap();
+        let effects = press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert!(matches!(&effects[..], [Effect::SaveNote { .. }]), "{effects:?}");
+        carry_out(&mut app, effects);
+        assert!(app.note.as_ref().is_some_and(|e| !e.unsaved()), "Ctrl-S saves and goes on");
+        assert_eq!(rundir::read_notes(&dir).unwrap(), "keep me");
+        assert!(!is_error(&app), "{}", status(&app));
+    }
+
+    #[test]
+    fn ctrl_c_in_the_editor_saves_the_note_then_quits_and_a_failed_save_prints_the_text() {
+        for fails in [false, true] {
+            let tmp = tempfile::tempdir().unwrap();
+            let mut app = app_with_runs(tmp.path(), &["a"], PLAIN);
+            let dir = run_dir(&app, "a");
+            select(&mut app, 0);
+            press(&mut app, KeyCode::Char('n'));
+            typed(&mut app, "half a thought");
+            if fails {
+                std::fs::remove_dir_all(&dir).unwrap();
+            }
+            let effects = press_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+            assert!(app.should_quit, "Ctrl-C still quits");
+            assert!(matches!(&effects[..], [Effect::SaveNote { text, .. }] if text == "half a thought"), "{effects:?}");
+            carry_out(&mut app, effects);
+            let said = app.exit_message().unwrap();
+            if fails {
+                assert!(said.contains("could not be saved") && said.ends_with("here it is:\nhalf a thought"), "{said}");
+            } else {
+                assert!(said.contains(&format!("note saved in {}", dir.join(rundir::NOTES_MD).display())), "{said}");
+                assert_eq!(rundir::read_notes(&dir).unwrap(), "half a thought");
+            }
+        }
+    }
+
+    #[test]
+    fn notes_that_cannot_be_read_are_not_opened_and_stay_as_they_are() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut app = app_with_runs(tmp.path(), &["a"], PLAIN);
+        let path = run_dir(&app, "a").join(rundir::NOTES_MD);
+        std::fs::write(&path, b"\xff\xfe notes from another program").unwrap();
+        select(&mut app, 0);
+        press(&mut app, KeyCode::Char('n'));
+        assert!(app.note.is_none());
+        assert!(is_error(&app) && status(&app).contains("cannot open the note") && status(&app).contains("not UTF-8"), "{}", status(&app));
+        assert_eq!(std::fs::read(&path).unwrap(), b"\xff\xfe notes from another program");
+        // The Runs view says so on the run's line.
+        press(&mut app, KeyCode::Char('R'));
+        let shown = text(&screen(&app, 100, 24));
+        assert!(shown.contains("✎ note unreadable:"), "{shown}");
+    }
+
+    #[test]
+    fn results_keeps_n_for_normalizing_and_takes_capital_n_for_the_note() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut app = app_with_runs(tmp.path(), &["a"], PLAIN);
+        press(&mut app, KeyCode::Char('3'));
+        press(&mut app, KeyCode::Char('n'));
+        assert!(app.results.normalized && app.note.is_none());
+        press(&mut app, KeyCode::Char('N'));
+        assert!(is_error(&app) && status(&app).contains("nothing to write a note on yet"), "{}", status(&app));
+    }
+
+    /// Space chooses runs in order; H opens the form, whose keys type (q does not quit); Enter asks for
+    /// the hand-in with the request the form says; a failure shows as an error and the app goes on.
+    #[test]
+    fn the_handin_form_makes_the_request_of_the_chosen_runs_and_a_failure_is_an_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut app = app_with_runs(tmp.path(), &["a", "b", "c"], PLAIN);
+        let names = |app: &App| app.run_rows().iter().map(|r| match r {
+            RunRow::Done(e) => e.name(),
+            _ => String::new(),
+        }).collect::<Vec<_>>();
+        let rows = names(&app);
+        let at = |name: &str| rows.iter().position(|n| n == name).unwrap();
+        // Chosen c, then a, then b, and b taken out again.
+        for name in ["c", "a", "b", "b"] {
+            select(&mut app, at(name));
+            press(&mut app, KeyCode::Char(' '));
+        }
+        assert!(status(&app).contains("b taken out of the hand-in (2 chosen)"), "{}", status(&app));
+        let (sources, from_selection) = app.handin_sources().unwrap();
+        assert_eq!(sources, [run_dir(&app, "c"), run_dir(&app, "a")]);
+        assert!(!from_selection);
+
+        press(&mut app, KeyCode::Char('H'));
+        assert!(app.handin.open);
+        typed(&mut app, "Lab 3 q1");
+        press(&mut app, KeyCode::Down);
+        typed(&mut app, "Ada (1), Alan (2)");
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Right);
+        press(&mut app, KeyCode::Down);
+        press(&mut app, KeyCode::Char(' '));
+        assert!(!app.should_quit && app.view == View::Runs, "q and 1 typed into the title");
+        let shown = text(&screen(&app, 80, 24));
+        assert!(shown.contains("  title   Lab 3 q1") && shown.contains("◂ Letter ▸") && shown.contains("> models  ◂ yes ▸"), "{shown}");
+        assert!(shown.contains("  runs    c, a") && shown.contains("Enter makes report.pdf and handin.zip"), "{shown}");
+
+        let effects = press_with(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        let [Effect::Handin { request }] = &effects[..] else { panic!("{effects:?}") };
+        assert_eq!(request.sources, [run_dir(&app, "c"), run_dir(&app, "a")]);
+        assert_eq!(request.out, tmp.path().join("handin"), "beside runs/, where the dashboard was started");
+        assert_eq!((request.title.as_deref(), request.authors.as_deref()), (Some("Lab 3 q1"), Some("Ada (1), Alan (2)")));
+        assert_eq!((request.paper, request.with_models), (crate::handin::Paper::Letter, true));
+        assert!(app.handin.building && !app.handin.open);
+        assert!(status(&app).starts_with("making the hand-in of 2 run(s) in"), "{}", status(&app));
+        assert!(text(&screen(&app, 80, 24)).lines().next().unwrap().contains("making the hand-in…"));
+        // One at a time.
+        press(&mut app, KeyCode::Char('H'));
+        assert!(is_error(&app) && status(&app).contains("a hand-in is being made") && !app.handin.open);
+
+        carry_out(&mut app, effects);
+        assert!(!app.handin.building && !app.should_quit);
+        assert!(is_error(&app) && status(&app).starts_with("hand-in failed: "), "{}", status(&app));
+        assert!(!tmp.path().join("handin").exists(), "the empty directory of a failed hand-in is removed");
+        // The form keeps what was typed for the next try.
+        press(&mut app, KeyCode::Char('H'));
+        assert_eq!(app.handin.form.title, "Lab 3 q1");
+        press(&mut app, KeyCode::Esc);
+        assert!(!app.handin.open && !app.should_quit);
+    }
+
+    #[test]
+    fn with_no_run_chosen_h_hands_in_the_selected_run_and_says_so() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut app = app_with_runs(tmp.path(), &["a", "b"], PLAIN);
+        select(&mut app, 1);
+        let selected = match &app.run_rows()[1] {
+            RunRow::Done(e) => e.dir.clone().unwrap(),
+            _ => unreachable!(),
+        };
+        press(&mut app, KeyCode::Char('H'));
+        assert!(status(&app).contains(&format!("no run chosen (space), so the hand-in is of the selected run, {}", rundir::dir_name(&selected))), "{}", status(&app));
+        assert_eq!(app.handin_request().unwrap().sources, [selected]);
+        // An out directory left empty is refused on its field, and the form stays open.
+        press(&mut app, KeyCode::Up);
+        for _ in 0.."handin".len() {
+            press(&mut app, KeyCode::Backspace);
+        }
+        let effects = press_with(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(effects.is_empty() && app.handin.open && app.handin.form.focus == Field::Out);
+        assert!(is_error(&app) && status(&app).starts_with("cannot make the hand-in: out: name the directory"), "{}", status(&app));
+    }
+
+    #[test]
+    fn a_handin_never_goes_into_an_existing_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut app = app_with_runs(tmp.path(), &["a"], PLAIN);
+        std::fs::create_dir(tmp.path().join("handin")).unwrap();
+        std::fs::write(tmp.path().join("handin/report.md"), "last week's").unwrap();
+        select(&mut app, 0);
+        press(&mut app, KeyCode::Char('H'));
+        let effects = press_with(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        let [Effect::Handin { request }] = &effects[..] else { panic!("{effects:?}") };
+        let mut dirs = crate::tui::effects::RunDirs::default();
+        // build() is not written yet: what matters here is where it was asked to write.
+        let Done::Handin { result } = crate::tui::effects::perform(Effect::Handin { request: request.clone() }, &mut dirs) else { panic!() };
+        let err = result.unwrap_err();
+        assert!(err.contains(&tmp.path().join("handin-2").display().to_string()), "{err}");
+        assert_eq!(std::fs::read_to_string(tmp.path().join("handin/report.md")).unwrap(), "last week's");
+    }
+
+    /// The Runs table marks chosen runs and runs with notes, and shows the selected run's note.
+    #[test]
+    fn runs_view_marks_chosen_and_noted_runs_in_any_terminal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut app = app_with_runs(tmp.path(), &["a", "b"], PLAIN);
+        rundir::write_notes(&run_dir(&app, "a"), "\n  ReLU beats sigmoid here\nsecond line").unwrap();
+        select(&mut app, 0);
+        press(&mut app, KeyCode::Char('R'));
+        let row_of = |app: &App, name: &str| app.run_rows().iter().position(|r| matches!(r, RunRow::Done(e) if e.name() == name)).unwrap();
+        let b = row_of(&app, "b");
+        select(&mut app, b);
+        press(&mut app, KeyCode::Char(' '));
+        let buf = screen(&app, 80, 24);
+        let shown = text(&buf);
+        let line = |needle: &str| shown.lines().find(|l| l.contains(needle)).map(str::to_string).unwrap_or_default();
+        assert!(line(" a ").contains("│✎ a "), "{shown}");
+        assert!(line(" b ").contains("│✓ b "), "{shown}");
+        assert!(shown.contains("hand-in: 1 chosen") && shown.contains("1 run(s) chosen for the hand-in: H makes it"), "{shown}");
+        assert!(colorless(&buf), "NO_COLOR: the marks are glyphs, not colors");
+        let a = row_of(&app, "a");
+        select(&mut app, a);
+        let shown = text(&screen(&app, 80, 24));
+        assert!(shown.contains("✎ note: ReLU beats sigmoid here") && !shown.contains("second line"), "{shown}");
+        // Plain ASCII.
+        let _ = app.update(Msg::Theme(Theme { ascii: true, ..PLAIN }));
+        let shown = text(&screen(&app, 80, 24));
+        assert!(shown.is_ascii() && shown.contains("* note: ReLU beats sigmoid here"), "{shown}");
+        assert!(shown.lines().any(|l| l.contains("|+ b ")) && shown.lines().any(|l| l.contains("|* a ")), "{shown}");
+        for (w, h) in [(60, 18), (30, 10)] {
+            screen(&app, w, h);
+        }
+    }
+
+    #[test]
+    fn the_editor_overlay_says_esc_saves_and_fits_small_terminals() {
+        let tmp = tempfile::tempdir().unwrap();
+        let long = "20260101-120000-784-4096relu-4096relu-4096relu";
+        let mut app = app_with_runs(tmp.path(), &[long], COLOR);
+        select(&mut app, 0);
+        press(&mut app, KeyCode::Char('n'));
+        typed(&mut app, "line one\nline two");
+        for (w, h) in [(80, 24), (60, 18)] {
+            let shown = text(&screen(&app, w, h));
+            assert!(shown.contains("Esc saves and closes"), "{w}x{h}: {shown}");
+            assert!(shown.contains("line one") && shown.contains("line two") && shown.contains("not saved yet"), "{shown}");
+            assert!(shown.lines().last().unwrap().contains("Esc save and close"), "the footer says the editor's keys: {shown}");
+        }
+        assert!(text(&screen(&app, 120, 30)).contains(&format!("note for {long} · Esc saves and closes")));
+        let _ = app.update(Msg::Theme(PLAIN));
+        assert!(colorless(&screen(&app, 80, 24)));
+        let _ = app.update(Msg::Theme(Theme { ascii: true, ..PLAIN }));
+        let shown = text(&screen(&app, 80, 24));
+        assert!(shown.contains("| Esc saves and closes") && shown.contains("not saved yet | Ctrl-S saves"), "{shown}");
+    }
 }

@@ -76,7 +76,7 @@ pub fn run(args: &Options) -> Result<()> {
         std::mem::forget(terminal);
     }
     result?;
-    match app.exit_note {
+    match app.exit_message() {
         // Like `digitlab train`: an interrupted run ends with the signal's status, naming what was kept.
         Some(note) if app.interrupting => {
             let signal = signalled.signal().unwrap_or(signal_hook::consts::SIGINT);

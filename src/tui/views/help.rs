@@ -19,7 +19,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let mut lines = Vec::new();
     for (scope, name) in [(Scope::In(app.view), app.view.title()), (Scope::Global, "everywhere")] {
         lines.push(Line::from(Span::styled(name, t.title())));
-        for b in BINDINGS.iter().filter(|b| b.scope == scope && !b.keys.is_empty()) {
+        // A binding without help text is said on another key's line (and in the footer).
+        for b in BINDINGS.iter().filter(|b| b.scope == scope && !b.keys.is_empty() && !b.help.is_empty()) {
             lines.push(Line::from(vec![Span::styled(format!("  {:<w$}", t.text(b.keys), w = KEY_W - 2), t.key()), Span::raw(t.text(b.help))]));
         }
     }
