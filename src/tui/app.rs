@@ -392,8 +392,10 @@ pub struct App {
     pub(in crate::tui) runs: RunsState,
     /// The note being written, while the editor is open.
     pub(in crate::tui) note: Option<NoteEditor>,
-    /// The run directory whose notes are being read to open the editor.
-    awaiting_note: Option<PathBuf>,
+    /// The run directory whose notes are being read to open the editor; keys typed meanwhile wait in
+    /// `early_note_keys` and go to the editor when it opens, so nothing typed after `n` goes astray.
+    pub(in crate::tui) awaiting_note: Option<PathBuf>,
+    early_note_keys: Vec<NoteKey>,
     pub(in crate::tui) handin: HandinState,
     /// Setups waiting to be trained, first first.
     pub(in crate::tui) queue: Vec<Queued>,
@@ -462,6 +464,7 @@ impl App {
             },
             note: None,
             awaiting_note: None,
+            early_note_keys: Vec::new(),
             handin: HandinState::default(),
             queue: Vec::new(),
             queue_running: false,
@@ -992,14 +995,28 @@ impl App {
                     return;
                 }
                 self.awaiting_note = None;
+                let early = std::mem::take(&mut self.early_note_keys);
                 let run = rundir::dir_name(&dir);
                 match result {
                     Ok(text) => {
                         self.note = Some(NoteEditor::new(dir, run.clone(), &text, &self.theme));
                         self.info(format!("writing the note for {run}: Esc saves and closes, Ctrl-S saves"));
+                        for k in early {
+                            self.note_key(k);
+                        }
+                        // Ctrl-C came while the note was being read: what was typed is saved, and said
+                        // on the way out in case the dashboard closes before the save is carried out.
+                        if let Some(e) = self.note.as_ref().filter(|e| e.unsaved() && (self.should_quit || self.interrupting)) {
+                            self.exit_extra.push(format!("the note for {run} was still opening when the dashboard quit; what was typed:\n{}", e.text()));
+                            self.save_note(true);
+                        }
                     }
                     // Not opened: saving would write over a file that could not be read.
-                    Err(e) => self.error(format!("cannot open the note: {e}")),
+                    Err(e) => {
+                        let typed = early.iter().filter(|k| matches!(k, NoteKey::Input(_))).count();
+                        let lost = if typed > 0 { format!(" ({typed} key(s) typed meanwhile went nowhere)") } else { String::new() };
+                        self.error(format!("cannot open the note: {e}{lost}"));
+                    }
                 }
             }
             Done::NoteSaved { dir, text, result } => self.note_saved(dir, text, result),
@@ -1794,6 +1811,7 @@ impl App {
             Ok(dir) => {
                 self.info(format!("opening the note of {}…", rundir::dir_name(&dir)));
                 self.awaiting_note = Some(dir.clone());
+                self.early_note_keys.clear();
                 self.ask(Effect::ReadNote { dir });
             }
             Err(e) => self.error(e),
@@ -1802,7 +1820,12 @@ impl App {
 
     /// A key in the open note editor.
     fn note_key(&mut self, k: NoteKey) {
-        let Some(editor) = &mut self.note else { return };
+        let Some(editor) = &mut self.note else {
+            if self.awaiting_note.is_some() {
+                self.early_note_keys.push(k);
+            }
+            return;
+        };
         match k {
             NoteKey::Input(input) => {
                 editor.area.input(input);
@@ -2132,6 +2155,26 @@ mod tests {
         press(&mut app, KeyCode::Char('n'));
         let effects = press_with(&mut app, KeyCode::Esc, KeyModifiers::NONE);
         assert!(effects.is_empty() && app.note.is_none(), "{effects:?}");
+    }
+
+    /// Keys typed after `n` before the notes are read are the editor's, not the dashboard's.
+    #[test]
+    fn keys_typed_while_the_note_is_read_go_into_the_editor() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut app = app_with_runs(tmp.path(), &["a"], PLAIN);
+        let dir = run_dir(&app, "a");
+        rundir::write_notes(&dir, "so far").unwrap();
+        select(&mut app, 0);
+        let read = press_with(&mut app, KeyCode::Char('n'), KeyModifiers::NONE);
+        let mut later = Vec::new();
+        for code in [KeyCode::Char('q'), KeyCode::Char('2'), KeyCode::Esc] {
+            later.extend(press_with(&mut app, code, KeyModifiers::NONE));
+        }
+        assert!(later.is_empty() && !app.should_quit && app.view == View::Runs && app.note.is_none());
+        carry_out(&mut app, read);
+        // q and 2 were typed at the end (the cursor starts there), and Esc saved and closed.
+        assert!(app.note.is_none(), "closed once saved");
+        assert_eq!(rundir::read_notes(&dir).unwrap(), "so farq2");
     }
 
     #[test]

@@ -125,8 +125,9 @@ pub fn msg_for(app: &App, key: KeyEvent) -> Option<Msg> {
     if ctrl && key.code == K::Char('c') {
         return Some(Msg::Interrupt);
     }
-    if app.note.is_some() {
-        // Every other key is the editor's: q, Tab and the digits type, they do not quit or switch.
+    if app.note.is_some() || app.awaiting_note.is_some() {
+        // Every other key is the editor's (kept for it while the note is read): q, Tab and the digits
+        // type, they do not quit or switch.
         return Some(Msg::Note(match key.code {
             K::Char('s') if ctrl => NoteKey::Save,
             K::Esc => NoteKey::SaveAndClose,

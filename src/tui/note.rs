@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use ratatui::style::Style;
-use ratatui_textarea::{TextArea, WrapMode};
+use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 use super::theme::Theme;
 
@@ -30,6 +30,9 @@ impl NoteEditor {
         let lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_string()).collect();
         let mut area = TextArea::new(lines);
         area.set_wrap_mode(WrapMode::WordOrGlyph);
+        // A note is added to more often than rewritten: the cursor starts at its end.
+        area.move_cursor(CursorMove::Bottom);
+        area.move_cursor(CursorMove::End);
         area.set_placeholder_text("what this run shows, what to try next… (Esc saves and closes)");
         let mut editor = NoteEditor { dir, run, area, on_disk: text.to_string(), saving: None, close_when_saved: false };
         editor.restyle(theme);
@@ -68,6 +71,7 @@ mod tests {
         assert_eq!(e.text(), "first\nsecond\n");
         assert!(!e.unsaved());
         e.area.insert_str("x");
+        assert_eq!(e.text(), "first\nsecond\nx", "typing goes on at the end");
         assert!(e.unsaved());
         e.on_disk = e.text();
         assert!(!e.unsaved());
