@@ -16,6 +16,8 @@ pub mod note;
 pub mod theme;
 pub mod views;
 pub mod widgets;
+#[cfg(test)]
+mod testing;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
