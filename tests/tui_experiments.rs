@@ -366,7 +366,7 @@ fn help_lists_the_views_own_keys_and_the_global_ones_whole_at_80x24() {
         "mark the run as A / B for comparison",
         "compare the marked runs side by side",
         "write a note for the run (kept in its notes.md)",
-        "choose the run for the hand-in (✓) / make the hand-in",
+        "space/H  choose the run for the hand-in (✓) / make the hand-in",
         "report.md + charts of the shown run (Runs: the selected)",
         "quit now (a running run is saved)",
     ] {
@@ -378,6 +378,8 @@ fn help_lists_the_views_own_keys_and_the_global_ones_whole_at_80x24() {
     act(&mut app, Action::Help);
     let shown = screen(&draw(&app, 80, 24));
     assert!(shown.contains("counts / normalized by column") && shown.contains("write a note for the shown run"), "{shown}");
+    // A key as wide as the key column still has a space before its help.
+    assert!(shown.contains("PgUp/PgDn page through"), "{shown}");
 }
 
 /// What a person types into the note editor, key by key.

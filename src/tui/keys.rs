@@ -83,7 +83,7 @@ pub const BINDINGS: &[Binding] = &[
     b(In(View::Runs), &[K::Char('m')], Action::Mark, "m", "mark the run as A / B for comparison", "mark"),
     b(In(View::Runs), &[K::Char('c')], Action::Compare, "c", "compare the marked runs side by side (c/Esc: back)", "compare"),
     b(In(View::Runs), &[K::Char('n'), K::Char('N')], Action::Note, "n", "write a note for the run (kept in its notes.md)", "note"),
-    b(In(View::Runs), &[K::Char(' ')], Action::ChooseForHandin, "space / H", "choose the run for the hand-in (✓) / make the hand-in", ""),
+    b(In(View::Runs), &[K::Char(' ')], Action::ChooseForHandin, "space/H", "choose the run for the hand-in (✓) / make the hand-in", ""),
     b(In(View::Runs), &[K::Char('H')], Action::Handin, "H", "", "hand-in"),
     // One help line for the two queue keys, so the Runs help still fits 80×24.
     b(In(View::Runs), &[K::Char('S')], Action::RunQueue, "S / x", "run the queue / drop the selected queued setup", ""),

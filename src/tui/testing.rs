@@ -379,6 +379,10 @@ mod tests {
         assert!(line(" b ").contains("│✓ b "), "{shown}");
         assert!(shown.contains("hand-in: 1 chosen") && shown.contains("1 run(s) chosen for the hand-in: H makes it"), "{shown}");
         assert!(colorless(&buf), "NO_COLOR: the marks are glyphs, not colors");
+        // With no run chosen, the line says what the keys do, whole at 80 columns.
+        press(&mut app, KeyCode::Char(' '));
+        assert!(text(&screen(&app, 80, 24)).contains("space chooses runs for the hand-in (✓), H makes it · n writes a note (✎)"));
+        press(&mut app, KeyCode::Char(' '));
         let a = row_of(&app, "a");
         select(&mut app, a);
         let shown = text(&screen(&app, 80, 24));

@@ -65,7 +65,7 @@ fn detail_line(app: &App, selected: Option<&RunRow>, width: usize) -> Line<'stat
     let text = if n > 0 {
         format!("{chosen} {n} run(s) chosen for the hand-in: H makes it · space adds or removes the selected run")
     } else {
-        format!("space chooses runs for the hand-in ({chosen}), H makes it · n writes a note on the run ({noted})")
+        format!("space chooses runs for the hand-in ({chosen}), H makes it · n writes a note ({noted})")
     };
     Line::from(Span::styled(fit(&t.text(&text), width, t), t.dim()))
 }
