@@ -295,6 +295,12 @@ mod tests {
         let shown = text(&screen(&app, 80, 24));
         assert!(shown.contains("  title   Lab 3 q1") && shown.contains("◂ Letter ▸") && shown.contains("> models  ◂ yes ▸"), "{shown}");
         assert!(shown.contains("  runs    c, a") && shown.contains("Enter makes report.pdf and handin.zip"), "{shown}");
+        assert!(colorless(&screen(&app, 80, 24)), "NO_COLOR: the form has no color of its own");
+        // The smallest terminal the dashboard draws on, in plain ASCII: every field still there.
+        let _ = app.update(Msg::Theme(Theme { ascii: true, ..PLAIN }));
+        let small = text(&screen(&app, 60, 18));
+        assert!(small.is_ascii() && small.contains("< Letter >") && small.contains("> models  < yes >") && small.contains("  out     handin"), "{small}");
+        let _ = app.update(Msg::Theme(PLAIN));
 
         let effects = press_with(&mut app, KeyCode::Enter, KeyModifiers::NONE);
         let [Effect::Handin { request }] = &effects[..] else { panic!("{effects:?}") };
