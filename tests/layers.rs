@@ -17,8 +17,8 @@ const CRATE: &[&str] = &[
 ];
 
 /// The dashboard's modules, lowest first: state changes only in `app`; `keys` maps keys to messages;
-/// views draw `&App`; `event` is the loop.
-const TUI: &[&str] = &["colors", "theme", "form", "effects", "msg", "app", "widgets", "keys", "views", "event"];
+/// views draw `&App`; `event` is the loop; `testing` (tests only) drives them all.
+const TUI: &[&str] = &["colors", "theme", "form", "handin_form", "note", "effects", "msg", "app", "widgets", "keys", "views", "event", "testing"];
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -16,10 +16,8 @@ use digitlab::tui::keys::{self, Action};
 use digitlab::tui::theme::{Theme, DIAGONAL_BG};
 use digitlab::tui::widgets::confusion;
 use digitlab::viz::min_max;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::Terminal;
 
 fn text(buf: &Buffer) -> String {
     screen(buf)
@@ -432,18 +430,9 @@ fn without_a_terminal_the_dashboard_points_to_the_headless_command() {
     assert!(err.contains("stdout is not") && err.contains("digitlab train"), "{err}");
 }
 
-fn key(c: crossterm::event::KeyCode) -> digitlab::tui::event::Input {
-    digitlab::tui::event::Input::Key(crossterm::event::KeyEvent::from(c))
-}
-
 /// The real event loop, on a test terminal, fed `keys`; returns when the app has quit.
 fn run_loop(app: &mut App, keys: &[crossterm::event::KeyCode], signalled: &digitlab::signals::Interrupt) {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    for &k in keys {
-        tx.send(key(k)).unwrap();
-    }
-    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    digitlab::tui::event::run_loop(&mut term, app, &rx, signalled, Vec::new()).unwrap();
+    common::tui::run_loop(app, keys.iter().map(|&k| crossterm::event::KeyEvent::from(k)), signalled);
 }
 
 #[test]

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use common::tui::type_into;
 use common::tui::{select_run, set_theme, set_view};
-use common::tui::{act, carry_out, config, draw, new_app, pump, pump_until, screen, trained, until_first_epoch, ASCII, COLOR};
+use common::tui::{act, carry_out, config, draw, new_app, press, pump, pump_until, run_loop, screen, trained, until_first_epoch, ASCII, COLOR};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use digitlab::tui::form::Focus;
 use digitlab::model::Activation;
 use digitlab::tui::app::{App, Msg, RunRow, StatusKind, View};
@@ -360,8 +361,124 @@ fn help_lists_the_views_own_keys_and_the_global_ones_whole_at_80x24() {
     set_view(&mut app, View::Runs);
     act(&mut app, Action::Help);
     let shown = screen(&draw(&app, 80, 24));
-    for needle in ["mark the run as A / B for comparison", "compare the marked runs side by side", "report.md + charts of the shown run (Runs: the selected)", "quit now (a running run is saved)"] {
+    for needle in [
+        "select a run (←→: sort column, r: reverse)",
+        "mark the run as A / B for comparison",
+        "compare the marked runs side by side",
+        "write a note for the run (kept in its notes.md)",
+        "space/H  choose the run for the hand-in (✓) / make the hand-in",
+        "report.md + charts of the shown run (Runs: the selected)",
+        "quit now (a running run is saved)",
+    ] {
         assert!(shown.contains(needle), "{needle:?} missing: {shown}");
     }
     assert!(!shown.contains("start training"), "Setup's keys are not Runs' keys: {shown}");
+    // Results: n normalizes, N writes the note.
+    act(&mut app, Action::Go(View::Results));
+    act(&mut app, Action::Help);
+    let shown = screen(&draw(&app, 80, 24));
+    assert!(shown.contains("counts / normalized by column") && shown.contains("write a note for the shown run"), "{shown}");
+    // A key as wide as the key column still has a space before its help.
+    assert!(shown.contains("PgUp/PgDn page through"), "{shown}");
+}
+
+/// What a person types into the note editor, key by key.
+fn type_keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, if c == '\n' { KeyCode::Enter } else { KeyCode::Char(c) });
+    }
+}
+
+/// A note written on a run in training (Results, N) is saved in its directory, and when the run is then
+/// discarded from the quit question everything digitlab wrote goes but the note and its directory stay.
+#[test]
+fn a_note_written_on_a_run_outlives_discarding_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(500), &root, COLOR);
+    act(&mut app, Action::Start);
+    until_first_epoch(&mut app);
+    let out = app.session().unwrap().out_dir.clone().unwrap();
+    set_view(&mut app, View::Results);
+    press(&mut app, KeyCode::Char('N')).expect("N means something in Results");
+    assert!(app.note().is_some(), "{}", status(&app));
+    type_keys(&mut app, "lr 0.003 learns fast\nq: why does 2 beat 1?");
+    assert!(app.is_training() && !app.confirm_quit() && app.view() == View::Results, "the keys typed");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.note().is_none(), "{}", status(&app));
+    let notes = out.join("notes.md");
+    assert_eq!(status(&app), format!("note saved in {}", notes.display()));
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "lr 0.003 learns fast\nq: why does 2 beat 1?");
+
+    // q, then d: stop and discard the run.
+    run_loop(&mut app, [KeyEvent::from(KeyCode::Char('q')), KeyEvent::from(KeyCode::Char('d'))], &Default::default());
+    assert!(app.should_quit());
+    let left: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, ["notes.md"], "everything but the note was discarded");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "lr 0.003 learns fast\nq: why does 2 beat 1?");
+    let said = app.exit_message().unwrap();
+    assert!(said.contains("discarded") && said.contains("kept: it holds your notes (notes.md)"), "{said}");
+}
+
+/// Ctrl-C with the note editor open, through the real event loop: the run in training is interrupted
+/// as ever, and what was typed is saved before the dashboard ends.
+#[test]
+fn ctrl_c_in_the_note_editor_saves_the_note_then_interrupts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = new_app(&config(500), &dir.path().join("runs"), COLOR);
+    act(&mut app, Action::Start);
+    until_first_epoch(&mut app);
+    let out = app.session().unwrap().out_dir.clone().unwrap();
+    set_view(&mut app, View::Runs);
+    let training = app.run_rows().iter().position(|r| matches!(r, RunRow::Training(_))).unwrap();
+    select_run(&mut app, training);
+    press(&mut app, KeyCode::Char('n'));
+    assert!(app.note().is_some_and(|e| e.dir == out), "{}", status(&app));
+    let mut keys: Vec<KeyEvent> = "not saved by hand".chars().map(|c| KeyEvent::from(KeyCode::Char(c))).collect();
+    keys.push(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    run_loop(&mut app, keys, &Default::default());
+    assert!(app.should_quit() && app.interrupting());
+    assert_eq!(std::fs::read_to_string(out.join("notes.md")).unwrap(), "not saved by hand");
+    assert_eq!(summary_of(&out)["status"], "interrupted");
+    let said = app.exit_message().unwrap();
+    assert!(said.contains(&format!("note saved in {}", out.join("notes.md").display())), "{said}");
+}
+
+/// Runs chosen with space, the hand-in form filled in with H, Enter: the hand-in is made off the UI
+/// thread through the real event loop, and its outcome (written, or why not) is said; the dashboard
+/// goes on either way, and a failed hand-in leaves no empty directory behind.
+#[test]
+fn the_handin_is_made_from_the_runs_view_and_its_outcome_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("runs");
+    let mut app = two_marked_runs(&root);
+    act(&mut app, Action::Rescan);
+    let chosen: Vec<_> = (0..2).rev().map(|i| match &app.run_rows()[i] {
+        RunRow::Done(e) => e.dir.clone().unwrap(),
+        _ => panic!("a finished run"),
+    }).collect();
+    for i in [1, 0] {
+        select_run(&mut app, i);
+        press(&mut app, KeyCode::Char(' '));
+    }
+    assert!(screen(&draw(&app, 120, 30)).contains("hand-in: 2 chosen"));
+    press(&mut app, KeyCode::Char('H'));
+    type_keys(&mut app, "Lab 3");
+    press(&mut app, KeyCode::Down);
+    type_keys(&mut app, "Ada Lovelace (1)");
+    let request = app.handin_request().unwrap();
+    assert_eq!(request.sources, chosen, "in the order chosen");
+    assert_eq!(request.out, dir.path().join("handin"));
+    assert_eq!((request.title.as_deref(), request.authors.as_deref()), (Some("Lab 3"), Some("Ada Lovelace (1)")));
+
+    run_loop(&mut app, [KeyEvent::from(KeyCode::Enter), KeyEvent::from(KeyCode::Char('q'))], &Default::default());
+    assert!(app.should_quit() && !app.handin().building, "quitting waited for the hand-in");
+    let said = app.exit_message().unwrap_or_default();
+    if said.contains("hand-in written: ") {
+        assert!(dir.path().join("handin/report.pdf").is_file() && dir.path().join("handin/handin.zip").is_file(), "{said}");
+    } else {
+        assert!(said.contains("hand-in failed: "), "{said}");
+        assert_eq!(app.status().unwrap().kind, StatusKind::Error);
+        assert!(!dir.path().join("handin").exists(), "no empty directory is left by a failed hand-in");
+    }
 }

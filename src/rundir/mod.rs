@@ -13,6 +13,7 @@
 
 mod atomic;
 mod bundle;
+mod notes;
 mod report_md;
 pub mod summary;
 mod sweep_report;
@@ -26,6 +27,7 @@ use anyhow::{anyhow, bail, Context, Result};
 pub use atomic::write_atomic;
 pub use crate::files::read_bounded;
 pub use bundle::{curves_title, read_predictions, write_bundle};
+pub use notes::{read_notes, write_notes, NOTES_MAX_BYTES, NOTES_MD};
 pub use sweep_report::{write_sweep_bundle, Target};
 pub use summary::{DataInfo, Summary, TestMetrics, FORMAT_VERSION};
 
@@ -55,7 +57,7 @@ pub const MISCLASSIFIED_PNG: &str = "misclassified.png";
 pub const NEURONS_CSV: &str = "neurons.csv";
 pub const NEURONS_PNG: &str = "neurons.png";
 /// Every file a run's saves write at the top of its directory (besides `weights/`): what `discard`
-/// removes, and nothing else.
+/// removes, and nothing else (`notes.md`, a person's, is never among them).
 pub const RUN_FILES: &[&str] =
     &[SUMMARY, EPOCHS_CSV, PREDICTIONS_CSV, CONFUSION_CSV, NEURONS_CSV, REPORT_MD, MODEL, WEIGHTS_GRID, CURVES_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG, NEURONS_PNG];
 /// The report bundle's figures: drawn when a run ends or on request, removed when they would describe
@@ -237,7 +239,8 @@ pub fn remove_if_unsaved(dir: &Path) {
 }
 
 /// Deletes a run directory on the user's explicit request: the files this program writes, then the
-/// directory itself if nothing else is in it. Returns what was left behind, if anything.
+/// directory itself if nothing else is in it. Returns what was left behind, if anything. The run's
+/// notes (`notes.md`) are a person's work: they stay, and so does the directory that holds them.
 pub fn discard(dir: &Path) -> Result<Option<String>> {
     remove_staging(dir);
     for name in RUN_FILES.iter().chain(&[WEIGHTS_GRID_DIVERGING, REPORT_DIGEST]) {
@@ -252,6 +255,7 @@ pub fn discard(dir: &Path) -> Result<Option<String>> {
     match fs::remove_dir(dir) {
         Ok(()) => Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(_) if dir.join(NOTES_MD).exists() => Ok(Some(format!("{} kept: it holds your notes ({NOTES_MD})", dir.display()))),
         Err(_) => Ok(Some(format!("{} kept: it holds files digitlab did not write", dir.display()))),
     }
 }
@@ -566,5 +570,25 @@ mod tests {
         for name in theirs {
             assert!(dir.join(name).exists(), "{name} is a person's and stays");
         }
+    }
+
+    /// A discarded run's notes stay, and the directory with them; everything digitlab wrote goes.
+    #[test]
+    fn discard_keeps_the_notes_and_their_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("run");
+        fs::create_dir_all(dir.join(WEIGHTS_DIR)).unwrap();
+        for name in RUN_FILES.iter().chain(&[WEIGHTS_GRID_DIVERGING, REPORT_DIGEST, "weights/neuron-000.png"]) {
+            fs::write(dir.join(name), b"x").unwrap();
+        }
+        write_notes(&dir, "why this run matters\n").unwrap();
+        let kept = discard(&dir).unwrap().expect("the directory is kept");
+        assert!(kept.contains("your notes (notes.md)"), "{kept}");
+        assert_eq!(read_notes(&dir).unwrap(), "why this run matters\n");
+        let left: Vec<String> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(left, [NOTES_MD], "only the notes are left");
+        // A run directory that never had a save keeps its notes too.
+        remove_if_unsaved(&dir);
+        assert!(dir.join(NOTES_MD).is_file());
     }
 }

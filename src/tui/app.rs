@@ -7,8 +7,10 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 
 use super::effects::{Done, Effect, RunKey};
-pub use super::msg::{Action, EditKey, Msg, QuitChoice, View};
+pub use super::msg::{Action, EditKey, FormKey, Msg, NoteKey, QuitChoice, View};
 use super::form::{Editing, SetupForm};
+use super::handin_form::{Field, HandinForm};
+use super::note::NoteEditor;
 use super::theme::Theme;
 use crate::data::Mnist;
 use crate::experiments::study;
@@ -326,6 +328,18 @@ pub struct RunsState {
     pub comparing: bool,
     /// Runs that differ only in seed are listed as one row with their mean ± sd.
     pub grouped: bool,
+    /// Ids of the runs chosen for the hand-in, in the order chosen (the report's order).
+    pub chosen: Vec<u64>,
+    /// The notes of run directories that have some, or why they cannot be read.
+    pub notes: HashMap<PathBuf, Result<String, String>>,
+}
+
+/// The hand-in: the form (kept between openings), and whether one is being made.
+#[derive(Debug, Clone, Default)]
+pub struct HandinState {
+    pub form: HandinForm,
+    pub open: bool,
+    pub building: bool,
 }
 
 /// The shown model's first-layer neurons as pictures, made once per snapshot rather than per frame
@@ -376,6 +390,13 @@ pub struct App {
     /// Pictures of what `shown()` returns; kept in step by `refresh_pictures`.
     pub(in crate::tui) pictures: NeuronPictures,
     pub(in crate::tui) runs: RunsState,
+    /// The note being written, while the editor is open.
+    pub(in crate::tui) note: Option<NoteEditor>,
+    /// The run directory whose notes are being read to open the editor; keys typed meanwhile wait in
+    /// `early_note_keys` and go to the editor when it opens, so nothing typed after `n` goes astray.
+    pub(in crate::tui) awaiting_note: Option<PathBuf>,
+    early_note_keys: Vec<NoteKey>,
+    pub(in crate::tui) handin: HandinState,
     /// Setups waiting to be trained, first first.
     pub(in crate::tui) queue: Vec<Queued>,
     /// The queue advances on its own when a run ends.
@@ -403,6 +424,8 @@ pub struct App {
     pub(in crate::tui) interrupting: bool,
     /// A line to print after the terminal is restored (e.g. where an interrupted run was saved).
     pub(in crate::tui) exit_note: Option<String>,
+    /// What became of a note or a hand-in that was still being written when the dashboard quit.
+    exit_extra: Vec<String>,
 }
 
 impl App {
@@ -436,7 +459,13 @@ impl App {
                 marked: Vec::new(),
                 comparing: false,
                 grouped: false,
+                chosen: Vec::new(),
+                notes: HashMap::new(),
             },
+            note: None,
+            awaiting_note: None,
+            early_note_keys: Vec::new(),
+            handin: HandinState::default(),
             queue: Vec::new(),
             queue_running: false,
             queue_done: 0,
@@ -454,6 +483,7 @@ impl App {
             quit_after_run: None,
             interrupting: false,
             exit_note: None,
+            exit_extra: Vec::new(),
         }
     }
 
@@ -538,6 +568,18 @@ impl App {
     }
     pub fn exit_note(&self) -> Option<&str> {
         self.exit_note.as_deref()
+    }
+    /// Everything to say on the way out: the exit note, then what became of a note or hand-in that
+    /// was being written.
+    pub fn exit_message(&self) -> Option<String> {
+        let all: Vec<&str> = self.exit_note.as_deref().into_iter().chain(self.exit_extra.iter().map(String::as_str)).collect();
+        (!all.is_empty()).then(|| all.join("; "))
+    }
+    pub fn note(&self) -> Option<&NoteEditor> {
+        self.note.as_ref()
+    }
+    pub fn handin(&self) -> &HandinState {
+        &self.handin
     }
 
     /// Trains with `spawn` instead of the real trainer: the seam through which tests script a run.
@@ -719,6 +761,8 @@ impl App {
         match msg {
             Msg::Action(a) => self.action(a),
             Msg::Edit(k) => self.edit(k),
+            Msg::Note(k) => self.note_key(k),
+            Msg::Form(k) => self.form_key(k),
             Msg::Trainer(ev) => self.trainer_event(ev),
             Msg::TrainerGone => {
                 if let Some(s) = &mut self.session {
@@ -736,9 +780,17 @@ impl App {
                 self.pending = self.pending.saturating_sub(1);
                 self.done(done);
             }
-            Msg::Theme(theme) => self.theme = theme,
+            Msg::Theme(theme) => {
+                self.theme = theme;
+                if let Some(editor) = &mut self.note {
+                    editor.restyle(&theme);
+                }
+            }
             Msg::Interrupt => {
                 self.confirm_quit = false;
+                // What was typed is saved on the way out; the exit message says where (or, if the
+                // save fails, holds the text itself).
+                self.save_note(true);
                 self.interrupting = true;
                 match &self.session {
                     Some(s) if s.is_running() => {
@@ -899,10 +951,11 @@ impl App {
                 Ok(files) => self.info(format!("wrote {}", files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and "))),
                 Err(e) => self.error(format!("writing PNGs failed: {e}")),
             },
-            Done::Scanned { root, listing } => {
+            Done::Scanned { root, listing, notes } => {
                 if root != self.runs_root {
                     return;
                 }
+                self.runs.notes = notes.into_iter().collect();
                 let mut disk = Vec::new();
                 for run in listing.runs {
                     let next_id = &mut self.next_id;
@@ -937,6 +990,99 @@ impl App {
                 }
                 Err(e) => self.error(format!("cannot open: {e}")),
             },
+            Done::NoteRead { dir, result } => {
+                if self.awaiting_note.as_ref() != Some(&dir) || self.note.is_some() {
+                    return;
+                }
+                self.awaiting_note = None;
+                let early = std::mem::take(&mut self.early_note_keys);
+                let run = rundir::dir_name(&dir);
+                match result {
+                    Ok(text) => {
+                        self.note = Some(NoteEditor::new(dir, run.clone(), &text, &self.theme));
+                        self.info(format!("writing the note for {run}: Esc saves and closes, Ctrl-S saves"));
+                        for k in early {
+                            self.note_key(k);
+                        }
+                        // Ctrl-C came while the note was being read: what was typed is saved, and said
+                        // on the way out in case the dashboard closes before the save is carried out.
+                        if let Some(e) = self.note.as_ref().filter(|e| e.unsaved() && (self.should_quit || self.interrupting)) {
+                            self.exit_extra.push(format!("the note for {run} was still opening when the dashboard quit; what was typed:\n{}", e.text()));
+                            self.save_note(true);
+                        }
+                    }
+                    // Not opened: saving would write over a file that could not be read.
+                    Err(e) => {
+                        let typed = early.iter().filter(|k| matches!(k, NoteKey::Input(_))).count();
+                        let lost = if typed > 0 { format!(" ({typed} key(s) typed meanwhile went nowhere)") } else { String::new() };
+                        self.error(format!("cannot open the note: {e}{lost}"));
+                    }
+                }
+            }
+            Done::NoteSaved { dir, text, result } => self.note_saved(dir, text, result),
+            Done::Handin { result } => {
+                self.handin.building = false;
+                let text = match &result {
+                    Ok(o) => format!(
+                        "hand-in written: {} ({} page{}), {} ({})",
+                        o.pdf.display(),
+                        o.pages,
+                        if o.pages == 1 { "" } else { "s" },
+                        o.zip.display(),
+                        size(o.zip_bytes)
+                    ),
+                    Err(e) => format!("hand-in failed: {e}"),
+                };
+                if self.should_quit {
+                    self.exit_extra.push(text.clone());
+                }
+                match result {
+                    Ok(_) => self.info(text),
+                    Err(_) => self.error(text),
+                }
+            }
+        }
+    }
+
+    /// A save of the notes of `dir` has landed (or failed). The editor closes only when the text on
+    /// screen is on disk and Esc asked for it; a failure keeps it open with the text.
+    fn note_saved(&mut self, dir: PathBuf, text: String, result: Result<PathBuf, String>) {
+        let run = rundir::dir_name(&dir);
+        let quitting = self.should_quit || self.interrupting;
+        let editor = self.note.as_mut().filter(|e| e.dir == dir);
+        match result {
+            Ok(path) => {
+                if text.trim().is_empty() {
+                    self.runs.notes.remove(&dir);
+                } else {
+                    self.runs.notes.insert(dir, Ok(text.clone()));
+                }
+                if let Some(e) = editor {
+                    e.on_disk = text.clone();
+                    if e.saving.as_ref() == Some(&text) {
+                        e.saving = None;
+                    }
+                    if e.close_when_saved && !e.unsaved() && e.saving.is_none() {
+                        self.note = None;
+                    }
+                }
+                let said = format!("note saved in {}", path.display());
+                if quitting {
+                    self.exit_extra.push(said.clone());
+                }
+                self.info(said);
+            }
+            Err(e) => {
+                if let Some(editor) = editor {
+                    editor.saving = None;
+                    editor.close_when_saved = false;
+                }
+                if quitting {
+                    // The last place the text can go.
+                    self.exit_extra.push(format!("the note for {run} could not be saved ({e}); here it is:\n{text}"));
+                }
+                self.error(format!("note not saved: {e} (the editor keeps your text: Ctrl-S or Esc tries again)"));
+            }
         }
     }
 
@@ -1073,6 +1219,9 @@ impl App {
             Action::Mark => self.toggle_mark(),
             Action::Compare => self.toggle_compare(),
             Action::Report => self.write_report(),
+            Action::Note => self.open_note(),
+            Action::ChooseForHandin => self.choose_for_handin(),
+            Action::Handin => self.open_handin(),
             Action::Up | Action::Down | Action::Left | Action::Right | Action::PageUp | Action::PageDown => self.navigate(a),
         }
     }
@@ -1639,6 +1788,191 @@ impl App {
         self.weights.neuron = 0;
         self.view = View::Results;
         self.info("opened; Results and Weights show this run until the next training starts");
+    }
+
+    /// The run directory a note is for: the selected run (Runs) or the shown one (Results).
+    fn note_target(&self) -> Result<PathBuf, String> {
+        if self.view == View::Results {
+            let shown = self.shown().ok_or("nothing to write a note on yet: train a run or open one (Runs, Enter)")?;
+            return shown.dir.map(Path::to_path_buf).ok_or_else(|| NOT_SAVED.to_string());
+        }
+        match self.selected_row() {
+            Selected::Done(id) => self.entry(id).and_then(|e| e.dir.clone()).ok_or_else(|| NOT_SAVED.to_string()),
+            Selected::Group(n) => Err(group_note(n, "write a note for one")),
+            Selected::Training => self.session.as_ref().and_then(|s| s.out_dir.clone()).ok_or_else(|| NOT_SAVED.to_string()),
+            Selected::Queued(_) => Err("a queued setup has no run directory yet: its note can be written once it trains".into()),
+            Selected::Nothing => Err("no run selected".into()),
+        }
+    }
+
+    /// Opens the note editor on a run's notes, once they are read (off the UI thread).
+    fn open_note(&mut self) {
+        match self.note_target() {
+            Ok(dir) => {
+                self.info(format!("opening the note of {}…", rundir::dir_name(&dir)));
+                self.awaiting_note = Some(dir.clone());
+                self.early_note_keys.clear();
+                self.ask(Effect::ReadNote { dir });
+            }
+            Err(e) => self.error(e),
+        }
+    }
+
+    /// A key in the open note editor.
+    fn note_key(&mut self, k: NoteKey) {
+        let Some(editor) = &mut self.note else {
+            if self.awaiting_note.is_some() {
+                self.early_note_keys.push(k);
+            }
+            return;
+        };
+        match k {
+            NoteKey::Input(input) => {
+                editor.area.input(input);
+            }
+            NoteKey::Save => self.save_note(false),
+            NoteKey::SaveAndClose => self.save_note(true),
+        }
+    }
+
+    /// Saves what the editor shows, if anything changed; `close`: close the editor once it is saved
+    /// (at once when nothing changed).
+    fn save_note(&mut self, close: bool) {
+        let Some(editor) = &mut self.note else { return };
+        editor.close_when_saved |= close;
+        if !editor.unsaved() {
+            if editor.saving.is_none() && close {
+                self.note = None;
+                self.info("note closed (nothing changed)");
+            } else if editor.saving.is_none() {
+                self.info("nothing new to save in the note");
+            }
+            return;
+        }
+        let text = editor.text();
+        if editor.saving.as_ref() == Some(&text) {
+            return;
+        }
+        editor.saving = Some(text.clone());
+        let dir = editor.dir.clone();
+        self.ask(Effect::SaveNote { dir, text });
+        self.info("saving the note…");
+    }
+
+    /// The finished runs chosen for the hand-in that still exist, in the order chosen.
+    pub fn chosen_runs(&self) -> Vec<&RunEntry> {
+        self.runs.chosen.iter().filter_map(|&id| self.entry(id)).collect()
+    }
+
+    /// Space in Runs: the selected finished run goes into the hand-in, or out of it.
+    fn choose_for_handin(&mut self) {
+        let id = match self.selected_row() {
+            Selected::Done(id) => id,
+            Selected::Group(n) => return self.error(group_note(n, "choose one")),
+            Selected::Training => return self.error("this run is still training: choose it for the hand-in when it has ended"),
+            Selected::Queued(_) => return self.error("a queued setup has no results to hand in"),
+            Selected::Nothing => return self.error("no run selected"),
+        };
+        let Some(name) = self.entry(id).filter(|e| e.dir.is_some()).map(RunEntry::name) else { return self.error(NOT_SAVED) };
+        if let Some(i) = self.runs.chosen.iter().position(|&c| c == id) {
+            self.runs.chosen.remove(i);
+            let n = self.chosen_runs().len();
+            return self.info(format!("{name} taken out of the hand-in ({n} chosen)"));
+        }
+        self.runs.chosen.push(id);
+        let n = self.chosen_runs().len();
+        self.info(format!("{name} is in the hand-in as run {n}: H makes the hand-in"));
+    }
+
+    /// The run directories to hand in, in order: the chosen runs, or else the selected one (`true`).
+    pub fn handin_sources(&self) -> Result<(Vec<PathBuf>, bool), String> {
+        let chosen: Vec<PathBuf> = self.chosen_runs().iter().filter_map(|e| e.dir.clone()).collect();
+        if !chosen.is_empty() {
+            return Ok((chosen, false));
+        }
+        let none = "no run chosen for the hand-in: space chooses runs in Runs";
+        match self.selected_row() {
+            Selected::Done(id) => self.entry(id).and_then(|e| e.dir.clone()).map(|d| (vec![d], true)).ok_or_else(|| NOT_SAVED.to_string()),
+            Selected::Group(n) => Err(group_note(n, "hand in one")),
+            _ => Err(none.into()),
+        }
+    }
+
+    /// Where a hand-in directory named in the form goes: beside the runs root, in the directory the
+    /// dashboard was started from.
+    fn handin_base(&self) -> &Path {
+        self.runs_root.parent().unwrap_or(Path::new(""))
+    }
+
+    /// The hand-in the form asks for, of the chosen runs (or the selected one); or the form's field at
+    /// fault (if it is the form's) and why.
+    pub fn handin_request(&self) -> Result<crate::handin::Request, (Option<Field>, String)> {
+        let (sources, _) = self.handin_sources().map_err(|e| (None, e))?;
+        self.handin.form.request(sources, self.handin_base()).map_err(|(f, why)| (Some(f), why))
+    }
+
+    /// H in Runs: the hand-in form, for the chosen runs (or the selected one, said so).
+    fn open_handin(&mut self) {
+        if self.handin.building {
+            return self.error("a hand-in is being made: wait for it (the header says while it works)");
+        }
+        match self.handin_sources() {
+            Ok((sources, from_selection)) => {
+                self.handin.open = true;
+                let what = if from_selection {
+                    format!("no run chosen (space), so the hand-in is of the selected run, {}", sources.first().map(|d| rundir::dir_name(d)).unwrap_or_default())
+                } else {
+                    format!("hand-in of the {} chosen run(s)", sources.len())
+                };
+                self.info(format!("{what}: Enter makes it, Esc closes the form"));
+            }
+            Err(e) => self.error(e),
+        }
+    }
+
+    /// A key in the open hand-in form.
+    fn form_key(&mut self, k: FormKey) {
+        if !self.handin.open {
+            return;
+        }
+        match k {
+            FormKey::Submit => self.submit_handin(),
+            FormKey::Cancel => {
+                self.handin.open = false;
+                self.info("hand-in form closed (what you typed stays for the next H)");
+            }
+            k => self.handin.form.key(k),
+        }
+    }
+
+    /// Enter in the hand-in form: the hand-in is made off the UI thread; `Done::Handin` reports.
+    fn submit_handin(&mut self) {
+        match self.handin_request() {
+            Ok(request) => {
+                let (n, out) = (request.sources.len(), request.out.clone());
+                self.ask(Effect::Handin { request: Box::new(request) });
+                self.handin.open = false;
+                self.handin.building = true;
+                self.info(format!("making the hand-in of {n} run(s) in {} (a new directory; -2, -3, … if taken)…", out.display()));
+            }
+            Err((field, why)) => {
+                if let Some(f) = field {
+                    self.handin.form.focus = f;
+                }
+                let at = field.map_or(String::new(), |f| format!("{}: ", f.label()));
+                self.error(format!("cannot make the hand-in: {at}{why}"));
+            }
+        }
+    }
+}
+
+/// A file size as a person reads it.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1 << 10 => format!("{b} B"),
+        b if b < 1 << 20 => format!("{:.1} KB", b as f64 / 1024.0),
+        b if b < 1 << 30 => format!("{:.1} MB", b as f64 / (1 << 20) as f64),
+        b => format!("{:.1} GB", b as f64 / (1 << 30) as f64),
     }
 }
 

@@ -1,7 +1,8 @@
 //! What the dashboard asks to be done outside `App::update`: everything that touches the disk or takes
 //! longer than a frame. `update` returns these as values; the [`Executor`] carries them out one after
 //! another on a thread of its own (so a run's saves land in order) and each result comes back as a
-//! [`Done`] message. Tests can carry an effect out in place with [`perform`].
+//! [`Done`] message; a hand-in, which takes long, is made on a thread of its own beside them. Tests can
+//! carry an effect out in place with [`perform`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,13 @@ pub enum Effect {
     Scan { root: PathBuf },
     /// Load a saved run's model and evaluate it on `data`'s test set.
     Open { dir: PathBuf, data: Arc<Mnist> },
+    /// Read a run's notes, to edit them.
+    ReadNote { dir: PathBuf },
+    /// Write `text` as a run's notes.
+    SaveNote { dir: PathBuf, text: String },
+    /// Make a hand-in. `request.out` is the directory asked for; the hand-in goes into it, or into
+    /// `out-2`, `out-3`, … when it exists, so no earlier hand-in is ever written over.
+    Handin { request: Box<crate::handin::Request> },
 }
 
 /// The result of an effect, as the dashboard receives it.
@@ -51,9 +59,14 @@ pub enum Done {
     Failed { result: Result<Option<PathBuf>, String> },
     Report { dir: PathBuf, result: Result<usize, String> },
     Pictures { result: Result<Vec<PathBuf>, String> },
-    Scanned { root: PathBuf, listing: Listing },
+    /// The runs under `root`, and the notes of those that have some (or why they cannot be read).
+    Scanned { root: PathBuf, listing: Listing, notes: Vec<(PathBuf, Result<String, String>)> },
     DataLoaded { dir: PathBuf, result: Result<Arc<Mnist>, String> },
     Opened { dir: PathBuf, result: Result<OpenedRun, String> },
+    NoteRead { dir: PathBuf, result: Result<String, String> },
+    /// `text` was (or could not be) written as the notes of `dir`; Ok holds the file's path.
+    NoteSaved { dir: PathBuf, text: String, result: Result<PathBuf, String> },
+    Handin { result: Result<crate::handin::Outcome, String> },
 }
 
 /// The directories the session's runs were saved in; owned by whoever carries the effects out.
@@ -107,13 +120,42 @@ pub fn perform(effect: Effect, dirs: &mut RunDirs) -> Done {
         }
         Effect::Scan { root } => {
             let listing = rundir::scan(&root);
-            Done::Scanned { root, listing }
+            let notes = listing
+                .runs
+                .iter()
+                .map(|r| (r.dir.clone(), rundir::read_notes(&r.dir).map_err(text)))
+                .filter(|(_, note)| note.as_ref().map_or(true, |t| !t.trim().is_empty()))
+                .collect();
+            Done::Scanned { root, listing, notes }
         }
         Effect::Open { dir, data } => {
             let result = open(&dir, &data).map_err(text);
             Done::Opened { dir, result }
         }
+        Effect::ReadNote { dir } => {
+            let result = rundir::read_notes(&dir).map_err(text);
+            Done::NoteRead { dir, result }
+        }
+        Effect::SaveNote { dir, text: note } => {
+            let result = rundir::write_notes(&dir, &note).map(|()| dir.join(rundir::NOTES_MD)).map_err(text);
+            Done::NoteSaved { dir, text: note, result }
+        }
+        Effect::Handin { request } => Done::Handin { result: handin(*request).map_err(text) },
     }
+}
+
+/// Makes the hand-in in a new directory: the one asked for, or the first of `-2`, `-3`, … that is free.
+/// A directory made here for a hand-in that then failed is removed again if it is still empty.
+fn handin(mut request: crate::handin::Request) -> anyhow::Result<crate::handin::Outcome> {
+    let asked = request.out.clone();
+    let name = asked.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "handin".into());
+    // A bare name has an empty parent: the directory the dashboard was started in, as typed.
+    request.out = rundir::create_unique(asked.parent().unwrap_or(Path::new("")), &name)?;
+    let built = crate::handin::build(&request);
+    if built.is_err() {
+        let _ = std::fs::remove_dir(&request.out);
+    }
+    built
 }
 
 /// A saved run's model, evaluated on the loaded test set, and what its first-layer units respond to.
@@ -149,10 +191,30 @@ impl Executor {
             .name("digitlab-effects".into())
             .spawn(move || {
                 let mut dirs = RunDirs::default();
+                let mut handins = Vec::new();
                 for effect in rx {
+                    // A hand-in takes long: a run's saves must not wait behind it.
+                    if matches!(effect, Effect::Handin { .. }) {
+                        let to_ui = tx.clone();
+                        let job = std::thread::Builder::new().name("digitlab-handin".into()).spawn(move || {
+                            let _ = to_ui.send(perform(effect, &mut RunDirs::default()));
+                        });
+                        match job {
+                            Ok(job) => handins.push(job),
+                            Err(e) => {
+                                let _ = tx.send(Done::Handin { result: Err(format!("cannot start the hand-in: {e}")) });
+                            }
+                        }
+                        continue;
+                    }
                     if tx.send(perform(effect, &mut dirs)).is_err() {
                         break;
                     }
+                }
+                // Quitting waits for a hand-in under way, as it does for saves: a half-written zip
+                // would pass for a whole one.
+                for job in handins {
+                    let _ = job.join();
                 }
             })
             .expect("spawn the effects thread");

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::App;
 pub use super::msg::Action;
-use super::msg::{EditKey, Msg, QuitChoice, View};
+use super::msg::{EditKey, FormKey, Msg, NoteKey, QuitChoice, View};
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,8 @@ pub const BINDINGS: &[Binding] = &[
     b(In(View::Results), &[K::Char('w')], Action::ExportImages, "w", "save every digit of the selected cell as a PNG", "save digits"),
     b(In(View::Results), &[K::Char('n')], Action::ToggleNormalized, "n", "counts / normalized by column", "normalize"),
     b(In(View::Results), &[K::Char('t')], Action::ToggleReport, "t", "matrix / per-class report (short terminals)", "table"),
+    // n already normalizes here; N writes the note, as it also does in Runs.
+    b(In(View::Results), &[K::Char('N')], Action::Note, "N", "write a note for the shown run (kept in its notes.md)", "note"),
     b(In(View::Weights), &[K::Left, K::Char('h')], Action::Left, "←→", "previous / next neuron", "neuron"),
     b(In(View::Weights), &[K::Right, K::Char('l')], Action::Right, "", "", ""),
     b(In(View::Weights), &[K::PageUp], Action::PageUp, "PgUp/PgDn", "jump 10 neurons", "jump"),
@@ -68,16 +70,21 @@ pub const BINDINGS: &[Binding] = &[
     b(In(View::Weights), &[K::Char('c')], Action::NeuronClass, "c", "only neurons preferring class 0, 1, … 9, then all (clearest first)", "class"),
     b(In(View::Weights), &[K::Char('o')], Action::NeuronOrder, "o", "order: layer order / most selective first", "order"),
     b(In(View::Weights), &[K::Char('w')], Action::ExportImages, "w", "write neuron and grid PNGs", "PNGs"),
-    b(In(View::Runs), &[K::Up, K::Char('k')], Action::Up, "↑↓", "select a run", "select"),
+    // Selecting and sorting share one help line (←→ and r are in the footer), so the Runs help with
+    // the note and hand-in keys still fits 80×24.
+    b(In(View::Runs), &[K::Up, K::Char('k')], Action::Up, "↑↓", "select a run (←→: sort column, r: reverse)", "select"),
     b(In(View::Runs), &[K::Down, K::Char('j')], Action::Down, "", "", ""),
-    b(In(View::Runs), &[K::Left, K::Char('h')], Action::Left, "←→", "sort column", "sort by"),
+    b(In(View::Runs), &[K::Left, K::Char('h')], Action::Left, "←→", "", "sort by"),
     b(In(View::Runs), &[K::Right, K::Char('l')], Action::Right, "", "", ""),
-    b(In(View::Runs), &[K::Char('r')], Action::ReverseSort, "r", "reverse the order", "reverse"),
+    b(In(View::Runs), &[K::Char('r')], Action::ReverseSort, "r", "", "reverse"),
     b(In(View::Runs), &[K::Char('g')], Action::GroupSeeds, "g", "group runs that differ only in seed: mean ± sd", "seeds"),
     b(In(View::Runs), &[K::Enter], Action::Open, "Enter", "open the run (results, weights)", "open"),
     b(In(View::Runs), &[K::Char('R'), K::F(5)], Action::Rescan, "R", "rescan runs/", "rescan"),
     b(In(View::Runs), &[K::Char('m')], Action::Mark, "m", "mark the run as A / B for comparison", "mark"),
     b(In(View::Runs), &[K::Char('c')], Action::Compare, "c", "compare the marked runs side by side (c/Esc: back)", "compare"),
+    b(In(View::Runs), &[K::Char('n'), K::Char('N')], Action::Note, "n", "write a note for the run (kept in its notes.md)", "note"),
+    b(In(View::Runs), &[K::Char(' ')], Action::ChooseForHandin, "space/H", "choose the run for the hand-in (✓) / make the hand-in", ""),
+    b(In(View::Runs), &[K::Char('H')], Action::Handin, "H", "", "hand-in"),
     // One help line for the two queue keys, so the Runs help still fits 80×24.
     b(In(View::Runs), &[K::Char('S')], Action::RunQueue, "S / x", "run the queue / drop the selected queued setup", ""),
     b(In(View::Runs), &[K::Char('x'), K::Delete], Action::RemoveQueued, "", "", ""),
@@ -95,6 +102,13 @@ pub const BINDINGS: &[Binding] = &[
     b(G, &[K::Char('q')], Action::Quit, "q", "quit (asks while training)", "quit"),
 ];
 
+/// The footer while a Setup field is edited.
+pub const EDIT_HINTS: &[(&str, &str)] = &[("Enter", "keep"), ("Esc", "revert"), ("Backspace", "delete")];
+/// The footer while the note editor is open: every other key types.
+pub const NOTE_HINTS: &[(&str, &str)] = &[("Esc", "save and close"), ("Ctrl-S", "save"), ("Enter", "new line"), ("Ctrl-C", "save and quit")];
+/// The footer while the hand-in form is open.
+pub const FORM_HINTS: &[(&str, &str)] = &[("Enter", "make the hand-in"), ("Esc", "close"), ("↑↓", "field"), ("←→", "change"), ("Backspace", "delete")];
+
 /// Bindings that apply in `view`, the view's own first.
 pub fn bindings_for(view: View) -> impl Iterator<Item = &'static Binding> {
     BINDINGS
@@ -103,11 +117,38 @@ pub fn bindings_for(view: View) -> impl Iterator<Item = &'static Binding> {
         .chain(BINDINGS.iter().filter(|b| b.scope == Scope::Global))
 }
 
-/// The message a key press means in the app's current state, if any. Modal states (the quit
-/// question, a field being edited) come before the table; Ctrl-C always interrupts.
+/// The message a key press means in the app's current state, if any. Modal states (the note editor,
+/// the quit question, the hand-in form, a field being edited) come before the table; Ctrl-C always
+/// interrupts (with the note editor open, its text is saved first).
 pub fn msg_for(app: &App, key: KeyEvent) -> Option<Msg> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return matches!(key.code, K::Char('c')).then_some(Msg::Interrupt);
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == K::Char('c') {
+        return Some(Msg::Interrupt);
+    }
+    if app.note.is_some() || app.awaiting_note.is_some() {
+        // Every other key is the editor's (kept for it while the note is read): q, Tab and the digits
+        // type, they do not quit or switch.
+        return Some(Msg::Note(match key.code {
+            K::Char('s') if ctrl => NoteKey::Save,
+            K::Esc => NoteKey::SaveAndClose,
+            _ => NoteKey::Input(key.into()),
+        }));
+    }
+    if ctrl {
+        return None;
+    }
+    if app.handin.open && !app.confirm_quit {
+        return Some(Msg::Form(match key.code {
+            K::Enter => FormKey::Submit,
+            K::Esc => FormKey::Cancel,
+            K::Tab | K::Down => FormKey::Next,
+            K::BackTab | K::Up => FormKey::Prev,
+            K::Left => FormKey::Left,
+            K::Right => FormKey::Right,
+            K::Backspace => FormKey::Backspace,
+            K::Char(c) => FormKey::Char(c),
+            _ => return None,
+        }));
     }
     if app.confirm_quit {
         return match key.code {

@@ -9,11 +9,15 @@ pub mod colors;
 pub mod effects;
 pub mod event;
 pub mod form;
+pub mod handin_form;
 pub mod keys;
 pub mod msg;
+pub mod note;
 pub mod theme;
 pub mod views;
 pub mod widgets;
+#[cfg(test)]
+mod testing;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -74,7 +78,7 @@ pub fn run(args: &Options) -> Result<()> {
         std::mem::forget(terminal);
     }
     result?;
-    match app.exit_note {
+    match app.exit_message() {
         // Like `digitlab train`: an interrupted run ends with the signal's status, naming what was kept.
         Some(note) if app.interrupting => {
             let signal = signalled.signal().unwrap_or(signal_hook::consts::SIGINT);

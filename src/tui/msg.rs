@@ -2,6 +2,7 @@
 //! the results of effects. Kept apart from `app` and `keys` so that neither imports the other's.
 
 use super::effects::Done;
+pub use super::handin_form::FormKey;
 use crate::train::Event;
 
 /// The five screens, in tab order.
@@ -76,6 +77,23 @@ pub enum Action {
     Mark,
     Compare,
     Report,
+    /// Write a note for the selected (Runs) or shown (Results) run: its `notes.md`.
+    Note,
+    /// Runs: put the selected run in the hand-in, or take it out.
+    ChooseForHandin,
+    /// Runs: open the hand-in form.
+    Handin,
+}
+
+/// A key while the note editor is open: every key but Ctrl-C goes to the editor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoteKey {
+    /// Typing, moving, deleting: what the text area does with the key.
+    Input(ratatui_textarea::Input),
+    /// Ctrl-S: save and go on writing.
+    Save,
+    /// Esc: save, and close once saved.
+    SaveAndClose,
 }
 
 /// A key while a form field is being edited.
@@ -92,6 +110,10 @@ pub enum EditKey {
 pub enum Msg {
     Action(Action),
     Edit(EditKey),
+    /// A key for the open note editor.
+    Note(NoteKey),
+    /// A key for the open hand-in form.
+    Form(FormKey),
     Trainer(Event),
     /// The trainer's channel closed without a final event.
     TrainerGone,

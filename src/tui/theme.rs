@@ -164,6 +164,14 @@ impl Theme {
             s.to_string()
         }
     }
+    /// The Runs view's marks: (chosen for the hand-in, has a note).
+    pub fn marks(&self) -> (&'static str, &'static str) {
+        if self.ascii {
+            ("+", "*")
+        } else {
+            ("✓", "✎")
+        }
+    }
     pub fn sep(&self) -> &'static str {
         if self.ascii {
             " | "

@@ -167,6 +167,17 @@ pub fn trained(runs_root: &Path, theme: Theme) -> App {
     app
 }
 
+/// The real event loop (effects on their own thread), on a test terminal, fed `keys`; returns when
+/// the app has quit.
+pub fn run_loop(app: &mut App, keys: impl IntoIterator<Item = KeyEvent>, signalled: &digitlab::signals::Interrupt) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    for k in keys {
+        tx.send(digitlab::tui::event::Input::Key(k)).unwrap();
+    }
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    digitlab::tui::event::run_loop(&mut term, app, &rx, signalled, Vec::new()).unwrap();
+}
+
 pub fn draw(app: &App, w: u16, h: u16) -> Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| views::render(f, app)).unwrap();

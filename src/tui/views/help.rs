@@ -19,11 +19,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let mut lines = Vec::new();
     for (scope, name) in [(Scope::In(app.view), app.view.title()), (Scope::Global, "everywhere")] {
         lines.push(Line::from(Span::styled(name, t.title())));
-        for b in BINDINGS.iter().filter(|b| b.scope == scope && !b.keys.is_empty()) {
-            lines.push(Line::from(vec![Span::styled(format!("  {:<w$}", t.text(b.keys), w = KEY_W - 2), t.key()), Span::raw(t.text(b.help))]));
+        // A binding without help text is said on another key's line (and in the footer).
+        for b in BINDINGS.iter().filter(|b| b.scope == scope && !b.keys.is_empty() && !b.help.is_empty()) {
+            lines.push(Line::from(vec![Span::styled(format!("  {:<w$} ", t.text(b.keys), w = KEY_W - 3), t.key()), Span::raw(t.text(b.help))]));
         }
     }
-    lines.push(Line::from(vec![Span::styled(format!("  {:<w$}", "Ctrl-C", w = KEY_W - 2), t.key()), Span::raw("quit now (a running run is saved)")]));
+    lines.push(Line::from(vec![Span::styled(format!("  {:<w$} ", "Ctrl-C", w = KEY_W - 3), t.key()), Span::raw("quit now (a running run is saved)")]));
     let widest = lines.iter().map(Line::width).max().unwrap_or(0) as u16;
     let col_w = widest.clamp(20, COLUMN_W);
     let two = lines.len() as u16 + 2 > area.height && 2 * col_w + 3 <= area.width;

@@ -9,7 +9,9 @@
 //! ```
 
 pub mod compare;
+pub mod handin;
 pub mod help;
+pub mod note;
 pub mod results;
 pub mod runs;
 pub mod setup;
@@ -64,6 +66,8 @@ fn draw(frame: &mut Frame, app: &App) {
     if app.help {
         help::render(frame, body, app);
     }
+    handin::render(frame, body, app);
+    note::render(frame, body, app);
     if app.confirm_quit {
         let r = centered(body, 56, 6);
         frame.render_widget(Clear, r);
@@ -117,7 +121,9 @@ fn render_tabs(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(format!("  {}", t.text(&state)), t.focused()));
     }
     // Saves, reports and scans run off the UI thread; say that something is still being written.
-    if app.pending > 0 {
+    if app.handin().building {
+        spans.push(Span::styled(t.text("  making the hand-in…"), t.focused()));
+    } else if app.pending > 0 {
         spans.push(Span::styled(t.text("  writing…"), t.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -126,8 +132,12 @@ fn render_tabs(frame: &mut Frame, area: Rect, app: &App) {
 fn render_footer(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = Vec::new();
-    let hints: Vec<(&str, &str)> = if app.form.editing.is_some() && app.view == View::Setup {
-        vec![("Enter", "keep"), ("Esc", "revert"), ("Backspace", "delete")]
+    let hints: Vec<(&str, &str)> = if app.note.is_some() {
+        keys::NOTE_HINTS.to_vec()
+    } else if app.handin.open {
+        keys::FORM_HINTS.to_vec()
+    } else if app.form.editing.is_some() && app.view == View::Setup {
+        keys::EDIT_HINTS.to_vec()
     } else {
         // Help and quit first: they must survive a narrow footer.
         let first = |b: &&keys::Binding| matches!(b.action, keys::Action::Help | keys::Action::Quit);

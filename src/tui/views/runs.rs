@@ -1,14 +1,17 @@
 //! Runs: this session's runs and the run directories under `runs/`, sortable by any column, then the run
 //! in training and the queued setups. Two runs marked with `m` can be compared side by side (`c`).
-//! With `g`, runs that differ only in seed are one row with their mean test accuracy ± sd.
+//! With `g`, runs that differ only in seed are one row with their mean test accuracy ± sd. A run's name
+//! is marked when it is chosen for the hand-in (✓, `space`) and when it has a note (✎, `n`), before its
+//! A/B mark; the line under the table shows the selected run's note.
 //!
 //! ```text
-//! ┌ Runs · 3 (sorted by test acc ▼) · queue: 2 waiting ─────────────────────────┐
-//! │ run                    hidden  activations opt  lr     epochs test acc macro F1 │
-//! │ [A] 20261128-1203-32relu 32    relu        adam 0.001  1      95.12%   0.9501   │
-//! │ 20261128-1210-64relu (training) 64 relu    adam 0.001  1/3    94.80%   0.9470   │
-//! │ queued #1              128     sigmoid     sgd  0.1    0/5    -        -        │
-//! └─────────────────────────────────────────────────────────────────────────────┘
+//! ┌ Runs · 3 (sorted by test acc ▼) · queue: 2 waiting · hand-in: 1 chosen ─────────┐
+//! │ run                    hidden  activations opt  lr     epochs test acc macro F1    │
+//! │ ✓✎ [A] 20261128-1203-32relu 32 relu        adam 0.001  1      95.12%   0.9501      │
+//! │ 20261128-1210-64relu (training) 64 relu    adam 0.001  1/3    94.80%   0.9470      │
+//! │ queued #1              128     sigmoid     sgd  0.1    0/5    -        -           │
+//! │ ✎ note: ReLU beats sigmoid here; try 64 units next                               │
+//! └─────────────────────────────────────────────────────────────────────────────────┘
 //!
 //! Grouped (`g`):
 //! ┌ Runs · 7 in 4 rows, seeds grouped (sorted by test acc ± sd ▼) ───────────────────────┐
@@ -17,14 +20,55 @@
 //! └─────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
 use super::compare;
-use crate::tui::app::{App, Cell, RunColumn, RunRow};
-use crate::tui::widgets::panel;
+use crate::tui::app::{App, Cell, RunColumn, RunEntry, RunRow};
+use crate::tui::widgets::{fit, panel};
+
+/// The marks before a finished run's name: chosen for the hand-in, has a note (readable or not). In
+/// the name's cell, like the A/B marks, so that only a marked run's name gives room for them.
+fn marks(app: &App, e: &RunEntry) -> String {
+    let (chosen, noted) = app.theme.marks();
+    let c = if app.runs.chosen.contains(&e.id) { chosen } else { "" };
+    let n = if note_of(app, e).is_some() { noted } else { "" };
+    let both = format!("{c}{n}");
+    if both.is_empty() { both } else { both + " " }
+}
+
+fn note_of<'a>(app: &'a App, e: &RunEntry) -> Option<&'a Result<String, String>> {
+    e.dir.as_ref().and_then(|d| app.runs.notes.get(d))
+}
+
+/// The line under the table, cut to `width`: the selected run's note, or what the marks mean.
+fn detail_line(app: &App, selected: Option<&RunRow>, width: usize) -> Line<'static> {
+    let t = &app.theme;
+    let (chosen, noted) = t.marks();
+    if let Some(RunRow::Done(e)) = selected {
+        match note_of(app, e) {
+            Some(Ok(text)) => {
+                let first = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+                // The person's text, shown as plain as the terminal can.
+                let first: String = first.chars().map(|c| if c.is_control() || (t.ascii && !c.is_ascii()) { '?' } else { c }).collect();
+                let head = format!("{noted} note: ");
+                let room = width.saturating_sub(head.chars().count());
+                return Line::from(vec![Span::styled(fit(&head, width, t), t.title()), Span::raw(fit(&first, room, t))]);
+            }
+            Some(Err(why)) => return Line::from(Span::styled(fit(&t.text(&format!("{noted} note unreadable: {why}")), width, t), t.error())),
+            None => {}
+        }
+    }
+    let n = app.chosen_runs().len();
+    let text = if n > 0 {
+        format!("{chosen} {n} run(s) chosen for the hand-in: H makes it · space adds or removes the selected run")
+    } else {
+        format!("space chooses runs for the hand-in ({chosen}), H makes it · n writes a note ({noted})")
+    };
+    Line::from(Span::styled(fit(&t.text(&text), width, t), t.dim()))
+}
 
 fn text(app: &App, row: &RunRow, col: RunColumn) -> String {
     if let (RunColumn::TestAccuracy, RunRow::Group(g)) = (col, row) {
@@ -45,11 +89,9 @@ fn text(app: &App, row: &RunRow, col: RunColumn) -> String {
     if col != RunColumn::Name {
         return s;
     }
-    let tag = match row {
-        RunRow::Done(e) => app.runs.marked.iter().position(|&m| m == e.id).map(|i| if i == 0 { "[A] " } else { "[B] " }),
-        _ => None,
-    };
-    format!("{}{s}", tag.unwrap_or(""))
+    let RunRow::Done(e) = row else { return s };
+    let tag = app.runs.marked.iter().position(|&m| m == e.id).map(|i| if i == 0 { "[A] " } else { "[B] " });
+    format!("{}{}{s}", marks(app, e), tag.unwrap_or(""))
 }
 
 fn width(col: RunColumn, grouped: bool) -> Constraint {
@@ -107,6 +149,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if !app.runs.marked.is_empty() {
         title.push_str(&format!("{}marked {} of 2", t.sep(), app.marked_runs().len()));
     }
+    if !app.runs.chosen.is_empty() {
+        title.push_str(&format!("{}hand-in: {} chosen", t.sep(), app.chosen_runs().len()));
+    }
     if !app.runs.unreadable.is_empty() {
         title.push_str(&format!("{}{} unreadable summary.json skipped", t.sep(), app.runs.unreadable.len()));
     }
@@ -158,11 +203,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             RunRow::Queued(..) => row.style(t.dim()),
         }
     });
-    let table = Table::new(table_rows, cols.iter().map(|&c| width(c, grouped)))
-        .header(header)
-        .row_highlight_style(t.selected())
-        .column_spacing(1)
-        .block(panel(title, t));
-    let mut state = TableState::default().with_selected(Some(app.runs.selected.min(rows.len() - 1)));
-    frame.render_stateful_widget(table, area, &mut state);
+    let selected = app.runs.selected.min(rows.len() - 1);
+    let block = panel(title, t);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    // The selected run's note (or what the marks mean) under the table, when there is room.
+    let (table_area, detail) = if inner.height >= 6 {
+        let [table, line] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+        (table, Some(line))
+    } else {
+        (inner, None)
+    };
+    if let Some(line) = detail {
+        frame.render_widget(Paragraph::new(detail_line(app, rows.get(selected), line.width as usize)), line);
+    }
+    let widths = cols.iter().map(|&c| width(c, grouped));
+    let table = Table::new(table_rows, widths).header(header).row_highlight_style(t.selected()).column_spacing(1);
+    let mut state = TableState::default().with_selected(Some(selected));
+    frame.render_stateful_widget(table, table_area, &mut state);
 }

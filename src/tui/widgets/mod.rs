@@ -40,6 +40,22 @@ pub fn gauge_line<'a>(label: &str, ratio: f64, text: String, width: u16, theme: 
     ])
 }
 
+/// `s` cut to `width` characters, its end replaced by an ellipsis when cut.
+pub fn fit(s: &str, width: usize, theme: &Theme) -> String {
+    let dots = if theme.ascii { "..." } else { "…" };
+    let n = dots.chars().count();
+    if s.chars().count() <= width || width <= n {
+        return s.chars().take(width).collect();
+    }
+    s.chars().take(width - n).chain(dots.chars()).collect()
+}
+
+/// The last `width` characters of `s` (what is being typed at its end stays in view).
+pub fn tail(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    s.chars().skip(n.saturating_sub(width)).collect()
+}
+
 /// A `w`x`h` rectangle centred in `area` (clipped to it).
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
