@@ -28,8 +28,6 @@ pub const REPORT_PDF: &str = "report.pdf";
 pub const STATE: &str = ".handin.json";
 pub const FIGURES: &str = "figures";
 pub const RUNS: &str = "runs";
-/// The run's notes file, as the dashboard writes it.
-const NOTES: &str = "notes.md";
 
 /// Far beyond any report a student writes; a larger file is refused before it is read.
 const REPORT_MAX_BYTES: u64 = 4 << 20;
@@ -189,16 +187,7 @@ impl Writer<'_> {
 }
 
 /// The files of a run that travel with the hand-in: its records, tables and notes.
-const RUN_RECORDS: [&str; 6] = [rundir::SUMMARY, rundir::EPOCHS_CSV, rundir::CONFUSION_CSV, rundir::PREDICTIONS_CSV, rundir::NEURONS_CSV, NOTES];
-
-fn read_notes(dir: &Path) -> Result<String> {
-    let path = dir.join(NOTES);
-    if !path.is_file() {
-        return Ok(String::new());
-    }
-    let bytes = crate::files::read_bounded(&path, 1 << 20, "notes")?;
-    String::from_utf8(bytes).map_err(|e| anyhow!("{}: not UTF-8 text (byte {} is not)", path.display(), e.utf8_error().valid_up_to()))
-}
+const RUN_RECORDS: [&str; 6] = [rundir::SUMMARY, rundir::EPOCHS_CSV, rundir::CONFUSION_CSV, rundir::PREDICTIONS_CSV, rundir::NEURONS_CSV, rundir::NOTES_MD];
 
 /// One run's files and figures into the hand-in; returns its part of the report.
 fn write_run<'a>(w: &mut Writer, run: &'a RunOnDisk, name: &str, with_models: bool) -> Result<source::RunPart<'a>> {
@@ -229,7 +218,7 @@ fn write_run<'a>(w: &mut Writer, run: &'a RunOnDisk, name: &str, with_models: bo
         figures.neurons = copy(w, rundir::NEURONS_PNG)?;
         figures.weights_grid = copy(w, rundir::WEIGHTS_GRID)?;
     }
-    Ok(source::RunPart { name: name.to_string(), summary: s, notes: read_notes(&run.dir)?, figures })
+    Ok(source::RunPart { name: name.to_string(), summary: s, notes: rundir::read_notes(&run.dir)?, figures })
 }
 
 /// Loads a picture the report names, only from inside the hand-in directory (what is outside would not
