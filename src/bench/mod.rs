@@ -135,7 +135,7 @@ pub fn run(cmd: &Options) -> Result<()> {
         results.push((w, ours, theirs));
     }
 
-    print_report(&results, cmd.epochs, load_seconds, peak_reset, &python, threads, ceiling_gflops, mnist.train.len());
+    print_report(&results, cmd.epochs, load_seconds, peak_reset, &python, threads, Ceiling { gflops: ceiling_gflops, train_images: mnist.train.len() });
     Ok(())
 }
 
@@ -199,6 +199,12 @@ fn measure_digitlab(w: &Workload, mnist: &Arc<Mnist>, timed: usize) -> Result<Me
     Ok(Measured { epoch_seconds, accuracy_after_3, eval_seconds, peak_rss, naive_epoch_seconds, tui })
 }
 
+/// The measured matmul rate and the epoch size the workloads' ratios to it are computed from.
+struct Ceiling {
+    gflops: f64,
+    train_images: usize,
+}
+
 fn print_report(
     results: &[(&Workload, Measured, Option<Result<TorchResult>>)],
     epochs: u32,
@@ -206,9 +212,9 @@ fn print_report(
     peak_reset: bool,
     python: &Result<PathBuf, String>,
     threads: usize,
-    ceiling_gflops: f64,
-    train_images: usize,
+    ceiling: Ceiling,
 ) {
+    let Ceiling { gflops: ceiling_gflops, train_images } = ceiling;
     let torch = results.iter().find_map(|(_, _, t)| t.as_ref()?.as_ref().ok());
     println!("digitlab bench — {}", measure::machine());
     println!(
