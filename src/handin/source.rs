@@ -218,6 +218,21 @@ fn comparison(r: &mut String, runs: &[RunPart], overview: &Overview, figs: &mut 
     }
 }
 
+/// A note as typed: each line break stays one (Markdown would join the lines of a paragraph).
+fn keep_lines(notes: &str) -> String {
+    let lines: Vec<&str> = notes.lines().collect();
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line.trim_end());
+        let next_is_text = lines.get(i + 1).is_some_and(|l| !l.trim().is_empty());
+        if !line.trim().is_empty() && next_is_text {
+            out.push('\\');
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn observations(r: &mut String, notes: &str, handin_dir_hint: &str) {
     let _ = writeln!(r, "### {OBSERVATIONS}\n");
     if notes.trim().is_empty() {
@@ -227,7 +242,7 @@ fn observations(r: &mut String, notes: &str, handin_dir_hint: &str) {
              report.md and run `digitlab handin --rebuild {handin_dir_hint}`.*\n"
         );
     } else {
-        let _ = writeln!(r, "{}\n", notes.trim_end());
+        let _ = writeln!(r, "{}\n", keep_lines(notes.trim_end()));
     }
 }
 
@@ -384,4 +399,19 @@ pub fn report_md(meta: &Meta, runs: &[RunPart], overview: &Overview, dir_hint: &
          and anything else you observed. Then run `digitlab handin --rebuild {dir_hint}`.*"
     );
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_keeps_its_line_breaks_and_paragraphs() {
+        let md = keep_lines("first line\nsecond line\n\nnew paragraph");
+        assert_eq!(md, "first line\\\nsecond line\n\nnew paragraph\n");
+        let blocks = crate::pdf::markdown::parse(&md);
+        assert_eq!(blocks.len(), 2);
+        let crate::pdf::markdown::Block::Paragraph(spans) = &blocks[0] else { panic!("{blocks:?}") };
+        assert_eq!(crate::pdf::markdown::plain(spans), "first line\nsecond line");
+    }
 }

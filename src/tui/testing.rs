@@ -317,11 +317,20 @@ mod tests {
 
         carry_out(&mut app, effects);
         assert!(!app.handin.building && !app.should_quit);
-        assert!(is_error(&app) && status(&app).starts_with("hand-in failed: "), "{}", status(&app));
-        assert!(!tmp.path().join("handin").exists(), "the empty directory of a failed hand-in is removed");
-        // The form keeps what was typed for the next try.
+        let pdf = tmp.path().join("handin/report.pdf");
+        assert!(!is_error(&app) && status(&app).starts_with(&format!("hand-in written: {}", pdf.display())), "{}", status(&app));
+        assert!(pdf.is_file());
+
+        // A chosen run gone from disk: the next hand-in fails, says why, and leaves no directory.
+        std::fs::remove_dir_all(run_dir(&app, "a")).unwrap();
         press(&mut app, KeyCode::Char('H'));
+        // The form keeps what was typed for the next try.
         assert_eq!(app.handin.form.title, "Lab 3 q1");
+        let effects = press_with(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        carry_out(&mut app, effects);
+        assert!(is_error(&app) && status(&app).starts_with("hand-in failed: "), "{}", status(&app));
+        assert!(!tmp.path().join("handin-2").exists(), "the empty directory of a failed hand-in is removed");
+        press(&mut app, KeyCode::Char('H'));
         press(&mut app, KeyCode::Esc);
         assert!(!app.handin.open && !app.should_quit);
     }
@@ -359,10 +368,8 @@ mod tests {
         let effects = press_with(&mut app, KeyCode::Enter, KeyModifiers::NONE);
         let [Effect::Handin { request }] = &effects[..] else { panic!("{effects:?}") };
         let mut dirs = RunDirs::default();
-        // build() is not written yet: what matters here is where it was asked to write.
         let Done::Handin { result } = perform(Effect::Handin { request: request.clone() }, &mut dirs) else { panic!() };
-        let err = result.unwrap_err();
-        assert!(err.contains(&tmp.path().join("handin-2").display().to_string()), "{err}");
+        assert_eq!(result.unwrap().dir, tmp.path().join("handin-2"));
         assert_eq!(std::fs::read_to_string(tmp.path().join("handin/report.md")).unwrap(), "last week's");
     }
 
