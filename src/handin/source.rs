@@ -299,35 +299,11 @@ fn run_section(r: &mut String, n: usize, p: &RunPart, figs: &mut Figures, dir_hi
     if let Some(f) = &p.figures.confusion {
         figs.put(r, f, &format!("Confusion matrix of run {n} on the {} test images: rows predicted, columns actual", s.data.test_images));
     }
-    let classes = test.confusion_matrix.len();
-    let _ = write!(r, "| predicted ↓ / actual → |");
-    for a in 0..classes {
-        let _ = write!(r, " {a} |");
-    }
-    let _ = writeln!(r, " total |\n|---:|{}---:|", "---:|".repeat(classes));
-    for (pr, row) in test.confusion_matrix.iter().enumerate() {
-        let _ = write!(r, "| **{pr}** |");
-        for (a, v) in row.iter().enumerate() {
-            let _ = if a == pr { write!(r, " **{v}** |") } else { write!(r, " {v} |") };
-        }
-        let _ = writeln!(r, " {} |", row.iter().sum::<u64>());
-    }
-    let _ = write!(r, "| total |");
-    for a in 0..classes {
-        let _ = write!(r, " {} |", test.confusion_matrix.iter().map(|row| row[a]).sum::<u64>());
-    }
-    let _ = writeln!(r, " {} |\n", test.confusion_matrix.iter().flatten().sum::<u64>());
+    let _ = writeln!(r, "{}", crate::rundir::confusion_table(test));
 
     let _ = writeln!(r, "### Precision, recall and F1 per class\n");
     let _ = writeln!(r, "recall(i) = M\\[i\\]\\[i\\] / sum of column i; precision(i) = M\\[i\\]\\[i\\] / sum of row i; F1 = 2 · precision · recall / (precision + recall). {}.\n", test.precision_note);
-    let _ = writeln!(r, "| class | precision | recall | F1 | support |\n|---:|---:|---:|---:|---:|");
-    for m in &test.per_class {
-        let _ = writeln!(r, "| {} | {:.4} | {:.4} | {:.4} | {} |", m.class, m.precision, m.recall, m.f1, m.support);
-    }
-    let total: u64 = test.per_class.iter().map(|m| m.support).sum();
-    for (name, a) in [("macro avg", &test.macro_avg), ("weighted avg", &test.weighted_avg)] {
-        let _ = writeln!(r, "| {name} | {:.4} | {:.4} | {:.4} | {total} |", a.precision, a.recall, a.f1);
-    }
+    r.push_str(&crate::rundir::per_class_table(test));
     let _ = writeln!(r);
 
     let _ = writeln!(r, "### Most confused digits\n");

@@ -29,6 +29,7 @@ pub use crate::files::read_bounded;
 pub use bundle::{curves_title, read_predictions, write_bundle};
 pub use notes::{read_notes, write_notes, NOTES_MAX_BYTES, NOTES_MD};
 pub use sweep_report::{write_sweep_bundle, Target};
+pub use report_md::{confusion_table, per_class_table};
 pub use summary::{DataInfo, Summary, TestMetrics, FORMAT_VERSION};
 
 use crate::data::Mnist;

@@ -95,45 +95,16 @@ pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion],
     }
 
     let Some(test) = &s.test else { return r };
-    let n = test.confusion_matrix.len();
     let _ = writeln!(r, "\n## Confusion matrix (test set)\n");
     let _ = writeln!(r, "Orientation: **{ORIENTATION}**. Cell (row p, column a) counts test images of digit a that the network called p.\n");
-    let _ = write!(r, "| predicted ↓ / actual → |");
-    for a in 0..n {
-        let _ = write!(r, " {a} |");
-    }
-    let _ = writeln!(r, " total |");
-    let _ = writeln!(r, "|---:|{}---:|", "---:|".repeat(n));
-    for (p, row) in test.confusion_matrix.iter().enumerate() {
-        let _ = write!(r, "| **{p}** |");
-        for (a, v) in row.iter().enumerate() {
-            if a == p {
-                let _ = write!(r, " **{v}** |");
-            } else {
-                let _ = write!(r, " {v} |");
-            }
-        }
-        let _ = writeln!(r, " {} |", row.iter().sum::<u64>());
-    }
-    let _ = write!(r, "| total |");
-    for a in 0..n {
-        let _ = write!(r, " {} |", test.confusion_matrix.iter().map(|row| row[a]).sum::<u64>());
-    }
-    let _ = writeln!(r, " {} |", test.confusion_matrix.iter().flatten().sum::<u64>());
+    r.push_str(&confusion_table(test));
     if let Some(f) = &figures.confusion {
         let _ = write!(r, "\n{}", f.markdown());
     }
 
     let _ = writeln!(r, "\n## Per-class metrics\n");
     let _ = writeln!(r, "recall(i) = M[i][i] / column sum i; precision(i) = M[i][i] / row sum i; {}.\n", test.precision_note);
-    let _ = writeln!(r, "| class | precision | recall | F1 | support |\n|---:|---:|---:|---:|---:|");
-    for m in &test.per_class {
-        let _ = writeln!(r, "| {} | {:.4} | {:.4} | {:.4} | {} |", m.class, m.precision, m.recall, m.f1, m.support);
-    }
-    let total: u64 = test.per_class.iter().map(|m| m.support).sum();
-    for (name, a) in [("macro avg", &test.macro_avg), ("weighted avg", &test.weighted_avg)] {
-        let _ = writeln!(r, "| {name} | {:.4} | {:.4} | {:.4} | {total} |", a.precision, a.recall, a.f1);
-    }
+    r.push_str(&per_class_table(test));
 
     let _ = writeln!(r, "\n## Most confused pairs\n");
     if top_confusions.is_empty() {
@@ -165,6 +136,45 @@ pub fn report_md_with(s: &Summary, top_confusions: &[crate::metrics::Confusion],
     let _ = writeln!(r, "Each tile is one first-layer unit's {}×{} incoming weights, rescaled so its own minimum is black and maximum white. Single units: `weights/neuron-NNN.png`.\n",
         s.data.image_rows, s.data.image_cols);
     let _ = writeln!(r, "![first-layer weights](weights-grid.png)");
+    r
+}
+
+/// The confusion matrix as a Markdown table in the lab's orientation (rows predicted, columns actual),
+/// the diagonal in bold, with row and column totals.
+pub fn confusion_table(test: &crate::rundir::TestMetrics) -> String {
+    let mut r = String::new();
+    let n = test.confusion_matrix.len();
+    let _ = write!(r, "| predicted ↓ / actual → |");
+    for a in 0..n {
+        let _ = write!(r, " {a} |");
+    }
+    let _ = writeln!(r, " total |\n|---:|{}---:|", "---:|".repeat(n));
+    for (p, row) in test.confusion_matrix.iter().enumerate() {
+        let _ = write!(r, "| **{p}** |");
+        for (a, v) in row.iter().enumerate() {
+            let _ = if a == p { write!(r, " **{v}** |") } else { write!(r, " {v} |") };
+        }
+        let _ = writeln!(r, " {} |", row.iter().sum::<u64>());
+    }
+    let _ = write!(r, "| total |");
+    for a in 0..n {
+        let _ = write!(r, " {} |", test.confusion_matrix.iter().map(|row| row[a]).sum::<u64>());
+    }
+    let _ = writeln!(r, " {} |", test.confusion_matrix.iter().flatten().sum::<u64>());
+    r
+}
+
+/// Precision, recall, F1 and support per class, then the macro and weighted averages, as a Markdown table.
+pub fn per_class_table(test: &crate::rundir::TestMetrics) -> String {
+    let mut r = String::new();
+    let _ = writeln!(r, "| class | precision | recall | F1 | support |\n|---:|---:|---:|---:|---:|");
+    for m in &test.per_class {
+        let _ = writeln!(r, "| {} | {:.4} | {:.4} | {:.4} | {} |", m.class, m.precision, m.recall, m.f1, m.support);
+    }
+    let total: u64 = test.per_class.iter().map(|m| m.support).sum();
+    for (name, a) in [("macro avg", &test.macro_avg), ("weighted avg", &test.weighted_avg)] {
+        let _ = writeln!(r, "| {name} | {:.4} | {:.4} | {:.4} | {total} |", a.precision, a.recall, a.f1);
+    }
     r
 }
 
