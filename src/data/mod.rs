@@ -1,5 +1,6 @@
 //! MNIST-style datasets: finding the files, reading them, and the in-memory dataset type.
 
+pub mod drawing;
 pub mod idx;
 pub mod locate;
 pub mod png_digit;
