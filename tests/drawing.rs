@@ -4,7 +4,10 @@
 
 mod common;
 
+use common::tui::{carry_out, draw, new_app, press, select_run, set_view, COLOR};
 use common::{digitlab, text};
+use crossterm::event::KeyCode;
+use digitlab::tui::app::{Action, View};
 use digitlab::data::drawing::{Drawing, SIDE};
 
 fn predicted(model: &digitlab::model::Mlp, pixels: &[u8]) -> usize {
@@ -12,6 +15,69 @@ fn predicted(model: &digitlab::model::Mlp, pixels: &[u8]) -> usize {
     model.inputs(pixels, &mut x);
     let out = model.outputs(x);
     (0..out.len()).max_by(|&a, &b| out[a].total_cmp(&out[b])).unwrap()
+}
+
+/// A W1 network (784-128 relu-10, batch 128, 3 epochs) trained on the bundled MNIST into `dir/w1`.
+fn train_w1(dir: &std::path::Path) -> std::path::PathBuf {
+    let run = dir.join("runs").join("w1");
+    let o = digitlab(&["train", "--layers", "128", "--epochs", "3", "--batch-size", "128", "--out", run.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    run
+}
+
+fn screen(app: &digitlab::tui::app::App) -> String {
+    let buf = draw(app, 120, 40);
+    (0..40).map(|y| common::tui::row(&buf, y)).collect::<Vec<_>>().join("\n")
+}
+
+fn keys(app: &mut digitlab::tui::app::App, code: KeyCode, n: usize) {
+    for _ in 0..n {
+        press(app, code).expect("a Draw key");
+    }
+}
+
+/// The Draw view driven by keys alone, on the W1 network opened from the Runs view: a stroke reads 1,
+/// a loop 0, and `w` saves a PNG that `digitlab predict` reads the same way.
+#[test]
+fn keys_draw_a_one_and_a_zero_in_the_dashboard_and_w_saves_what_the_network_saw() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = train_w1(tmp.path());
+    let mut app = new_app(&common::tui::config(1), &tmp.path().join("runs"), COLOR);
+    carry_out(&mut app, vec![digitlab::tui::effects::Effect::Scan { root: tmp.path().join("runs") }]);
+    select_run(&mut app, 0);
+    common::tui::act(&mut app, Action::Open);
+    set_view(&mut app, View::Draw);
+    assert!(screen(&app).contains("Nothing drawn yet"));
+
+    // Pen down at the top, 16 pixels down, pen up.
+    keys(&mut app, KeyCode::Up, 8);
+    keys(&mut app, KeyCode::Char(' '), 1);
+    keys(&mut app, KeyCode::Down, 16);
+    keys(&mut app, KeyCode::Char(' '), 1);
+    let shown = screen(&app);
+    assert!(shown.contains("reads it as 1"), "{shown}");
+
+    // c clears; a loop, 10 wide and 16 tall, drawn as four strokes.
+    keys(&mut app, KeyCode::Char('c'), 1);
+    assert!(screen(&app).contains("Nothing drawn yet"));
+    keys(&mut app, KeyCode::Left, 5);
+    keys(&mut app, KeyCode::Char(' '), 1);
+    keys(&mut app, KeyCode::Up, 16);
+    keys(&mut app, KeyCode::Right, 10);
+    keys(&mut app, KeyCode::Down, 16);
+    keys(&mut app, KeyCode::Left, 10);
+    keys(&mut app, KeyCode::Char(' '), 1);
+    let shown = screen(&app);
+    assert!(shown.contains("reads it as 0"), "{shown}");
+
+    press(&mut app, KeyCode::Char('w'));
+    let png = tmp.path().join("drawings/drawing-1.png");
+    assert!(png.is_file(), "{:?}", app.status());
+    let o = digitlab(&["predict", "--model", run.join("model.safetensors").to_str().unwrap(), png.to_str().unwrap()]);
+    assert!(text(&o.stdout).contains("prediction: 0\n"), "{}", text(&o.stdout));
+    // A second save never replaces the first.
+    press(&mut app, KeyCode::Char('w'));
+    assert!(tmp.path().join("drawings/drawing-2.png").is_file());
 }
 
 #[test]

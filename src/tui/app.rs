@@ -385,6 +385,8 @@ pub struct App {
     pub(in crate::tui) session: Option<Session>,
     pub(in crate::tui) session_runs: Vec<RunEntry>,
     pub(in crate::tui) opened: Option<Opened>,
+    /// The Draw view's drawing.
+    pub draw: super::draw::DrawState,
     pub(in crate::tui) results: ResultsState,
     pub(in crate::tui) weights: WeightsState,
     /// Pictures of what `shown()` returns; kept in step by `refresh_pictures`.
@@ -441,6 +443,7 @@ impl App {
             session: None,
             session_runs: Vec::new(),
             opened: None,
+            draw: Default::default(),
             results: ResultsState::default(),
             weights: WeightsState {
                 neuron: 0,
@@ -1020,6 +1023,13 @@ impl App {
                 }
             }
             Done::NoteSaved { dir, text, result } => self.note_saved(dir, text, result),
+            Done::DrawingSaved { result } => match result {
+                Ok(path) => {
+                    let model = self.shown().and_then(|s| s.dir.map(|d| d.join(rundir::MODEL).display().to_string())).unwrap_or_else(|| "RUN/model.safetensors".into());
+                    self.info(format!("saved {}: digitlab predict --model {model} {} reads it the same way", path.display(), path.display()))
+                }
+                Err(e) => self.error(format!("cannot save the drawing: {e}")),
+            },
             Done::Handin { result } => {
                 self.handin.building = false;
                 let text = match &result {
@@ -1190,7 +1200,15 @@ impl App {
                 }
             }
             Action::ExportImages if self.view == View::Results => self.export_cell(),
+            Action::ExportImages if self.view == View::Draw => self.save_drawing(),
             Action::ExportImages => self.export_images(),
+            Action::Pen => self.draw.toggle_pen(),
+            Action::Eraser => {
+                self.draw.toggle_erase();
+                self.info(if self.draw.erase { "eraser: moving with the pen down takes ink away" } else { "pen: moving with the pen down draws" });
+            }
+            Action::ClearDrawing => self.draw.clear(),
+            Action::Brush(bigger) => self.draw.brush_size(bigger),
             Action::ReverseSort => self.runs.descending = !self.runs.descending,
             Action::GroupSeeds => self.toggle_grouped(),
             Action::Rescan => self.rescan_runs(),
@@ -1288,8 +1306,24 @@ impl App {
                     _ => {}
                 }
             }
+            View::Draw => match a {
+                Action::Up => self.draw.step(0, -1),
+                Action::Down => self.draw.step(0, 1),
+                Action::Left => self.draw.step(-1, 0),
+                Action::Right => self.draw.step(1, 0),
+                _ => {}
+            },
             View::Train => {}
         }
+    }
+
+    /// `w` in Draw: the network's input for the drawing, as a PNG beside runs/ (`drawings/`).
+    fn save_drawing(&mut self) {
+        let Some(pixels) = self.draw.drawing.mnist_input() else {
+            return self.error("nothing drawn yet: put the pen down with space and move it with the arrows");
+        };
+        let dir = self.runs_root.parent().unwrap_or(Path::new(".")).join("drawings");
+        self.ask(Effect::SaveDrawing { dir, pixels });
     }
 
     fn edit(&mut self, k: EditKey) {

@@ -49,6 +49,8 @@ pub enum Effect {
     /// Make a hand-in. `request.out` is the directory asked for; the hand-in goes into it, or into
     /// `out-2`, `out-3`, … when it exists, so no earlier hand-in is ever written over.
     Handin { request: Box<crate::handin::Request> },
+    /// Save a drawing's network input (28×28, 0–255) as `dir/drawing-N.png`, the first N free.
+    SaveDrawing { dir: PathBuf, pixels: Vec<u8> },
 }
 
 /// The result of an effect, as the dashboard receives it.
@@ -67,6 +69,7 @@ pub enum Done {
     /// `text` was (or could not be) written as the notes of `dir`; Ok holds the file's path.
     NoteSaved { dir: PathBuf, text: String, result: Result<PathBuf, String> },
     Handin { result: Result<crate::handin::Outcome, String> },
+    DrawingSaved { result: Result<PathBuf, String> },
 }
 
 /// The directories the session's runs were saved in; owned by whoever carries the effects out.
@@ -141,7 +144,28 @@ pub fn perform(effect: Effect, dirs: &mut RunDirs) -> Done {
             Done::NoteSaved { dir, text: note, result }
         }
         Effect::Handin { request } => Done::Handin { result: handin(*request).map_err(text) },
+        Effect::SaveDrawing { dir, pixels } => Done::DrawingSaved { result: save_drawing(&dir, pixels).map_err(text) },
     }
+}
+
+/// Writes the picture under the first free name `drawing-N.png`: a hard link of a complete file, which
+/// fails rather than replace an earlier drawing.
+fn save_drawing(dir: &Path, pixels: Vec<u8>) -> anyhow::Result<PathBuf> {
+    use anyhow::Context;
+    let side = crate::data::drawing::SIDE;
+    let png = crate::export::images::png_bytes(&crate::viz::GrayImage { width: side, height: side, pixels })?;
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot write", dir.display()))?;
+    std::fs::write(tmp.path(), &png).with_context(|| format!("{}: cannot write", tmp.path().display()))?;
+    for n in 1..10_000 {
+        let path = dir.join(format!("drawing-{n}.png"));
+        match std::fs::hard_link(tmp.path(), &path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).with_context(|| format!("{}: cannot write", path.display())),
+        }
+    }
+    anyhow::bail!("{}: no free drawing-N.png name left", dir.display())
 }
 
 /// Makes the hand-in in a new directory: the one asked for, or the first of `-2`, `-3`, … that is free.

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod colors;
+pub mod draw;
 pub mod effects;
 pub mod event;
 pub mod form;

@@ -5,7 +5,7 @@ use super::effects::Done;
 pub use super::handin_form::FormKey;
 use crate::train::Event;
 
-/// The five screens, in tab order.
+/// The screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
 pub enum View {
     Setup,
@@ -13,6 +13,7 @@ pub enum View {
     Results,
     Weights,
     Runs,
+    Draw,
 }
 
 impl View {
@@ -23,6 +24,7 @@ impl View {
             View::Results => "Results",
             View::Weights => "Weights",
             View::Runs => "Runs",
+            View::Draw => "Draw",
         }
     }
     pub fn step(self, forward: bool) -> View {
@@ -83,6 +85,14 @@ pub enum Action {
     ChooseForHandin,
     /// Runs: open the hand-in form.
     Handin,
+    /// Draw: put the pen down or lift it.
+    Pen,
+    /// Draw: pen or eraser.
+    Eraser,
+    /// Draw: start again.
+    ClearDrawing,
+    /// Draw: a bigger (true) or smaller brush.
+    Brush(bool),
 }
 
 /// A key while the note editor is open: every key but Ctrl-C goes to the editor.

@@ -9,6 +9,7 @@
 //! ```
 
 pub mod compare;
+pub mod draw;
 pub mod handin;
 pub mod help;
 pub mod note;
@@ -54,6 +55,7 @@ fn draw(frame: &mut Frame, app: &App) {
         View::Results => results::render(frame, body, app),
         View::Weights => weights::render(frame, body, app),
         View::Runs => runs::render(frame, body, app),
+        View::Draw => draw::render(frame, body, app),
     }
     if let Some(s) = &app.status {
         let style = match s.kind {
@@ -95,9 +97,11 @@ fn draw(frame: &mut Frame, app: &App) {
 fn render_tabs(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::styled("digitlab ", t.title())];
+    // Narrow terminals: tabs without their trailing space, so the run's state still fits at 80 columns.
+    let pad = if area.width < 100 { "" } else { " " };
     for (i, v) in <View as strum::IntoEnumIterator>::iter().enumerate() {
         let style = if v == app.view { t.selected() } else { t.dim() };
-        spans.push(Span::styled(format!(" {} {} ", i + 1, v.title()), style));
+        spans.push(Span::styled(format!(" {} {}{pad}", i + 1, v.title()), style));
     }
     if let Some(s) = &app.session {
         let p = &s.progress;
