@@ -80,6 +80,60 @@ fn keys_draw_a_one_and_a_zero_in_the_dashboard_and_w_saves_what_the_network_saw(
     assert!(tmp.path().join("drawings/drawing-2.png").is_file());
 }
 
+fn mouse(app: &mut digitlab::tui::app::App, kind: crossterm::event::MouseEventKind, column: u16, row: u16) {
+    let event = crossterm::event::MouseEvent { kind, column, row, modifiers: crossterm::event::KeyModifiers::NONE };
+    common::tui::send(app, digitlab::tui::app::Msg::Mouse { event, screen: ratatui::layout::Rect::new(0, 0, 120, 40) });
+}
+
+/// A drag along `points` (pixel coordinates) with `button`, through the cells the canvas shows them in.
+fn drag(app: &mut digitlab::tui::app::App, button: crossterm::event::MouseButton, points: &[(f32, f32)]) {
+    use crossterm::event::MouseEventKind as K;
+    let screen = ratatui::layout::Rect::new(0, 0, 120, 40);
+    let (canvas, k) = digitlab::tui::draw::canvas_in(digitlab::tui::draw::body_of(screen));
+    assert_eq!(k, 2, "at 120×40 a pixel is two cells wide");
+    let cell = |(x, y): (f32, f32)| (canvas.x + (x * 2.0) as u16, canvas.y + y as u16);
+    let (c, r) = cell(points[0]);
+    mouse(app, K::Down(button), c, r);
+    for &p in &points[1..] {
+        let (c, r) = cell(p);
+        mouse(app, K::Drag(button), c, r);
+    }
+    mouse(app, K::Up(button), c, r);
+}
+
+/// The same with the mouse: a click on the Draw tab, a vertical drag reads 1, a right-button drag
+/// over it erases it, a drawn loop reads 0.
+#[test]
+fn the_mouse_draws_a_one_and_a_zero_and_erases_with_the_right_button() {
+    use crossterm::event::{MouseButton, MouseEventKind as K};
+    let tmp = tempfile::tempdir().unwrap();
+    train_w1(tmp.path());
+    let mut app = new_app(&common::tui::config(1), &tmp.path().join("runs"), COLOR);
+    carry_out(&mut app, vec![digitlab::tui::effects::Effect::Scan { root: tmp.path().join("runs") }]);
+    select_run(&mut app, 0);
+    common::tui::act(&mut app, Action::Open);
+    // The Draw tab, where the tab row shows it at 120 columns.
+    let column = (0..120).find(|&c| View::tab_at(c, 120) == Some(View::Draw)).unwrap();
+    assert!(common::tui::row(&draw(&app, 120, 40), 0)[column as usize..].starts_with(" 6 Draw"));
+    mouse(&mut app, K::Down(MouseButton::Left), column + 2, 0);
+    assert_eq!(app.view(), View::Draw);
+
+    let stroke: Vec<(f32, f32)> = (0..=18).map(|i| (14.2, 5.0 + i as f32)).collect();
+    drag(&mut app, MouseButton::Left, &stroke);
+    assert!(screen(&app).contains("reads it as 1"), "{}", screen(&app));
+    keys(&mut app, KeyCode::Char('+'), 2);
+    drag(&mut app, MouseButton::Right, &stroke);
+    assert!(screen(&app).contains("Nothing drawn yet"), "the right button erased the stroke");
+    keys(&mut app, KeyCode::Char('-'), 2);
+
+    let ring: Vec<(f32, f32)> = (0..=48).map(|i| {
+        let a = i as f32 / 48.0 * std::f32::consts::TAU;
+        (14.0 + 6.5 * a.cos(), 14.0 + 9.0 * a.sin())
+    }).collect();
+    drag(&mut app, MouseButton::Left, &ring);
+    assert!(screen(&app).contains("reads it as 0"), "{}", screen(&app));
+}
+
 #[test]
 fn a_stroke_is_a_one_a_ring_a_zero_and_the_saved_png_is_classified_the_same() {
     let tmp = tempfile::tempdir().unwrap();

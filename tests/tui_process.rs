@@ -260,6 +260,10 @@ impl Dashboard {
         let hidden = rfind(raw, b"\x1b[?25l").expect("frames drawn");
         assert!(hidden < left, "a frame was drawn after leaving the alternate screen");
         assert!(rfind(raw, b"\x1b[?25h").is_some_and(|shown| shown > hidden), "cursor not shown again");
+        // The mouse reports were turned on (SGR, any motion) and off again before the screen was left.
+        let mouse_on = rfind(raw, b"\x1b[?1006h").expect("mouse reporting turned on");
+        let mouse_off = rfind(raw, b"\x1b[?1006l").expect("mouse reporting turned off");
+        assert!(mouse_on < mouse_off && mouse_off < left, "mouse reporting left on");
         let tail = String::from_utf8_lossy(&raw[left..]).replace("\x1b[?1049l", "").replace("\x1b[?25h", "");
         assert!(tail.trim().is_empty(), "written after leaving: {tail:?}");
         // Raw mode ended: the line discipline has the modes it had before the dashboard started.

@@ -17,10 +17,13 @@ pub struct TuiArgs {
     /// Plain ASCII only (no Unicode blocks, arrows or box lines), for limited terminals.
     #[arg(long)]
     pub ascii: bool,
+    /// Do not read the mouse (clicks on tabs, drawing, the wheel), so the terminal's own text selection works.
+    #[arg(long)]
+    pub no_mouse: bool,
 }
 
 pub fn run(args: &TuiArgs) -> Result<()> {
     let (config, data, threads) = args.train.resolve()?;
     crate::threads::set(threads);
-    crate::tui::run(&Options { config, data, autostart: args.autostart, ascii: args.ascii })
+    crate::tui::run(&Options { config, data, autostart: args.autostart, ascii: args.ascii, no_mouse: args.no_mouse })
 }

@@ -783,6 +783,7 @@ impl App {
                 self.pending = self.pending.saturating_sub(1);
                 self.done(done);
             }
+            Msg::Mouse { event, screen } => return self.mouse(event, screen),
             Msg::Theme(theme) => {
                 self.theme = theme;
                 if let Some(editor) = &mut self.note {
@@ -1315,6 +1316,35 @@ impl App {
             },
             View::Train => {}
         }
+    }
+
+    /// A click on a tab switches to it; in Draw the buttons draw (left) and erase (right); the wheel
+    /// moves through lists and pages. Overlays (help, note, form, the quit question) take no clicks.
+    fn mouse(&mut self, e: crossterm::event::MouseEvent, screen: ratatui::layout::Rect) -> Vec<Effect> {
+        use crossterm::event::{MouseButton, MouseEventKind as K};
+        if self.help || self.note.is_some() || self.handin.open || self.confirm_quit || self.form.editing.is_some() {
+            return Vec::new();
+        }
+        if let (K::Down(MouseButton::Left), 0) = (e.kind, e.row) {
+            if let Some(v) = View::tab_at(e.column, screen.width) {
+                return self.update(Msg::Action(Action::Go(v)));
+            }
+        }
+        match (self.view, e.kind) {
+            (View::Draw, K::Down(b) | K::Drag(b)) => {
+                let (canvas, k) = super::draw::canvas_in(super::draw::body_of(screen));
+                let at = super::draw::pixel_at(canvas, k, e.column, e.row);
+                let press = matches!(e.kind, K::Down(_)).then_some(b == MouseButton::Right);
+                self.draw.mouse(at, press);
+            }
+            (View::Draw, K::Up(_)) => self.draw.mouse(None, None),
+            (View::Runs, K::ScrollUp) => return self.update(Msg::Action(Action::Up)),
+            (View::Runs, K::ScrollDown) => return self.update(Msg::Action(Action::Down)),
+            (View::Results | View::Weights, K::ScrollUp) => return self.update(Msg::Action(Action::PageUp)),
+            (View::Results | View::Weights, K::ScrollDown) => return self.update(Msg::Action(Action::PageDown)),
+            _ => {}
+        }
+        Vec::new()
     }
 
     /// `w` in Draw: the network's input for the drawing, as a PNG beside runs/ (`drawings/`).

@@ -2,7 +2,46 @@
 //! space, an eraser, four brush sizes). The network's answer is read off the drawing when the view is
 //! drawn; saving writes the input the network sees as a PNG that `digitlab predict` reads the same way.
 
+use ratatui::layout::{Constraint, Layout, Rect};
+
 use crate::data::drawing::{Drawing, BRUSHES, SIDE};
+
+/// Columns the Draw view keeps right of the canvas for the network's answer.
+const ANSWER_WIDTH: u16 = 34;
+
+/// The screen's body (below the tab row, above the status and key lines), as the views lay it out.
+pub fn body_of(screen: Rect) -> Rect {
+    let [_, body, _, _] = Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(screen);
+    body
+}
+
+/// Terminal cells per pixel across: 2 (a pixel is 2 cells wide, 1 tall) when the canvas fits so, else 1
+/// (a cell holds two pixels, one above the other).
+pub fn scale_for(body: Rect) -> u16 {
+    let (w, h) = (body.width.saturating_sub(ANSWER_WIDTH + 2), body.height.saturating_sub(2));
+    if w >= 2 * SIDE as u16 && h >= SIDE as u16 { 2 } else { 1 }
+}
+
+/// Where the Draw view puts the canvas in `body`, and at which scale: the view draws there and a
+/// mouse click is read against the same rectangle.
+pub fn canvas_in(body: Rect) -> (Rect, u16) {
+    let k = scale_for(body);
+    let (w, h) = (SIDE as u16 * k, (SIDE as u16 * k).div_ceil(2));
+    let inner = Rect::new(body.x + 1, body.y + 1, w.min(body.width.saturating_sub(2)), h.min(body.height.saturating_sub(2)));
+    (inner, k)
+}
+
+/// The pixel point under the cell (`column`, `row`) of the canvas, or `None` outside it.
+pub fn pixel_at(canvas: Rect, k: u16, column: u16, row: u16) -> Option<(f32, f32)> {
+    if column < canvas.x || row < canvas.y || column >= canvas.right() || row >= canvas.bottom() {
+        return None;
+    }
+    let (dx, dy) = ((column - canvas.x) as f32, (row - canvas.y) as f32);
+    // A cell's middle: at scale 2 a cell is half a pixel wide and a whole pixel tall; at 1 it is a
+    // pixel wide and two tall.
+    let (x, y) = if k == 2 { ((dx + 0.5) / 2.0, dy + 0.5) } else { (dx + 0.5, dy * 2.0 + 1.0) };
+    Some((x.min(SIDE as f32 - 0.01), y.min(SIDE as f32 - 0.01)))
+}
 
 #[derive(Debug, Clone)]
 pub struct DrawState {
@@ -14,11 +53,13 @@ pub struct DrawState {
     pub erase: bool,
     /// Index into [`BRUSHES`].
     pub brush: usize,
+    /// Where a mouse drag was last seen, and whether it erases (right button).
+    pub dragging: Option<((f32, f32), bool)>,
 }
 
 impl Default for DrawState {
     fn default() -> Self {
-        DrawState { drawing: Drawing::default(), cursor: (SIDE / 2, SIDE / 2), pen: false, erase: false, brush: 1 }
+        DrawState { drawing: Drawing::default(), cursor: (SIDE / 2, SIDE / 2), pen: false, erase: false, brush: 1, dragging: None }
     }
 }
 
@@ -57,6 +98,25 @@ impl DrawState {
 
     pub fn brush_size(&mut self, bigger: bool) {
         self.brush = if bigger { (self.brush + 1).min(BRUSHES.len() - 1) } else { self.brush.saturating_sub(1) };
+    }
+
+    /// The mouse pressed (`Some(erase)`), dragged, or released (`None`) at `at` (a pixel point, `None`
+    /// off the canvas): presses dab, drags draw from where the mouse was, a release ends the stroke.
+    pub fn mouse(&mut self, at: Option<(f32, f32)>, press: Option<bool>) {
+        let r = self.radius();
+        match (at, press, self.dragging) {
+            (Some(p), Some(erase), _) => {
+                self.drawing.dab(p, r, erase);
+                self.dragging = Some((p, erase));
+                self.cursor = (p.0 as usize, p.1 as usize);
+            }
+            (Some(p), None, Some((from, erase))) => {
+                self.drawing.stroke(from, p, r, erase);
+                self.dragging = Some((p, erase));
+                self.cursor = (p.0 as usize, p.1 as usize);
+            }
+            _ => self.dragging = None,
+        }
     }
 
     pub fn clear(&mut self) {

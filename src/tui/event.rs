@@ -27,9 +27,11 @@ const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
 pub enum Input {
     Key(KeyEvent),
     Resize,
+    Mouse(crossterm::event::MouseEvent),
 }
 
-/// Reads terminal events on a thread of its own; only key *presses* and resizes are passed on. The
+/// Reads terminal events on a thread of its own; only key *presses*, resizes and mouse buttons, drags
+/// and wheel turns are passed on. The
 /// channel closes when the terminal cannot be read any more.
 pub fn spawn_input_reader() -> Receiver<Input> {
     let (tx, rx) = crossbeam_channel::unbounded();
@@ -39,6 +41,8 @@ pub fn spawn_input_reader() -> Receiver<Input> {
             let input = match crossterm::event::read() {
                 Ok(TermEvent::Key(k)) if k.kind == KeyEventKind::Press => Input::Key(k),
                 Ok(TermEvent::Resize(..)) => Input::Resize,
+                // Moves without a button held would only wake the loop.
+                Ok(TermEvent::Mouse(m)) if !matches!(m.kind, crossterm::event::MouseEventKind::Moved) => Input::Mouse(m),
                 Ok(_) => continue,
                 Err(_) => break,
             };
@@ -100,6 +104,12 @@ where
                     redraw = true;
                 }
                 Ok(Input::Resize) => redraw = true,
+                Ok(Input::Mouse(event)) => {
+                    let size = terminal.size()?;
+                    let screen = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                    executor.submit(app.update(Msg::Mouse { event, screen }));
+                    redraw = true;
+                }
                 // The terminal is gone (SSH dropped): keep what was trained, then leave.
                 Err(_) => {
                     if interrupted_at.is_none() {

@@ -43,6 +43,26 @@ pub struct Options {
     pub autostart: bool,
     /// Plain ASCII only.
     pub ascii: bool,
+    /// Leave the mouse to the terminal (its own text selection) instead of reading clicks.
+    pub no_mouse: bool,
+}
+
+/// Turns the terminal's mouse reporting on, and makes sure it goes off again however the dashboard
+/// ends: a panic restores the terminal through ratatui's hook, which knows nothing of the mouse.
+fn capture_mouse() {
+    use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+    if crossterm::execute!(std::io::stdout(), EnableMouseCapture).is_err() {
+        return;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        previous(info);
+    }));
+}
+
+fn release_mouse() {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
 }
 
 /// Opens the dashboard.
@@ -70,9 +90,15 @@ pub fn run(args: &Options) -> Result<()> {
         Some(6) => anyhow::anyhow!("cannot set up the terminal: this process has no controlling terminal; use `digitlab train`"),
         _ => anyhow::Error::new(e).context("cannot set up the terminal"),
     })?;
+    if !args.no_mouse {
+        capture_mouse();
+    }
     let input = event::spawn_input_reader();
     let result = event::run_loop(&mut terminal, &mut app, &input, &signalled, first);
     // The terminal may be gone (hang-up); there is nobody to tell then.
+    if !args.no_mouse {
+        release_mouse();
+    }
     let _ = ratatui::try_restore();
     if terminal.show_cursor().is_err() {
         // Dropped, it would try again and print "Failed to show the cursor" ahead of the exit note.

@@ -30,7 +30,30 @@ impl View {
     pub fn step(self, forward: bool) -> View {
         crate::enums::cycle(self, forward)
     }
+
+    /// The view's tab: " N Title", with a trailing space on screens 100 columns or wider (below, the
+    /// run's state must still fit beside the tabs at 80).
+    pub fn tab_label(self, screen_width: u16) -> String {
+        let n = <View as strum::IntoEnumIterator>::iter().position(|v| v == self).unwrap_or(0) + 1;
+        format!(" {n} {}{}", self.title(), if screen_width < 100 { "" } else { " " })
+    }
+
+    /// The view whose tab is at `column` of the tab row.
+    pub fn tab_at(column: u16, screen_width: u16) -> Option<View> {
+        let mut x = TABS_LEAD.chars().count() as u16;
+        for v in <View as strum::IntoEnumIterator>::iter() {
+            let w = v.tab_label(screen_width).chars().count() as u16;
+            if (x..x + w).contains(&column) {
+                return Some(v);
+            }
+            x += w;
+        }
+        None
+    }
 }
+
+/// What the tab row starts with.
+pub const TABS_LEAD: &str = "digitlab ";
 
 /// What a key asks for; views interpret the generic moves (Up, Left, …) for themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +156,8 @@ pub enum Msg {
     Done(Done),
     /// What the terminal can show (colors, Unicode) changed.
     Theme(super::theme::Theme),
+    /// A mouse event, with the screen it happened on (to find what is under it).
+    Mouse { event: crossterm::event::MouseEvent, screen: ratatui::layout::Rect },
 }
 
 /// What `q` during training does, chosen in the quit question.

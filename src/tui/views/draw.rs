@@ -18,30 +18,19 @@ use crate::tui::widgets::panel;
 use crate::tui::widgets::shaded::{cells_for, ink_shade, ShadedImage};
 use crate::viz::GrayImage;
 
-/// Cells per pixel across (each cell row holds two pixel rows at 1, one at 2): the larger scale when
-/// it fits.
-fn scale_for(area: Rect) -> u16 {
-    if area.width >= 2 * SIDE as u16 && area.height >= SIDE as u16 { 2 } else { 1 }
-}
-
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let d = &app.draw;
-    let inner_needed = |k: u16| cells_for(SIDE, SIDE, k as usize);
-    let k = scale_for(Rect::new(0, 0, area.width.saturating_sub(34), area.height.saturating_sub(2)));
-    let (cw, _) = inner_needed(k);
-    let [left, right] = Layout::horizontal([Constraint::Length(cw + 2), Constraint::Min(20)]).areas(area);
+    // The same rectangle a mouse click is read against.
+    let (canvas, k) = crate::tui::draw::canvas_in(area);
+    let [left, right] = Layout::horizontal([Constraint::Length(canvas.width + 2), Constraint::Min(20)]).areas(area);
     let state = format!(
         "draw · pen {} · {} · brush {:.1} px",
         if d.pen { "down" } else { "up" },
         if d.erase { "eraser" } else { "ink" },
         d.radius()
     );
-    let block = panel(state, t);
-    let canvas = block.inner(left);
-    frame.render_widget(block, left);
-    let (w, h) = cells_for(SIDE, SIDE, k as usize);
-    let canvas = Rect::new(canvas.x, canvas.y, w.min(canvas.width), h.min(canvas.height));
+    frame.render_widget(panel(state, t), left);
     let ink = GrayImage { width: SIDE, height: SIDE, pixels: d.drawing.ink().iter().map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8).collect() };
     let shade = ink_shade(app.weights.shade, t);
     frame.render_widget(ShadedImage { image: &ink, shade }, canvas);

@@ -96,12 +96,10 @@ fn draw(frame: &mut Frame, app: &App) {
 
 fn render_tabs(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let mut spans = vec![Span::styled("digitlab ", t.title())];
-    // Narrow terminals: tabs without their trailing space, so the run's state still fits at 80 columns.
-    let pad = if area.width < 100 { "" } else { " " };
-    for (i, v) in <View as strum::IntoEnumIterator>::iter().enumerate() {
+    let mut spans = vec![Span::styled(crate::tui::msg::TABS_LEAD, t.title())];
+    for v in <View as strum::IntoEnumIterator>::iter() {
         let style = if v == app.view { t.selected() } else { t.dim() };
-        spans.push(Span::styled(format!(" {} {}{pad}", i + 1, v.title()), style));
+        spans.push(Span::styled(v.tab_label(area.width), style));
     }
     if let Some(s) = &app.session {
         let p = &s.progress;
