@@ -48,6 +48,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let (iw, ih) = cells_for(SIDE, SIDE, 1);
     let input = d.drawing.mnist_input();
     let mut lines: Vec<Line> = Vec::new();
+    // The first-layer units this drawing excites most, with their activation.
+    let mut units: Vec<(usize, f32)> = Vec::new();
     match (&input, app.shown()) {
         (None, _) => lines.push(Line::from("Nothing drawn yet: space puts the pen down, the arrows draw, space lifts it.")),
         (_, None) => lines.push(Line::from("No network yet: train one (Setup, s) or open a run (Runs, Enter).")),
@@ -58,6 +60,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             // One image through the network: a few hundred thousand multiply-adds.
             let mut x = Vec::new();
             shown.model.inputs(pixels, &mut x);
+            if !shown.model.arch.hidden.is_empty() {
+                units = crate::headless::top_classes(&shown.model.first_layer_outputs(x.clone()), 3);
+            }
             let out = shown.model.outputs(x);
             let best = (0..out.len()).max_by(|&a, &b| out[a].total_cmp(&out[b])).unwrap_or(0);
             let output = shown.model.arch.output;
@@ -80,4 +85,29 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let text_x = if input.is_some() { side.x + iw + 2 } else { side.x };
     let text_area = Rect::new(text_x, side.y, side.right().saturating_sub(text_x), side.height);
     frame.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }), text_area);
+    // Below: the units that fire most, as their weight pictures (when there is room for them).
+    let top = side.y + ih.max(12) + 1;
+    let pictures = &app.pictures().images;
+    if units.is_empty() || top + 1 + ih > side.bottom() {
+        return;
+    }
+    let title = Line::from(Span::styled("first-layer units that fire most for this drawing (their weights):", t.dim()));
+    frame.render_widget(Paragraph::new(title), Rect::new(side.x, top, side.width, 1));
+    let mut x = side.x;
+    for (j, v) in units {
+        let Some(img) = pictures.get(j) else { continue };
+        if x + iw > side.right() {
+            break;
+        }
+        frame.render_widget(ShadedImage { image: img, shade }, Rect::new(x, top + 1, iw, ih));
+        let prefers = app.shown().and_then(|s| s.neurons.units.get(j).map(|u| u.preferred));
+        let label = match prefers {
+            Some(p) => format!("#{j} {v:.1} (prefers {p})"),
+            None => format!("#{j} {v:.1}"),
+        };
+        if top + 1 + ih < side.bottom() {
+            frame.buffer_mut().set_stringn(x, top + 1 + ih, label, iw as usize, t.dim());
+        }
+        x += iw + 2;
+    }
 }
