@@ -149,6 +149,19 @@ fn notes_appear_under_their_run_and_an_edited_report_is_never_replaced() {
 }
 
 #[test]
+fn notes_that_cannot_be_read_leave_a_visible_place_and_do_not_stop_the_hand_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sweep_copy(tmp.path());
+    std::fs::write(s.join("001-16relu-adam-lr0.001-e1-b64-s1/notes.md"), [0xffu8, 0xfe, b'x']).unwrap();
+    let h = tmp.path().join("H");
+    let o = digitlab(&["handin", s.to_str().unwrap(), "--out", h.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("001-16relu-adam-lr0.001-e1-b64-s1: notes not included"), "{}", text(&o.stdout));
+    let (pdf, _, _) = read_pdf(&h.join("report.pdf"));
+    assert!(pdf.split_whitespace().collect::<Vec<_>>().join(" ").contains("could not be read"));
+}
+
+#[test]
 fn a_directory_that_is_not_a_hand_in_is_not_written_into() {
     let tmp = tempfile::tempdir().unwrap();
     let h = tmp.path().join("mine");

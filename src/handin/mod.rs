@@ -156,6 +156,8 @@ fn unique_names(runs: &[RunOnDisk]) -> Vec<String> {
 struct Writer<'a> {
     dir: &'a Path,
     written: Vec<String>,
+    /// What the person should know about what was left out.
+    warnings: Vec<String>,
 }
 
 impl Writer<'_> {
@@ -218,7 +220,12 @@ fn write_run<'a>(w: &mut Writer, run: &'a RunOnDisk, name: &str, with_models: bo
         figures.neurons = copy(w, rundir::NEURONS_PNG)?;
         figures.weights_grid = copy(w, rundir::WEIGHTS_GRID)?;
     }
-    Ok(source::RunPart { name: name.to_string(), summary: s, notes: rundir::read_notes(&run.dir)?, figures })
+    // Notes that cannot be read (too long, not text) do not stop the hand-in: their place says so.
+    let notes = rundir::read_notes(&run.dir).unwrap_or_else(|e| {
+        w.warnings.push(format!("{name}: notes not included: {e:#}"));
+        format!("> *The notes of this run could not be read ({e:#}); write your observations here instead.*")
+    });
+    Ok(source::RunPart { name: name.to_string(), summary: s, notes, figures })
 }
 
 /// Loads a picture the report names, only from inside the hand-in directory (what is outside would not
@@ -294,7 +301,7 @@ pub fn build(req: &Request) -> Result<Outcome> {
     let out = &req.out;
     let previous = check_out(out)?;
     fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
-    let mut w = Writer { dir: out, written: Vec::new() };
+    let mut w = Writer { dir: out, written: Vec::new(), warnings: Vec::new() };
     let names = unique_names(&listing.runs);
     let mut parts = Vec::new();
     for (run, name) in listing.runs.iter().zip(&names) {
@@ -354,6 +361,7 @@ pub fn build(req: &Request) -> Result<Outcome> {
     rundir::write_atomic(&out.join(STATE), &serde_json::to_vec_pretty(&state)?)?;
     let packed = archive::pack(out)?;
     let mut lines = listing.skipped_lines();
+    lines.append(&mut w.warnings);
     lines.extend(summary_lines(out, &rendered, &packed));
     Ok(Outcome {
         dir: out.clone(),

@@ -27,10 +27,13 @@ fn bytes(face: Face) -> &'static [u8] {
     }
 }
 
-/// One face: the font krilla embeds and each character's advance at 1 pt.
+/// One face: the font krilla embeds, and each character's glyph and advance at 1 pt (the layout
+/// measures with these advances and the PDF places glyphs by them, so what is measured is what is
+/// drawn; no shaping engine is needed for Latin text without ligatures).
 struct Loaded {
     font: krilla::text::Font,
     advance: HashMap<char, f32>,
+    glyph: HashMap<char, u32>,
 }
 
 /// The four faces, loaded once per PDF.
@@ -46,13 +49,14 @@ impl Fonts {
             let font = krilla::text::Font::new(data.into(), 0).ok_or_else(|| anyhow::anyhow!("the bundled {face:?} font cannot be read"))?;
             let f = skrifa::FontRef::new(data).map_err(|e| anyhow::anyhow!("the bundled {face:?} font: {e}"))?;
             let metrics = f.glyph_metrics(Size::new(1.0), LocationRef::default());
-            let mut advance = HashMap::new();
+            let (mut advance, mut glyphs) = (HashMap::new(), HashMap::new());
             for (code, glyph) in f.charmap().mappings() {
                 if let (Some(c), Some(w)) = (char::from_u32(code), metrics.advance_width(glyph)) {
                     advance.insert(c, w);
+                    glyphs.insert(c, glyph.to_u32());
                 }
             }
-            faces.push(Loaded { font, advance });
+            faces.push(Loaded { font, advance, glyph: glyphs });
         }
         Ok(Fonts { faces })
     }
@@ -76,6 +80,22 @@ impl Fonts {
                 '\n' => '\n',
                 c if known.contains_key(&c) => c,
                 _ => '?',
+            })
+            .collect()
+    }
+
+    /// The glyphs of `text` (printable) for krilla, each with the advance [`Fonts::width`] measures and
+    /// the text it stands for, so the PDF's text can be extracted as written.
+    pub fn glyphs(&self, face: Face, text: &str) -> Vec<krilla::text::KrillaGlyph> {
+        let f = self.face(face);
+        let q = (f.glyph.get(&'?').copied().unwrap_or(0), f.advance.get(&'?').copied().unwrap_or(0.6));
+        text.char_indices()
+            .map(|(i, c)| {
+                let (id, adv) = match (f.glyph.get(&c), f.advance.get(&c)) {
+                    (Some(&g), Some(&a)) => (g, a),
+                    _ => q,
+                };
+                krilla::text::KrillaGlyph::new(krilla::text::GlyphId::new(id), adv, 0.0, 0.0, 0.0, i..i + c.len_utf8(), None)
             })
             .collect()
     }

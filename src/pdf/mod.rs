@@ -17,7 +17,6 @@ use krilla::destination::XyzDestination;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
-use krilla::text::TextDirection;
 use krilla::Document;
 
 use fonts::{Face, Fonts};
@@ -83,7 +82,7 @@ fn draw(s: &mut Surface, fonts: &Fonts, item: &Item, pictures: &[Image]) {
     match item {
         Item::Text { x, y, size, face, color: c, text } => {
             s.set_fill(fill(*c));
-            s.draw_text(Point::from_xy(*x, *y), fonts.font(*face), *size, text, false, TextDirection::Auto);
+            s.draw_glyphs(Point::from_xy(*x, *y), &fonts.glyphs(*face, text), fonts.font(*face), text, *size, false);
         }
         Item::Rect { x, y, w, h, fill: f, stroke } => {
             let Some(rect) = Rect::from_xywh(*x, *y, *w, *h) else { return };
