@@ -35,6 +35,7 @@ pub fn epoch_seconds(cfg: &TrainConfig, data: &Mnist, warmup_batches: usize) -> 
             dst.copy_from_slice(src);
         }
         opt.step(mlp, &grads);
+        opt.store_into(mlp); // the tape reads the model's tensors
     };
     order.shuffle(&mut rng);
     for chunk in order.chunks(cfg.batch_size).take(warmup_batches) {

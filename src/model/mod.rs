@@ -212,7 +212,7 @@ impl Mlp {
         let rows = x.len() / fan_in.max(1);
         let mut a = x;
         for (i, layer) in self.layers.iter().enumerate().skip(start) {
-            a = backprop::affine(&a, rows, &layer.weights(), layer);
+            a = backprop::affine(&a, rows, &layer.weights(), &layer.b.as_vec());
             if let Some(act) = self.activation(i) {
                 act.apply(&mut a);
             }
@@ -251,7 +251,7 @@ impl Mlp {
     /// layer, before the output function for the output layer (no hidden layers).
     pub fn first_layer_outputs(&self, x: Vec<f32>) -> Vec<f32> {
         let rows = x.len() / self.arch.input;
-        let mut z = backprop::affine(&x, rows, &self.layers[0].weights(), &self.layers[0]);
+        let mut z = backprop::affine(&x, rows, &self.layers[0].weights(), &self.layers[0].b.as_vec());
         if let Some(act) = self.activation(0) {
             act.apply(&mut z);
         }

@@ -82,7 +82,7 @@ mod tests {
         }
         let (ref_loss, ref_w, ref_b) = super::loss_and_grads(&mlp, x.clone(), &batch.labels);
         let mut grads = Gradients::zeros(&mlp);
-        let stats = backprop::loss_and_grads(&mlp, x, &batch.labels, &mut grads);
+        let stats = backprop::loss_and_grads(&mlp, &backprop::Params::of(&mlp), x, &batch.labels, &mut grads);
         assert!((stats.loss - ref_loss).abs() < 1e-5 * ref_loss.max(1.0), "{act} {output}+{loss}: loss {} vs {ref_loss}", stats.loss);
         for l in 0..mlp.layers.len() {
             let (ew, eb) = (rel_err(&grads.w[l], &ref_w[l]), rel_err(&grads.b[l], &ref_b[l]));

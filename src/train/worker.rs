@@ -219,7 +219,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
                 pixels.extend_from_slice(data.train.image(i));
             }
             mlp.inputs(&pixels, &mut x);
-            let stats = loss_and_grads(&mlp, std::mem::take(&mut x), &labels, &mut grads);
+            let stats = loss_and_grads(&mlp, opt.params(), std::mem::take(&mut x), &labels, &mut grads);
             if !stats.loss.is_finite() {
                 halt = Some(Halt::Diverged(format!(
                     "loss became {} at epoch {epoch}, batch {}: the learning rate {} is too high for this network; try {}",
@@ -257,6 +257,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
                 last_event = Instant::now();
             }
         }
+        opt.store_into(&mut mlp);
         let train_seconds = (epoch_start.elapsed() - paused).as_secs_f64();
         train_total += train_seconds;
 
