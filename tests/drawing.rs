@@ -78,6 +78,12 @@ fn keys_draw_a_one_and_a_zero_in_the_dashboard_and_w_saves_what_the_network_saw(
     // A second save never replaces the first.
     press(&mut app, KeyCode::Char('w'));
     assert!(tmp.path().join("drawings/drawing-2.png").is_file());
+    // The smallest usual terminal in plain ASCII: half-block scale, every character ASCII, the answer there.
+    common::tui::set_theme(&mut app, common::tui::ASCII);
+    let buf = draw(&app, 80, 24);
+    let small: String = (0..24).map(|y| common::tui::row(&buf, y)).collect::<Vec<_>>().join("\n");
+    // The answer wraps in the narrow panel; class 0 has the 9x % bar.
+    assert!(small.is_ascii() && small.contains("reads it") && small.contains(" 0  9") && small.contains("20x20"), "{small}");
 }
 
 fn mouse(app: &mut digitlab::tui::app::App, kind: crossterm::event::MouseEventKind, column: u16, row: u16) {

@@ -159,7 +159,7 @@ impl Theme {
     /// Text from elsewhere (architecture strings, reasons) made safe for ASCII mode.
     pub fn text(&self, s: &str) -> String {
         if self.ascii {
-            s.replace('→', "->").replace('–', "-").replace('≥', ">=").replace('≤', "<=").replace('·', "|").replace('—', "-").replace('…', "...").replace('←', "<-").replace('↑', "^").replace('↓', "v").replace('▲', "^").replace('▼', "v").replace('±', "+/-")
+            s.replace('→', "->").replace('–', "-").replace('≥', ">=").replace('≤', "<=").replace('·', "|").replace('—', "-").replace('…', "...").replace('←', "<-").replace('↑', "^").replace('↓', "v").replace('▲', "^").replace('▼', "v").replace('±', "+/-").replace('×', "x")
         } else {
             s.to_string()
         }

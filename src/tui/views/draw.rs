@@ -24,13 +24,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     // The same rectangle a mouse click is read against.
     let (canvas, k) = crate::tui::draw::canvas_in(area);
     let [left, right] = Layout::horizontal([Constraint::Length(canvas.width + 2), Constraint::Min(20)]).areas(area);
-    let state = format!(
-        "draw · pen {} · {} · brush {:.1} px",
-        if d.pen { "down" } else { "up" },
-        if d.erase { "eraser" } else { "ink" },
-        d.radius()
-    );
-    frame.render_widget(panel(state, t), left);
+    let state = format!("pen {} · {} · brush {:.1} px", if d.pen { "down" } else { "up" }, if d.erase { "eraser" } else { "ink" }, d.radius());
+    frame.render_widget(panel(t.text(&state), t), left);
     let ink = GrayImage { width: SIDE, height: SIDE, pixels: d.drawing.ink().iter().map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8).collect() };
     let shade = ink_shade(app.weights.shade, t);
     frame.render_widget(ShadedImage { image: &ink, shade }, canvas);
@@ -42,7 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         frame.buffer_mut().set_string(x, y, mark, t.key());
     }
 
-    let block = panel("what the network sees (ink scaled into 20×20, centered by mass)", t);
+    let block = panel(t.text("the network's input: ink scaled into 20×20, centered by mass"), t);
     let side = block.inner(right);
     frame.render_widget(block, right);
     let (iw, ih) = cells_for(SIDE, SIDE, 1);
