@@ -97,7 +97,7 @@ pub const BINDINGS: &[Binding] = &[
     b(In(View::Draw), &[K::Char('+'), K::Char('=')], Action::Brush(true), "+ -", "brush size", "brush"),
     b(In(View::Draw), &[K::Char('-')], Action::Brush(false), "", "", ""),
     b(In(View::Draw), &[K::Char('c')], Action::ClearDrawing, "c", "clear the drawing", "clear"),
-    b(In(View::Draw), &[K::Char('w')], Action::ExportImages, "w", "save the network's input as a PNG (digitlab predict reads it)", "save"),
+    b(In(View::Draw), &[K::Char('w')], Action::ExportImages, "w", "save the network's input as a PNG (predict reads it the same)", "save"),
     b(G, &[K::Tab], Action::NextView, "Tab", "next view (Shift-Tab: previous)", "view"),
     b(G, &[K::BackTab], Action::PrevView, "", "", ""),
     b(G, &[K::Char('1')], Action::Go(View::Setup), "1-6", "jump to a view", ""),
