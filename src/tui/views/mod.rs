@@ -1,7 +1,7 @@
 //! The whole screen, drawn from `&App` alone.
 //!
 //! ```text
-//! digitlab  1 Setup  2 Train  3 Results  4 Weights  5 Runs        training 2/5 · 41%
+//! digitlab  1 Setup  2 Train  3 Results  4 Weights  5 Runs  6 Draw   training 2/5 · 41%
 //! ┌ the current view ───────────────────────────────────────────────────────────┐
 //! └─────────────────────────────────────────────────────────────────────────────┘
 //! status line (last message)
