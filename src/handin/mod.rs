@@ -81,13 +81,9 @@ struct State {
     written: Vec<String>,
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    format!("{:x}", Sha256::digest(bytes))
-}
-
 fn program() -> String {
-    format!("digitlab {}", env!("CARGO_PKG_VERSION"))
+    let p = rundir::summary::Program::this();
+    format!("{} {}", p.name, p.version)
 }
 
 fn read_state(dir: &Path) -> Result<Option<State>> {
@@ -117,7 +113,7 @@ fn check_out(out: &Path) -> Result<Option<State>> {
     let report = out.join(REPORT_MD);
     if report.exists() {
         let text = crate::files::read_bounded(&report, REPORT_MAX_BYTES, "report")?;
-        if sha256(&text) != state.report_sha256 {
+        if rundir::digest(&text) != state.report_sha256 {
             bail!(
                 "{}: has your edits, which digitlab never overwrites. `digitlab handin --rebuild {}` makes the PDF and zip from your text; \
                  for a hand-in of other runs choose another --out",
@@ -355,7 +351,7 @@ pub fn build(req: &Request) -> Result<Outcome> {
         paper: req.paper,
         with_models: req.with_models,
         sources: req.sources.clone(),
-        report_sha256: sha256(markdown.as_bytes()),
+        report_sha256: rundir::digest(markdown.as_bytes()),
         written: w.written.clone(),
     };
     rundir::write_atomic(&out.join(STATE), &serde_json::to_vec_pretty(&state)?)?;

@@ -416,7 +416,8 @@ fn commit(dir: &Path, mut files: Vec<File>, stale: &[&str]) -> Result<Vec<PathBu
     Ok(written)
 }
 
-fn digest(bytes: &[u8]) -> String {
+/// SHA-256 of `bytes` in hex: how digitlab recognises a file it wrote that a person has since changed.
+pub fn digest(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     format!("{:x}", Sha256::digest(bytes))
 }
