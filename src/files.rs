@@ -6,6 +6,16 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
+/// A file size as a person reads it: 512 B, 28.6 KB, 2.0 MB, 1.2 GB.
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1 << 10 => format!("{b} B"),
+        b if b < 1 << 20 => format!("{:.1} KB", b as f64 / 1024.0),
+        b if b < 1 << 30 => format!("{:.1} MB", b as f64 / (1 << 20) as f64),
+        b => format!("{:.1} GB", b as f64 / (1 << 30) as f64),
+    }
+}
+
 /// The length of `path`, when it is a regular file of at most `limit` bytes (what `read_bounded`
 /// checks before reading).
 pub fn check_bounded(path: &Path, limit: u64, what: &str) -> Result<u64> {

@@ -253,14 +253,6 @@ fn write_pdf(dir: &Path, markdown: &str, title_fallback: &str, authors: Option<&
     Ok(rendered)
 }
 
-fn human_bytes(n: u64) -> String {
-    match n {
-        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1u64 << 20) as f64),
-        n if n >= 1 << 10 => format!("{:.0} KB", n as f64 / 1024.0),
-        n => format!("{n} bytes"),
-    }
-}
-
 /// The lines that tell a person what was written.
 fn summary_lines(dir: &Path, rendered: &crate::pdf::Rendered, packed: &archive::Packed) -> Vec<String> {
     let mut lines = vec![format!("{}: {} pages, {} pictures", dir.join(REPORT_PDF).display(), rendered.pages, rendered.pictures)];
@@ -272,7 +264,7 @@ fn summary_lines(dir: &Path, rendered: &crate::pdf::Rendered, packed: &archive::
     lines.push(format!(
         "{}: {}, {} files: {}; {} figures; {} runs (summary.json, config.toml, CSVs, notes){}",
         dir.join(ZIP).display(),
-        human_bytes(packed.bytes),
+        crate::files::human_size(packed.bytes),
         packed.files.len(),
         top.join(", "),
         count("figures/"),

@@ -1040,7 +1040,7 @@ impl App {
                         o.pages,
                         if o.pages == 1 { "" } else { "s" },
                         o.zip.display(),
-                        size(o.zip_bytes)
+                        crate::files::human_size(o.zip_bytes)
                     ),
                     Err(e) => format!("hand-in failed: {e}"),
                 };
@@ -2027,16 +2027,6 @@ impl App {
                 self.error(format!("cannot make the hand-in: {at}{why}"));
             }
         }
-    }
-}
-
-/// A file size as a person reads it.
-fn size(bytes: u64) -> String {
-    match bytes {
-        b if b < 1 << 10 => format!("{b} B"),
-        b if b < 1 << 20 => format!("{:.1} KB", b as f64 / 1024.0),
-        b if b < 1 << 30 => format!("{:.1} MB", b as f64 / (1 << 20) as f64),
-        b => format!("{:.1} GB", b as f64 / (1 << 30) as f64),
     }
 }
 
