@@ -75,6 +75,16 @@ fn keys_draw_a_one_and_a_zero_in_the_dashboard_and_w_saves_what_the_network_saw(
     assert!(png.is_file(), "{:?}", app.status());
     let o = digitlab(&["predict", "--model", run.join("model.safetensors").to_str().unwrap(), png.to_str().unwrap()]);
     assert!(text(&o.stdout).contains("prediction: 0\n"), "{}", text(&o.stdout));
+    // Readable like any file the student makes there (not a temporary file's private mode).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let made = tmp.path().join("drawings/made-by-hand.txt");
+        std::fs::write(&made, "x").unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&png), mode(&made));
+        std::fs::remove_file(made).unwrap();
+    }
     // A second save never replaces the first.
     press(&mut app, KeyCode::Char('w'));
     assert!(tmp.path().join("drawings/drawing-2.png").is_file());

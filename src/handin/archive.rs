@@ -90,7 +90,7 @@ pub fn pack(dir: &Path) -> Result<Packed> {
     let mut left_out = Vec::new();
     walk(dir, dir, &mut files, &mut left_out)?;
     let target = dir.join(ZIP);
-    let mut tmp = tempfile::Builder::new().prefix(".handin.zip.").tempfile_in(dir).with_context(|| format!("{}: cannot write", dir.display()))?;
+    let mut tmp = crate::rundir::temp_in(dir)?;
     let now = chrono::Local::now().naive_local();
     use chrono::{Datelike, Timelike};
     let stamp = zip::DateTime::from_date_and_time(now.year() as u16, now.month() as u8, now.day() as u8, now.hour() as u8, now.minute() as u8, now.second() as u8)
@@ -115,12 +115,6 @@ pub fn pack(dir: &Path) -> Result<Packed> {
     }
     tmp.as_file_mut().flush()?;
     tmp.as_file().sync_all().ok();
-    // A temporary file is private (0600); the zip is for sending, readable like the files beside it.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644));
-    }
     tmp.persist(&target).map_err(|e| e.error).with_context(|| format!("{}: cannot write", target.display()))?;
     let bytes = fs::metadata(&target)?.len();
     Ok(Packed { bytes, files: names, left_out })
@@ -159,6 +153,13 @@ mod tests {
         let mut text = String::new();
         z.by_name("report.md").unwrap().read_to_string(&mut text).unwrap();
         assert_eq!(text, "# r\n");
+        // The zip's mode is that of any new file there (temporary files are private).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&d.join(ZIP)), mode(&d.join("report.md")));
+        }
         // Packing again replaces the zip and does not pack the old one.
         assert_eq!(pack(d).unwrap().files.len(), 2);
     }

@@ -176,7 +176,7 @@ impl Writer<'_> {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
         }
-        let tmp = tempfile::NamedTempFile::new_in(path.parent().unwrap_or(self.dir))?;
+        let tmp = rundir::temp_in(path.parent().unwrap_or(self.dir))?;
         fs::copy(from, tmp.path()).with_context(|| format!("{}: cannot copy to {}", from.display(), path.display()))?;
         tmp.persist(&path).map_err(|e| e.error).with_context(|| format!("{}: cannot write", path.display()))?;
         self.written.push(rel.to_string());

@@ -6,14 +6,20 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
+/// A hidden temporary file in `dir`, to be renamed or linked into place once whole. It is opened like
+/// any new file, so its mode follows the umask (tempfile's own default, 0600, would make a saved
+/// picture or zip unreadable to anyone else).
+pub fn temp_in(dir: &Path) -> Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
         .prefix(".digitlab-")
         .suffix(".tmp")
-        // Opened like any new file, so its mode follows the umask (tempfile's own default is 0600).
         .make_in(dir, |p| std::fs::OpenOptions::new().write(true).create_new(true).open(p))
-        .with_context(|| format!("{}: cannot create a file in this directory", dir.display()))?;
+        .with_context(|| format!("{}: cannot create a file in this directory", dir.display()))
+}
+
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = temp_in(dir)?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("{}: write failed", path.display()))?;

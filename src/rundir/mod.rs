@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-pub use atomic::write_atomic;
+pub use atomic::{temp_in, write_atomic};
 pub use crate::files::read_bounded;
 pub use bundle::{curves_title, read_predictions, write_bundle};
 pub use notes::{read_notes, write_notes, NOTES_MAX_BYTES, NOTES_MD};

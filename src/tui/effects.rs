@@ -155,7 +155,7 @@ fn save_drawing(dir: &Path, pixels: Vec<u8>) -> anyhow::Result<PathBuf> {
     let side = crate::data::drawing::SIDE;
     let png = crate::export::images::png_bytes(&crate::viz::GrayImage { width: side, height: side, pixels })?;
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot write", dir.display()))?;
+    let tmp = rundir::temp_in(dir)?;
     std::fs::write(tmp.path(), &png).with_context(|| format!("{}: cannot write", tmp.path().display()))?;
     for n in 1..10_000 {
         let path = dir.join(format!("drawing-{n}.png"));
