@@ -161,6 +161,33 @@ fn notes_that_cannot_be_read_leave_a_visible_place_and_do_not_stop_the_hand_in()
     assert!(pdf.split_whitespace().collect::<Vec<_>>().join(" ").contains("could not be read"));
 }
 
+/// A second hand-in into an unedited one removes what the first wrote and the second does not, and
+/// nothing else: not a file the record was edited to name outside the directory.
+#[test]
+fn a_new_hand_in_over_an_unedited_one_removes_only_its_own_old_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let h = tmp.path().join("H");
+    let o = digitlab(&["handin", sweep().to_str().unwrap(), "--out", h.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let outside = tmp.path().join("precious.txt");
+    std::fs::write(&outside, "mine").unwrap();
+    std::fs::write(h.join("figures/kept.png"), "mine too").unwrap();
+    let record = h.join(".handin.json");
+    let mut state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    let written = state["written"].as_array_mut().unwrap();
+    written.push(outside.to_str().unwrap().into());
+    written.push("../precious.txt".into());
+    std::fs::write(&record, serde_json::to_vec(&state).unwrap()).unwrap();
+    // The second hand-in has one run: the other run's files go.
+    let run = sweep().join("001-16relu-adam-lr0.001-e1-b64-s1");
+    let o = digitlab(&["handin", run.to_str().unwrap(), "--out", h.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!h.join("runs/002-32relu-adam-lr0.001-e1-b64-s1").exists() && !h.join("figures/comparison.png").exists());
+    assert!(h.join("runs/001-16relu-adam-lr0.001-e1-b64-s1/summary.json").is_file());
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "mine");
+    assert_eq!(std::fs::read_to_string(h.join("figures/kept.png")).unwrap(), "mine too");
+}
+
 #[test]
 fn a_directory_that_is_not_a_hand_in_is_not_written_into() {
     let tmp = tempfile::tempdir().unwrap();

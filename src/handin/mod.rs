@@ -224,12 +224,17 @@ fn write_run<'a>(w: &mut Writer, run: &'a RunOnDisk, name: &str, with_models: bo
     Ok(source::RunPart { name: name.to_string(), summary: s, notes, figures })
 }
 
+/// True for a path that stays inside the directory it is joined to: relative, without `..`.
+fn stays_inside(rel: &Path) -> bool {
+    rel.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
 /// Loads a picture the report names, only from inside the hand-in directory (what is outside would not
 /// be in the zip).
 fn picture_loader(dir: &Path) -> impl Fn(&str) -> Result<Vec<u8>> + '_ {
     move |src: &str| {
         let rel = Path::new(src);
-        if rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir)) {
+        if !stays_inside(rel) {
             bail!("outside the hand-in directory, so it would not be in the zip: copy it into {FIGURES}/ and name it from there");
         }
         crate::files::read_bounded(&dir.join(rel), PICTURE_MAX_BYTES, "picture")
@@ -324,9 +329,10 @@ pub fn build(req: &Request) -> Result<Outcome> {
     w.written.push(REPORT_PDF.into());
     // What an earlier hand-in here wrote and this one did not: a run no longer chosen, a figure not drawn.
     if let Some(prev) = &previous {
-        for rel in prev.written.iter().filter(|r| !w.written.contains(r)) {
+        // A record edited to name a path outside the hand-in (absolute, or with `..`) removes nothing there.
+        for rel in prev.written.iter().filter(|r| !w.written.contains(r) && stays_inside(Path::new(r))) {
             let path = out.join(rel);
-            if path.is_file() && !rel.split('/').any(|c| c == "..") {
+            if path.is_file() {
                 fs::remove_file(&path).with_context(|| format!("{}: cannot remove", path.display()))?;
                 if let Some(parent) = path.parent() {
                     // Only empty folders go.
