@@ -351,33 +351,35 @@ struct Flow<'a> {
     out: Laid,
     /// Top of the free space on the current page.
     y: f32,
-    /// How much of what follows the current block must share its page (see [`keep`]).
-    keep: f32,
 }
 
-/// How much of block `i` (and what it introduces) must be on the page of the block before it: a
-/// heading or a paragraph never ends a page that the picture or table it introduces starts.
-fn keep(fonts: &Fonts, geo: Geometry, blocks: &[Block], i: usize) -> f32 {
+/// For each block (and one past the end), how much of it and what it introduces must be on the page
+/// of the block before it: a heading or a paragraph never ends a page that the picture or table it
+/// introduces starts. Worked out from the last block back, each once.
+fn keeps(fonts: &Fonts, geo: Geometry, blocks: &[Block]) -> Vec<f32> {
     let full = geo.bottom() - geo.top();
-    let h = match blocks.get(i) {
-        None => 0.0,
-        Some(Block::Image { .. }) => INTRO_KEEPS,
-        // A table small enough to stay whole moves whole; a longer one keeps its header and two rows.
-        Some(Block::Table { align, header, rows }) => match plan_table(fonts, geo.text_width(), align, header, rows) {
-            Some(plan) if plan.height() <= full => plan.height(),
-            Some(plan) => plan.rows.iter().take(3).map(|r| r.1).sum(),
-            None => 0.0,
-        },
-        Some(Block::Paragraph(spans)) => {
-            let own = wrap(fonts, &words(fonts, spans, Face::Regular, BODY, INK), geo.text_width()).len() as f32 * BODY * LEADING;
-            match blocks.get(i + 1) {
-                Some(Block::Image { .. } | Block::Table { .. }) => own + 5.0 + keep(fonts, geo, blocks, i + 1),
-                _ => own.min(3.0 * BODY * LEADING),
+    let mut out = vec![0.0f32; blocks.len() + 1];
+    for i in (0..blocks.len()).rev() {
+        let h = match &blocks[i] {
+            Block::Image { .. } => INTRO_KEEPS,
+            // A table small enough to stay whole moves whole; a longer one keeps its header and two rows.
+            Block::Table { align, header, rows } => match plan_table(fonts, geo.text_width(), align, header, rows) {
+                Some(plan) if plan.height() <= full => plan.height(),
+                Some(plan) => plan.rows.iter().take(3).map(|r| r.1).sum(),
+                None => 0.0,
+            },
+            Block::Paragraph(spans) => {
+                let own = wrap(fonts, &words(fonts, spans, Face::Regular, BODY, INK), geo.text_width()).len() as f32 * BODY * LEADING;
+                match blocks.get(i + 1) {
+                    Some(Block::Image { .. } | Block::Table { .. }) => own + 5.0 + out[i + 1],
+                    _ => own.min(3.0 * BODY * LEADING),
+                }
             }
-        }
-        Some(_) => 3.0 * BODY * LEADING,
-    };
-    h.min(full * 0.8)
+            _ => 3.0 * BODY * LEADING,
+        };
+        out[i] = h.min(full * 0.8);
+    }
+    out
 }
 
 impl Flow<'_> {
@@ -429,7 +431,8 @@ impl Flow<'_> {
         self.lines(&lines, self.geo.margin + indent);
     }
 
-    fn heading(&mut self, level: u8, spans: &[Span]) {
+    /// `follow`: how much of what comes next must share the heading's page.
+    fn heading(&mut self, level: u8, spans: &[Span], follow: f32) {
         let size = match level {
             1 => 18.0,
             2 => 14.0,
@@ -441,8 +444,6 @@ impl Flow<'_> {
             2 => 14.0,
             _ => 9.0,
         });
-        // A heading stays with what follows it.
-        let follow = self.keep;
         let words = words(self.fonts, spans, Face::Bold, size, INK);
         let lines = wrap(self.fonts, &words, self.geo.text_width());
         self.ensure(lines.len() as f32 * size * LEADING + follow);
@@ -573,16 +574,17 @@ impl Flow<'_> {
 /// Lays `blocks` out on pages of `geo`; `picture` gives a picture's number and pixel size by the path
 /// the text names, or `None` when it cannot be shown.
 pub fn layout(fonts: &Fonts, geo: Geometry, blocks: &[Block], picture: &dyn Fn(&str) -> Option<PictureInfo>) -> Laid {
-    let mut flow = Flow { fonts, geo, out: Laid::default(), y: geo.top(), keep: 0.0 };
+    let mut flow = Flow { fonts, geo, out: Laid::default(), y: geo.top() };
     flow.new_page();
+    let keeps = keeps(fonts, geo, blocks);
     for (i, block) in blocks.iter().enumerate() {
-        flow.keep = keep(fonts, geo, blocks, i + 1);
         match block {
-            Block::Heading { level, spans } => flow.heading(*level, spans),
+            // A heading stays with what follows it.
+            Block::Heading { level, spans } => flow.heading(*level, spans, keeps[i + 1]),
             Block::Paragraph(spans) => {
                 if let Some(Block::Image { .. } | Block::Table { .. }) = blocks.get(i + 1) {
                     // Text that introduces a picture or table does not end a page the picture starts.
-                    flow.ensure(keep(fonts, geo, blocks, i));
+                    flow.ensure(keeps[i]);
                 }
                 flow.paragraph(spans, Face::Regular, BODY, 0.0, INK);
                 flow.y += 5.0;
