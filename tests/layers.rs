@@ -18,7 +18,7 @@ const CRATE: &[&str] = &[
 
 /// The dashboard's modules, lowest first: state changes only in `app`; `keys` maps keys to messages;
 /// views draw `&App`; `event` is the loop; `testing` (tests only) drives them all.
-const TUI: &[&str] = &["colors", "theme", "form", "draw", "handin_form", "note", "effects", "msg", "app", "widgets", "keys", "views", "event", "testing"];
+const TUI: &[&str] = &["colors", "theme", "graphics", "form", "draw", "handin_form", "note", "effects", "msg", "app", "widgets", "keys", "views", "event", "testing"];
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

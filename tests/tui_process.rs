@@ -91,6 +91,16 @@ impl Dashboard {
 
     /// The dashboard on a terminal that calls itself `term` (no COLORTERM).
     fn start_on(cols: u16, rows: u16, term: &str) -> Dashboard {
+        Dashboard::start_with(cols, rows, term, &ARGS)
+    }
+
+    fn start_with(cols: u16, rows: u16, term: &str, args: &[&str]) -> Dashboard {
+        Dashboard::start_answering(cols, rows, term, args, b"")
+    }
+
+    /// As `start_with`, with `typed` already waiting on the terminal's input when the dashboard starts
+    /// (a terminal's answer to its graphics query, there in time whatever the machine's load).
+    fn start_answering(cols: u16, rows: u16, term: &str, args: &[&str], typed: &[u8]) -> Dashboard {
         let master = rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
         rustix::pty::grantpt(&master).unwrap();
         rustix::pty::unlockpt(&master).unwrap();
@@ -99,10 +109,12 @@ impl Dashboard {
         termios::tcsetwinsize(&master, winsize(cols, rows)).unwrap();
         let before = termios::tcgetattr(&slave).unwrap();
         assert!(before.local_modes.contains(LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG));
+        // Echoed on the shell's screen, read by the dashboard once it is in raw mode.
+        rustix::io::write(&master, typed).unwrap();
 
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_digitlab"));
-        cmd.args(ARGS)
+        cmd.args(args)
             .current_dir(dir.path())
             .env("DIGITLAB_DATA", Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist"))
             .env("TERM", term)
@@ -424,4 +436,135 @@ fn a_dumb_terminal_is_refused_in_words() {
     assert_eq!(status.code(), Some(1), "{err}");
     assert!(err.contains("TERM=dumb") && err.contains("digitlab train"), "{err}");
     assert!(d.output.0.lock().unwrap().raw.is_empty(), "nothing was drawn");
+}
+
+/// Every picture protocol's opening: kitty's transmission, sixel's device control string, iTerm2's file.
+const PICTURES: [&[u8]; 3] = [b"\x1b_Gq=2", b"\x1bP", b"1337;File="];
+/// The last thing the graphics query asks: the status report every terminal answers.
+const QUERY_END: &[u8] = b"\x1b[5n";
+/// What a kitty terminal answers (graphics, compressed graphics, attributes, 10x20 px cells, status).
+const KITTY_ANSWER: &[u8] = b"\x1b_Gi=31;OK\x1b\\\x1b_Gi=32;OK\x1b\\\x1b[?62;22c\x1b[6;20;10t\x1b[0n";
+
+/// The screen's text with every cell's colors and attributes, row by row.
+fn formatted(screen: &vt100::Screen) -> String {
+    let (rows, cols) = screen.size();
+    let mut s = String::new();
+    for r in 0..rows.get() {
+        for c in 0..cols.get() {
+            if let Some(cell) = screen.cell(r, c) {
+                s.push_str(&format!("{}{:?}{:?}{}{}|", cell.contents(), cell.fgcolor(), cell.bgcolor(), cell.bold(), cell.inverse()));
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn pictures_in(raw: &[u8]) -> Vec<String> {
+    PICTURES.iter().filter(|p| rfind(raw, p).is_some()).map(|p| String::from_utf8_lossy(p).escape_debug().to_string()).collect()
+}
+
+/// Draw view, pen down, a stroke of six pixels, pen up: the network's input picture is shown.
+fn draw_a_stroke(d: &mut Dashboard) {
+    d.wait_for("the first frame", |o| screen_rows(o)[0].starts_with("digitlab").then_some(()));
+    d.send(b"6");
+    d.wait_for("the Draw view", |o| o.screen.screen().contents().contains("pen up").then_some(()));
+    d.send(b" jjjjjj ");
+    d.wait_for("the drawing read, the pen up again", |o| {
+        let text = o.screen.screen().contents();
+        (text.contains("No network yet") && text.contains("pen up")).then_some(())
+    });
+}
+
+fn quit(d: &mut Dashboard) {
+    d.send(b"q");
+    let (status, err) = d.finish();
+    assert!(status.success(), "{err}");
+    d.assert_restored();
+}
+
+#[test]
+fn a_terminal_that_does_not_answer_gets_exactly_the_text_pictures() {
+    let mut none = Dashboard::start_with(120, 40, "xterm-256color", &["--graphics", "none"]);
+    let mut auto = Dashboard::start_with(120, 40, "xterm-256color", &[]);
+    for d in [&mut none, &mut auto] {
+        draw_a_stroke(d);
+    }
+    let seen = |d: &Dashboard| {
+        let out = d.output.0.lock().unwrap();
+        (formatted(out.screen.screen()), out.raw.clone())
+    };
+    let ((none_screen, none_raw), (auto_screen, auto_raw)) = (seen(&none), seen(&auto));
+    assert!(rfind(&auto_raw, QUERY_END).is_some(), "auto asks the terminal");
+    assert!(rfind(&none_raw, QUERY_END).is_none() && rfind(&none_raw, b"\x1b_G").is_none(), "--graphics none asks nothing");
+    assert!(none.output.0.lock().unwrap().screen.screen().contents().contains("No network yet"));
+    let differing: Vec<(usize, &str, &str)> = auto_screen.lines().zip(none_screen.lines()).enumerate().filter(|(_, (a, b))| a != b).map(|(i, (a, b))| (i, a, b)).collect();
+    assert!(differing.is_empty(), "rows differ (cell|colors): {:?}", differing.iter().map(|(i, a, b)| (i, &a[..a.len().min(300)], &b[..b.len().min(300)])).collect::<Vec<_>>());
+    assert_eq!(auto_screen, none_screen, "same cells, same colors");
+    for raw in [&none_raw, &auto_raw] {
+        assert!(pictures_in(raw).is_empty(), "pictures sent: {:?}", pictures_in(raw));
+    }
+    quit(&mut none);
+    quit(&mut auto);
+}
+
+#[test]
+fn a_kitty_terminal_gets_the_drawing_in_pixels() {
+    let mut d = Dashboard::start_answering(120, 40, "xterm-256color", &[], KITTY_ANSWER);
+    draw_a_stroke(&mut d);
+    // The network's input (28x28) as kitty's unicode placeholders over 28x14 cells of 10x20 px.
+    let raw = d.wait_for("a kitty picture", |o| rfind(&o.raw, b"\x1b_Gq=2").map(|_| o.raw.clone()));
+    // The first chunk of the transmission carries its header.
+    let from = raw.windows(6).position(|w| w == b"\x1b_Gq=2").unwrap();
+    let header = String::from_utf8_lossy(&raw[from..from + 80]).to_string();
+    assert!(header.contains("a=T") && header.contains("U=1") && header.contains("s=280,v=280"), "{header:?}");
+    assert!(header.contains("o=z"), "compressed, as the terminal said it inflates: {header:?}");
+    assert!(rfind(&raw, "\u{10EEEE}".as_bytes()).is_some(), "placeholder cells drawn");
+    // The placeholders name their picture by a 24-bit color, so a kitty terminal gets full colors
+    // even without COLORTERM.
+    assert!(has_truecolor(&raw));
+    assert_eq!(pictures_in(&raw), vec!["\\u{1b}_Gq=2"], "one protocol only");
+    quit(&mut d);
+}
+
+#[test]
+fn a_sixel_terminal_gets_the_drawing_in_pixels() {
+    // xterm -ti vt340: sixel in its device attributes, 9x18 px cells.
+    let mut d = Dashboard::start_answering(120, 40, "xterm-256color", &[], b"\x1b[?63;1;2;4;6;9;15;22c\x1b[6;18;9t\x1b[0n");
+    draw_a_stroke(&mut d);
+    let raw = d.wait_for("a sixel picture", |o| rfind(&o.raw, b"\x1bP").map(|_| o.raw.clone()));
+    let from = rfind(&raw, b"\x1bP").unwrap();
+    let dcs = &raw[from..];
+    let end = dcs.windows(2).position(|w| w == b"\x1b\\").expect("the picture ends");
+    let body = String::from_utf8_lossy(&dcs[..end]);
+    // Raster attributes: 28 cells of 9 px by 14 cells of 18 px.
+    assert!(body.contains("\"1;1;252;252"), "{}", &body[..body.len().min(80)]);
+    assert!(!has_truecolor(&raw), "sixel does not need 24-bit text colors");
+    quit(&mut d);
+}
+
+#[test]
+fn a_late_answer_is_not_taken_for_keys() {
+    let mut d = Dashboard::start_with(120, 40, "xterm-256color", &[]);
+    d.wait_for("the first frame", |o| screen_rows(o)[0].starts_with("digitlab").then_some(()));
+    d.send(b"6");
+    d.wait_for("the Draw view", |o| o.screen.screen().contents().contains("brush 1.0 px").then_some(()));
+    // Past the query's wait (the first frame comes after it). As keys, the answer's "=" would grow the
+    // brush, its "3" and "1" switch to Results and on to Setup. "x" after it shows "eraser" in Draw's title
+    // once every key before it was handled.
+    d.send(KITTY_ANSWER);
+    d.send(b"x");
+    let stayed = d.wait_for("the eraser, or Draw left", |o| {
+        let text = o.screen.screen().contents();
+        // The panel's title; the footer always names the eraser key.
+        if text.contains("pen up · eraser") {
+            Some(text.contains("brush 1.0 px"))
+        } else {
+            (!text.contains("brush ")).then_some(false)
+        }
+    });
+    assert!(stayed, "the late answer acted as keys:\n{}", d.output.0.lock().unwrap().screen.screen().contents());
+    let raw = d.output.0.lock().unwrap().raw.clone();
+    assert!(pictures_in(&raw).is_empty(), "a late answer changes nothing: {:?}", pictures_in(&raw));
+    quit(&mut d);
 }

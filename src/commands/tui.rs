@@ -5,6 +5,7 @@ use clap::Args;
 
 use super::options::TrainArgs;
 
+use crate::tui::graphics::Choice;
 use crate::tui::Options;
 
 #[derive(Debug, Args, Default, Clone)]
@@ -20,10 +21,18 @@ pub struct TuiArgs {
     /// Do not read the mouse (clicks on tabs, drawing, the wheel), so the terminal's own text selection works.
     #[arg(long)]
     pub no_mouse: bool,
+    /// Pictures (weights, digits, the drawing) in real pixels: auto asks the terminal (at most 100 ms)
+    /// and uses kitty graphics or sixel when it answers for them, else text; or force one.
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = graphics_arg)]
+    pub graphics: Choice,
+}
+
+fn graphics_arg(s: &str) -> Result<Choice, String> {
+    s.parse().map_err(|_| format!("expected one of {}", <Choice as strum::VariantNames>::VARIANTS.join(", ")))
 }
 
 pub fn run(args: &TuiArgs) -> Result<()> {
     let (config, data, threads) = args.train.resolve()?;
     crate::threads::set(threads);
-    crate::tui::run(&Options { config, data, autostart: args.autostart, ascii: args.ascii, no_mouse: args.no_mouse })
+    crate::tui::run(&Options { config, data, autostart: args.autostart, ascii: args.ascii, no_mouse: args.no_mouse, graphics: args.graphics })
 }

@@ -374,6 +374,8 @@ pub type SpawnTrainer = Box<dyn Fn(TrainConfig, Arc<Mnist>, usize) -> Trainer + 
 pub struct App {
     pub(in crate::tui) view: View,
     pub(in crate::tui) theme: Theme,
+    /// How pictures reach the terminal: real pixels, or text (the default, and always in tests).
+    pub(in crate::tui) graphics: super::graphics::Graphics,
     pub(in crate::tui) form: SetupForm,
     pub(in crate::tui) data: Arc<Mnist>,
     /// Where `data` was loaded from (the form's data dir is compared against it at start).
@@ -431,10 +433,26 @@ pub struct App {
 }
 
 impl App {
+    /// Pictures in pixels from now on. The kitty protocol tells its pictures apart by 24-bit colors, and
+    /// every terminal that speaks it shows them, so the frames keep their full colors then.
+    pub fn set_graphics(&mut self, graphics: super::graphics::Graphics) {
+        if graphics.kind() == Some(super::graphics::Kind::Kitty) {
+            self.theme.depth = super::theme::ColorDepth::TrueColor;
+        }
+        self.graphics = graphics;
+    }
+
+    /// What is on screen, coarsely: when it changes, pictures that are part of the terminal's cells
+    /// (sixel, iTerm2) need the screen drawn anew (see [`super::graphics::Graphics::needs_full_redraws`]).
+    pub fn scene(&self) -> (View, bool, bool, bool, bool, bool) {
+        (self.view, self.help, self.note.is_some(), self.handin.open, self.confirm_quit, self.form.editing.is_some())
+    }
+
     pub fn new(config: &TrainConfig, data: Arc<Mnist>, data_dir: PathBuf, theme: Theme, runs_root: PathBuf) -> App {
         App {
             view: View::Setup,
             theme,
+            graphics: super::graphics::Graphics::text(),
             form: SetupForm { threads: crate::threads::budget().map_or(String::new(), |n| n.to_string()), ..SetupForm::from_config(config, &data_dir) },
             data,
             data_dir,

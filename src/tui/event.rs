@@ -35,11 +35,20 @@ pub enum Input {
 /// channel closes when the terminal cannot be read any more.
 pub fn spawn_input_reader() -> Receiver<Input> {
     let (tx, rx) = crossbeam_channel::unbounded();
+    let mut late = super::graphics::LateReplies::default();
     std::thread::Builder::new()
         .name("digitlab-keys".into())
         .spawn(move || loop {
             let input = match crossterm::event::read() {
-                Ok(TermEvent::Key(k)) if k.kind == KeyEventKind::Press => Input::Key(k),
+                Ok(TermEvent::Key(k)) if k.kind == KeyEventKind::Press => {
+                    // A terminal's late answer to the graphics query is not keys.
+                    for k in late.sift(k) {
+                        if tx.send(Input::Key(k)).is_err() {
+                            return;
+                        }
+                    }
+                    continue;
+                }
                 Ok(TermEvent::Resize(..)) => Input::Resize,
                 // Moves without a button held would only wake the loop.
                 Ok(TermEvent::Mouse(m)) if !matches!(m.kind, crossterm::event::MouseEventKind::Moved) => Input::Mouse(m),
@@ -95,6 +104,7 @@ where
     while !app.should_quit {
         let events = app.trainer_events().unwrap_or_else(never);
         let mut redraw = false;
+        let scene = app.scene();
         select! {
             recv(input) -> msg => match msg {
                 Ok(Input::Key(k)) => {
@@ -143,6 +153,15 @@ where
         if interrupted_at.is_some_and(|t| t.elapsed() > INTERRUPT_GRACE) {
             app.exit_note.get_or_insert_with(|| "interrupted: the trainer did not answer in time; nothing saved".into());
             break;
+        }
+        if redraw && app.graphics.needs_full_redraws() && app.scene() != scene {
+            // Sixel and iTerm2 pictures are part of the cells: what an overlay drew over them, or the
+            // last view's pictures, would stay behind on a partial redraw. `resize` to the same size
+            // clears and forgets the last frame; `clear` would first ask the terminal where its cursor
+            // is and wait for the answer (up to 2 s on a terminal that does not give one).
+            if let Ok(size) = terminal.size() {
+                let _ = terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height));
+            }
         }
         if redraw && !app.should_quit && !terminal_gone {
             // A terminal that cannot be drawn on is gone (SSH dropped): save what was trained, then leave.

@@ -10,6 +10,7 @@ pub mod draw;
 pub mod effects;
 pub mod event;
 pub mod form;
+pub mod graphics;
 pub mod handin_form;
 pub mod keys;
 pub mod msg;
@@ -45,6 +46,8 @@ pub struct Options {
     pub ascii: bool,
     /// Leave the mouse to the terminal (its own text selection) instead of reading clicks.
     pub no_mouse: bool,
+    /// `--graphics`: pictures in pixels where the terminal shows them (found out, or forced), or text.
+    pub graphics: graphics::Choice,
 }
 
 /// Turns the terminal's mouse reporting on, and makes sure it goes off again however the dashboard
@@ -90,6 +93,8 @@ pub fn run(args: &Options) -> Result<()> {
         Some(6) => anyhow::anyhow!("cannot set up the terminal: this process has no controlling terminal; use `digitlab train`"),
         _ => anyhow::Error::new(e).context("cannot set up the terminal"),
     })?;
+    // Asked in raw mode, before the key reader starts reading the same input; bounded by QUERY_LIMIT.
+    app.set_graphics(graphics::detect(args.graphics, graphics::QUERY_LIMIT));
     if !args.no_mouse {
         capture_mouse();
     }

@@ -15,7 +15,7 @@ use ratatui::Frame;
 use crate::data::drawing::SIDE;
 use crate::tui::app::App;
 use crate::tui::widgets::panel;
-use crate::tui::widgets::shaded::{cells_for, ink_shade, ShadedImage};
+use crate::tui::widgets::shaded::{cells_for, ink_shade, picture, ShadedImage};
 use crate::viz::GrayImage;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
@@ -75,7 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     if let Some(pixels) = &input {
         let img = GrayImage { width: SIDE, height: SIDE, pixels: pixels.clone() };
-        frame.render_widget(ShadedImage { image: &img, shade }, Rect::new(side.x, side.y, iw.min(side.width), ih.min(side.height)));
+        picture(frame, &app.graphics, &img, shade, Rect::new(side.x, side.y, iw.min(side.width), ih.min(side.height)));
     }
     let text_x = if input.is_some() { side.x + iw + 2 } else { side.x };
     let text_area = Rect::new(text_x, side.y, side.right().saturating_sub(text_x), side.height);
@@ -94,7 +94,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         if x + iw > side.right() {
             break;
         }
-        frame.render_widget(ShadedImage { image: img, shade }, Rect::new(x, top + 1, iw, ih));
+        picture(frame, &app.graphics, img, shade, Rect::new(x, top + 1, iw, ih));
         let prefers = app.shown().and_then(|s| s.neurons.units.get(j).map(|u| u.preferred));
         let label = match prefers {
             Some(p) => format!("#{j} {v:.1} (prefers {p})"),

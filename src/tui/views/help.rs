@@ -25,6 +25,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         }
     }
     lines.push(Line::from(vec![Span::styled(format!("  {:<w$} ", "Ctrl-C", w = KEY_W - 3), t.key()), Span::raw("quit now (a running run is saved)")]));
+    lines.push(Line::from(Span::styled(app.graphics.describe(), t.dim())));
     let widest = lines.iter().map(Line::width).max().unwrap_or(0) as u16;
     let col_w = widest.clamp(20, COLUMN_W);
     let two = lines.len() as u16 + 2 > area.height && 2 * col_w + 3 <= area.width;

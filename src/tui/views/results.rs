@@ -22,7 +22,7 @@ use crate::tui::app::{cell_examples, App, Shade, Shown};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::confusion::{self, ConfusionTable};
 use crate::tui::widgets::{diagnostics_lines, notice, panel, wrapped_height};
-use crate::tui::widgets::shaded::ShadedImage;
+use crate::tui::widgets::shaded::picture;
 use crate::viz::GrayImage;
 
 /// Width of the per-class report.
@@ -227,7 +227,7 @@ fn render_examples(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, curs
         frame.render_widget(Paragraph::new(Span::styled(label_text, t.dim())), label);
         let img = GrayImage::from_pixels(test.cols, test.rows, test.image(i).to_vec());
         let r = Rect::new(x, y + 1, iw, ih).intersection(pics);
-        frame.render_widget(ShadedImage { image: &img, shade }, r);
+        picture(frame, &app.graphics, &img, shade, r);
     }
 }
 
@@ -240,7 +240,7 @@ fn render_enlarged(frame: &mut Frame, area: Rect, app: &App, shown: &Shown, i: u
     let k = crate::viz::fit_scale(w1 as usize, h1 as usize, (area.width / 2) as usize, area.height as usize).clamp(1, 2);
     let (bw, bh) = crate::tui::widgets::shaded::cells_for(test.cols, test.rows, k);
     let img = GrayImage::from_pixels(test.cols, test.rows, test.image(i).to_vec());
-    frame.render_widget(ShadedImage { image: &img, shade }, Rect::new(area.x, area.y, bw.min(area.width), bh.min(area.height)));
+    picture(frame, &app.graphics, &img, shade, Rect::new(area.x, area.y, bw.min(area.width), bh.min(area.height)));
     // One image through the network: a few hundred thousand multiply-adds for the usual layers.
     let mut x = Vec::new();
     shown.model.inputs(test.image(i), &mut x);

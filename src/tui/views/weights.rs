@@ -17,7 +17,7 @@ use ratatui::Frame;
 
 use crate::tui::app::{App, Shade};
 use crate::tui::widgets::{notice, panel, wrapped_height};
-use crate::tui::widgets::shaded::{cells_for, ShadedImage};
+use crate::tui::widgets::shaded::{cells_for, picture};
 use crate::viz::fit_scale;
 
 /// Thumbnail size in the grid overview (cells), plus one label row.
@@ -78,7 +78,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let (bw, bh) = cells_for(cols, rows, k);
     let [big, _, side] = Layout::horizontal([Constraint::Length(bw), Constraint::Length(2), Constraint::Min(0)]).areas(body);
     if let Some(img) = pictures(app, shade).get(j) {
-        frame.render_widget(ShadedImage { image: img, shade }, Rect::new(big.x, big.y, big.width, bh.min(big.height)));
+        picture(frame, &app.graphics, img, shade, Rect::new(big.x, big.y, big.width, bh.min(big.height)));
     }
     let mut rest = side;
     if let Some(n) = shown.neurons.units.get(j) {
@@ -134,7 +134,7 @@ fn render_top_digits(frame: &mut Frame, area: Rect, app: &App, n: &crate::train:
         let y = area.y + 1 + (k / per_row) as u16 * (THUMB_H + 1);
         frame.render_widget(Paragraph::new(Span::styled(format!("{} #{i}", test.labels[i]), t.dim())), Rect::new(x, y, THUMB_W, 1));
         let img = crate::viz::GrayImage::from_pixels(test.cols, test.rows, test.image(i).to_vec());
-        frame.render_widget(ShadedImage { image: &img, shade }, Rect::new(x, y + 1, THUMB_W, THUMB_H - 1));
+        picture(frame, &app.graphics, &img, shade, Rect::new(x, y + 1, THUMB_W, THUMB_H - 1));
     }
     let used = 1 + rows * (THUMB_H + 1);
     Rect::new(area.x, area.y + used, area.width, area.height.saturating_sub(used))
@@ -164,7 +164,7 @@ fn render_grid(frame: &mut Frame, area: Rect, app: &App, units: usize, current: 
         let style = if j == current { t.selected() } else { t.dim() };
         frame.render_widget(Paragraph::new(Span::styled(format!("#{j:03}"), style)), Rect::new(x, y, THUMB_W, 1).intersection(area));
         if let Some(img) = pictures(app, shade).get(j) {
-            frame.render_widget(ShadedImage { image: img, shade }, Rect::new(x, y + 1, THUMB_W, THUMB_H).intersection(area));
+            picture(frame, &app.graphics, img, shade, Rect::new(x, y + 1, THUMB_W, THUMB_H).intersection(area));
         }
     }
 }

@@ -15,6 +15,21 @@ pub struct ShadedImage<'a> {
     pub shade: Shade,
 }
 
+/// Draws `image` into `area`: in real pixels when the terminal shows them (see `tui::graphics`),
+/// else as text exactly as [`ShadedImage`] draws it.
+/// The ASCII ramp (`--ascii`, `NO_COLOR`) stays text.
+pub fn picture(frame: &mut ratatui::Frame, graphics: &crate::tui::graphics::Graphics, image: &GrayImage, shade: Shade, area: Rect) {
+    use crate::tui::graphics::Colors;
+    let colors = match shade {
+        Shade::Ramp => None,
+        Shade::HalfBlock => Some(Colors::Gray),
+        Shade::Diverging => Some(Colors::Diverging),
+    };
+    if !colors.is_some_and(|c| graphics.draw(image, c, area, frame.buffer_mut())) {
+        frame.render_widget(ShadedImage { image, shade }, area);
+    }
+}
+
 /// How digits (pictures of ink, not signed weights) are shaded when the weights use `weights`: as the
 /// weights, but gray instead of the diverging map.
 pub fn ink_shade(weights: Shade, theme: &crate::tui::theme::Theme) -> Shade {
