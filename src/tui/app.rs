@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 
 use super::effects::{Done, Effect, RunKey};
-pub use super::msg::{Action, EditKey, FormKey, Msg, NoteKey, QuitChoice, View};
+pub use super::msg::{Action, EditKey, FormKey, Msg, NoteKey, Pick, QuitChoice, View};
 use super::form::{Editing, SetupForm};
 use super::handin_form::{Field, HandinForm};
 use super::note::NoteEditor;
@@ -784,6 +784,7 @@ impl App {
                 self.done(done);
             }
             Msg::Mouse { event, screen } => return self.mouse(event, screen),
+            Msg::Pick(p) => self.pick(p),
             Msg::Theme(theme) => {
                 self.theme = theme;
                 if let Some(editor) = &mut self.note {
@@ -1270,10 +1271,11 @@ impl App {
                     Action::PageDown => self.results.page += 1,
                     _ => {}
                 }
-                if Some((p, c)) != self.results.cursor && !matches!(a, Action::PageUp | Action::PageDown) {
-                    self.results.page = 0;
+                if matches!(a, Action::PageUp | Action::PageDown) {
+                    self.results.cursor = Some((p, c));
+                } else {
+                    self.select_cell(p, c);
                 }
-                self.results.cursor = Some((p, c));
             }
             View::Weights => {
                 let n = self.shown().map_or(0, |s| s.model.first_layer_units());
@@ -1318,11 +1320,39 @@ impl App {
         }
     }
 
+    /// The confusion cell (predicted, actual) becomes the selected one; its digits start again at
+    /// their first page when it is another cell.
+    fn select_cell(&mut self, predicted: usize, actual: usize) {
+        if Some((predicted, actual)) != self.results.cursor {
+            self.results.page = 0;
+        }
+        self.results.cursor = Some((predicted, actual));
+    }
+
+    /// Whether the mouse is listened to: overlays (help, note, hand-in form, the quit question, a
+    /// field being edited) take no clicks, so nothing changes behind them.
+    fn takes_clicks(&self) -> bool {
+        !(self.help || self.note.is_some() || self.handin.open || self.confirm_quit || self.form.editing.is_some())
+    }
+
+    /// A click on a confusion cell selects it, as the keys would. What was clicked is checked
+    /// against the state again: a pick is only as good as the screen it was found on.
+    fn pick(&mut self, p: Pick) {
+        if !self.takes_clicks() {
+            return;
+        }
+        let classes = self.shown().map_or(0, |s| s.eval.report.confusion.classes());
+        match (self.view, p) {
+            (View::Results, Pick::Cell(predicted, actual)) if predicted < classes && actual < classes => self.select_cell(predicted, actual),
+            _ => {}
+        }
+    }
+
     /// A click on a tab switches to it; in Draw the buttons draw (left) and erase (right); the wheel
-    /// moves through lists and pages. Overlays (help, note, form, the quit question) take no clicks.
+    /// moves through lists and pages. A click on what a view lists comes as `Msg::Pick` instead.
     fn mouse(&mut self, e: crossterm::event::MouseEvent, screen: ratatui::layout::Rect) -> Vec<Effect> {
         use crossterm::event::{MouseButton, MouseEventKind as K};
-        if self.help || self.note.is_some() || self.handin.open || self.confirm_quit || self.form.editing.is_some() {
+        if !self.takes_clicks() {
             return Vec::new();
         }
         if let (K::Down(MouseButton::Left), 0) = (e.kind, e.row) {
