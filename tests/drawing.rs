@@ -1,7 +1,7 @@
 //! A digit drawn by hand, as the Draw view draws it, classified by a W1 network trained here on the
 //! bundled MNIST (3 epochs): a vertical stroke is a 1, a ring a 0, and the drawing saved as a PNG gets
-//! the same answer from `digitlab predict`. And the mouse elsewhere: a click on a confusion cell
-//! selects it, found where the view drew it.
+//! the same answer from `digitlab predict`. And the mouse elsewhere: a click on a confusion cell or a
+//! neuron of the grid selects it, found where the view drew it.
 
 mod common;
 
@@ -268,3 +268,49 @@ fn a_click_on_a_confusion_cell_selects_it_and_the_labels_take_no_click() {
     assert_ne!(app.results().cursor, cursor, "without the overlay the same click selects");
 }
 
+/// In Weights a click on a neuron of the grid (its label or its picture) selects it, on the page the
+/// grid shows: at 120×40 every neuron fits one page, at 80×24 a page holds a few and the click reads
+/// the page that holds the selected neuron.
+#[test]
+fn a_click_on_a_neuron_of_the_grid_selects_it_on_the_page_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = common::tui::trained(&tmp.path().join("runs"), COLOR);
+    set_view(&mut app, View::Weights);
+    press(&mut app, KeyCode::Char('g')).unwrap();
+    assert!(app.weights().grid);
+    for (size, theme) in [(SIZES[0], COLOR), (SIZES[1], COLOR), (SIZES[1], common::tui::ASCII)] {
+        common::tui::set_theme(&mut app, theme);
+        // From neuron 7 (on the second page at 80×24) to each neuron shown but it.
+        while app.weights().neuron != 7 {
+            press(&mut app, KeyCode::Right).unwrap();
+        }
+        let buf = draw(&app, size.0, size.1);
+        let shown: Vec<usize> = (0..16).filter(|j| find(&buf, &format!("#{j:03}")).is_some()).collect();
+        assert!(shown.len() > 1 && shown.contains(&7), "{size:?}: {shown:?}\n{}", common::tui::screen(&buf));
+        for (k, &j) in shown.iter().filter(|&&j| j != 7).enumerate() {
+            let buf = draw(&app, size.0, size.1);
+            let (x, y) = find(&buf, &format!("#{j:03}")).unwrap();
+            // Every other click on the picture under the label.
+            let (cx, cy) = if k % 2 == 0 { (x + 1, y) } else { (x + 6, y + 4) };
+            let before = app.weights().neuron;
+            click(&mut app, size, cx, cy);
+            assert_eq!(app.weights().neuron, j, "{size:?}: clicked ({cx}, {cy}) from neuron {before}");
+            let after = draw(&app, size.0, size.1);
+            assert!(common::tui::screen(&after).contains(&format!("neuron {j} (")), "the view shows neuron {j}");
+            // Its label alone is shown selected, where it was: the page did not move.
+            assert_eq!(find(&after, &format!("#{j:03}")), Some((x, y)));
+            for &other in &shown {
+                let (ox, oy) = find(&after, &format!("#{other:03}")).unwrap();
+                assert_eq!(reversed(&after, ox, oy), other == j, "{size:?}: #{other:03}");
+            }
+        }
+        // The gap between two thumbnails and the line above the grid select nothing.
+        let buf = draw(&app, size.0, size.1);
+        let (x, y) = find(&buf, &format!("#{:03}", shown[0])).unwrap();
+        let neuron = app.weights().neuron;
+        for (cx, cy) in [(x + 14, y + 2), (x + 3, y - 1)] {
+            click(&mut app, size, cx, cy);
+            assert_eq!(app.weights().neuron, neuron, "({cx}, {cy})");
+        }
+    }
+}

@@ -1335,15 +1335,17 @@ impl App {
         !(self.help || self.note.is_some() || self.handin.open || self.confirm_quit || self.form.editing.is_some())
     }
 
-    /// A click on a confusion cell selects it, as the keys would. What was clicked is checked
+    /// A click on a confusion cell or a neuron selects it, as the keys would. What was clicked is checked
     /// against the state again: a pick is only as good as the screen it was found on.
     fn pick(&mut self, p: Pick) {
         if !self.takes_clicks() {
             return;
         }
         let classes = self.shown().map_or(0, |s| s.eval.report.confusion.classes());
+        let units = self.shown().map_or(0, |s| s.model.first_layer_units());
         match (self.view, p) {
             (View::Results, Pick::Cell(predicted, actual)) if predicted < classes && actual < classes => self.select_cell(predicted, actual),
+            (View::Weights, Pick::Neuron(j)) if j < units => self.weights.neuron = j,
             _ => {}
         }
     }

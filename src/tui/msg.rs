@@ -168,6 +168,8 @@ pub enum Msg {
 pub enum Pick {
     /// Results: the confusion cell (predicted, actual).
     Cell(usize, usize),
+    /// Weights: a first-layer neuron of the grid.
+    Neuron(usize),
 }
 
 /// What `q` during training does, chosen in the quit question.

@@ -48,7 +48,8 @@ pub fn pick_at(app: &App, screen: Rect, column: u16, row: u16) -> Option<Pick> {
     let body = super::draw::body_of(screen);
     match app.view {
         View::Results => results::pick_at(body, app, column, row),
-        View::Setup | View::Train | View::Weights | View::Runs | View::Draw => None,
+        View::Weights => weights::pick_at(body, app, column, row),
+        View::Setup | View::Train | View::Runs | View::Draw => None,
     }
 }
 
