@@ -1,7 +1,7 @@
 //! A digit drawn by hand, as the Draw view draws it, classified by a W1 network trained here on the
 //! bundled MNIST (3 epochs): a vertical stroke is a 1, a ring a 0, and the drawing saved as a PNG gets
-//! the same answer from `digitlab predict`. And the mouse elsewhere: a click on a confusion cell or a
-//! neuron of the grid selects it, found where the view drew it.
+//! the same answer from `digitlab predict`. And the mouse elsewhere: a click on a confusion cell, a
+//! neuron of the grid or a run selects it, found where the view drew it.
 
 mod common;
 
@@ -312,5 +312,77 @@ fn a_click_on_a_neuron_of_the_grid_selects_it_on_the_page_shown() {
             click(&mut app, size, cx, cy);
             assert_eq!(app.weights().neuron, neuron, "({cx}, {cy})");
         }
+    }
+}
+
+/// Copies run directory `from` to `to`, files and folders.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// The name of the run on row `i` of the Runs view.
+fn run_name(app: &digitlab::tui::app::App, i: usize) -> String {
+    match &app.run_rows()[i] {
+        digitlab::tui::app::RunRow::Done(e) => e.name(),
+        _ => panic!("row {i} is not a finished run"),
+    }
+}
+
+/// In Runs a click on a row selects that run, also in a list scrolled to its end, and the list does
+/// not move under the mouse; the header and the note line take no click.
+#[test]
+fn a_click_on_a_run_selects_it_and_the_list_stays_where_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("runs");
+    let mut app = common::tui::trained(&root, COLOR);
+    let run = app.session_runs()[0].dir.clone().expect("the run was saved");
+    // More than 120×40 shows at once.
+    for i in 0..40 {
+        copy_dir(&run, &root.join(format!("copy-{i:02}")));
+    }
+    common::tui::act(&mut app, Action::Rescan);
+    let n = app.run_rows().len();
+    assert_eq!(n, 41);
+    for size in SIZES {
+        // The last run selected: the list is scrolled to its end.
+        select_run(&mut app, n - 1);
+        let buf = draw(&app, size.0, size.1);
+        let last = find(&buf, &run_name(&app, n - 1)).expect("the selected run is in sight");
+        assert!(find(&buf, &run_name(&app, 0)).is_none(), "{size:?}: the list is scrolled");
+        for up in [3, 1, 8] {
+            let buf = draw(&app, size.0, size.1);
+            let y = last.1 - up;
+            // The name is the first word of the row.
+            let line = common::tui::row(&buf, y);
+            let name = line.trim_start_matches(['│', '|', ' ']).split(' ').next().unwrap().to_string();
+            let (x, _) = find(&buf, &name).unwrap();
+            let before = app.runs().selected;
+            click(&mut app, size, x + 2, y);
+            assert_ne!(app.runs().selected, before);
+            assert_eq!(run_name(&app, app.runs().selected), name, "{size:?}: clicked row {y}");
+            // Drawn again, the run is where it was clicked, and it is the one shown selected.
+            let after = draw(&app, size.0, size.1);
+            assert_eq!(find(&after, &name), Some((x, y)), "{size:?}: the list did not scroll");
+            assert!(reversed(&after, x, y) && !reversed(&after, x, last.1), "{size:?}");
+        }
+        // The header, the panel's border and the note line under the table select nothing.
+        let buf = draw(&app, size.0, size.1);
+        let selected = app.runs().selected;
+        let (hx, hy) = find(&buf, "run").expect("the header");
+        for (cx, cy) in [(hx, hy), (hx, hy - 1), (hx, last.1 + 1)] {
+            click(&mut app, size, cx, cy);
+            assert_eq!((app.runs().selected, app.view()), (selected, View::Runs), "({cx}, {cy})");
+        }
+        // The keys go on from the clicked run.
+        press(&mut app, KeyCode::Up).unwrap();
+        assert_eq!(app.runs().selected, selected - 1);
     }
 }

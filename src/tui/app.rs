@@ -316,6 +316,9 @@ impl RunRow<'_> {
 #[derive(Debug, Clone)]
 pub struct RunsState {
     pub selected: usize,
+    /// The first row the table showed when a row was clicked: it stays the first while the selection
+    /// is in sight, so that a click does not scroll the table under the mouse.
+    pub top: usize,
     pub sort: RunColumn,
     pub descending: bool,
     /// Run directories found under the runs root.
@@ -455,6 +458,7 @@ impl App {
             pictures: NeuronPictures::default(),
             runs: RunsState {
                 selected: 0,
+                top: 0,
                 sort: RunColumn::Name,
                 descending: true,
                 disk: Vec::new(),
@@ -1308,6 +1312,8 @@ impl App {
                     Action::Right => self.runs.sort = crate::enums::cycle(self.runs.sort, true),
                     _ => {}
                 }
+                // Above the first row shown, the table follows the selection up.
+                self.runs.top = self.runs.top.min(self.runs.selected);
             }
             View::Draw => match a {
                 Action::Up => self.draw.step(0, -1),
@@ -1335,7 +1341,7 @@ impl App {
         !(self.help || self.note.is_some() || self.handin.open || self.confirm_quit || self.form.editing.is_some())
     }
 
-    /// A click on a confusion cell or a neuron selects it, as the keys would. What was clicked is checked
+    /// A click on a cell, a neuron or a run selects it, as the keys would. What was clicked is checked
     /// against the state again: a pick is only as good as the screen it was found on.
     fn pick(&mut self, p: Pick) {
         if !self.takes_clicks() {
@@ -1346,6 +1352,7 @@ impl App {
         match (self.view, p) {
             (View::Results, Pick::Cell(predicted, actual)) if predicted < classes && actual < classes => self.select_cell(predicted, actual),
             (View::Weights, Pick::Neuron(j)) if j < units => self.weights.neuron = j,
+            (View::Runs, Pick::Run { row, top }) if row < self.run_rows().len() => (self.runs.selected, self.runs.top) = (row, top),
             _ => {}
         }
     }

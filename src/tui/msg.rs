@@ -170,6 +170,9 @@ pub enum Pick {
     Cell(usize, usize),
     /// Weights: a first-layer neuron of the grid.
     Neuron(usize),
+    /// Runs: a row of the table, counted in display order, and the first row the table showed (where
+    /// it stays).
+    Run { row: usize, top: usize },
 }
 
 /// What `q` during training does, chosen in the quit question.

@@ -49,7 +49,8 @@ pub fn pick_at(app: &App, screen: Rect, column: u16, row: u16) -> Option<Pick> {
     match app.view {
         View::Results => results::pick_at(body, app, column, row),
         View::Weights => weights::pick_at(body, app, column, row),
-        View::Setup | View::Train | View::Runs | View::Draw => None,
+        View::Runs => runs::pick_at(body, app, column, row),
+        View::Setup | View::Train | View::Draw => None,
     }
 }
 
