@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 
 use super::effects::{Done, Effect, RunKey};
-pub use super::msg::{Action, EditKey, FormKey, Msg, NoteKey, QuitChoice, View};
+pub use super::msg::{Action, EditKey, FormKey, Msg, NoteKey, Pick, QuitChoice, View};
 use super::form::{Editing, SetupForm};
 use super::handin_form::{Field, HandinForm};
 use super::note::NoteEditor;
@@ -316,6 +316,9 @@ impl RunRow<'_> {
 #[derive(Debug, Clone)]
 pub struct RunsState {
     pub selected: usize,
+    /// The first row the table showed when a row was clicked: it stays the first while the selection
+    /// is in sight, so that a click does not scroll the table under the mouse.
+    pub top: usize,
     pub sort: RunColumn,
     pub descending: bool,
     /// Run directories found under the runs root.
@@ -444,8 +447,8 @@ impl App {
 
     /// What is on screen, coarsely: when it changes, pictures that are part of the terminal's cells
     /// (sixel, iTerm2) need the screen drawn anew (see [`super::graphics::Graphics::needs_full_redraws`]).
-    pub fn scene(&self) -> (View, bool, bool, bool, bool, bool) {
-        (self.view, self.help, self.note.is_some(), self.handin.open, self.confirm_quit, self.form.editing.is_some())
+    pub fn scene(&self) -> (View, bool, bool, bool, bool, bool, bool) {
+        (self.view, self.weights.grid, self.help, self.note.is_some(), self.handin.open, self.confirm_quit, self.form.editing.is_some())
     }
 
     pub fn new(config: &TrainConfig, data: Arc<Mnist>, data_dir: PathBuf, theme: Theme, runs_root: PathBuf) -> App {
@@ -473,6 +476,7 @@ impl App {
             pictures: NeuronPictures::default(),
             runs: RunsState {
                 selected: 0,
+                top: 0,
                 sort: RunColumn::Name,
                 descending: true,
                 disk: Vec::new(),
@@ -802,6 +806,7 @@ impl App {
                 self.done(done);
             }
             Msg::Mouse { event, screen } => return self.mouse(event, screen),
+            Msg::Pick(p) => self.pick(p),
             Msg::Theme(theme) => {
                 self.theme = theme;
                 if let Some(editor) = &mut self.note {
@@ -1288,10 +1293,11 @@ impl App {
                     Action::PageDown => self.results.page += 1,
                     _ => {}
                 }
-                if Some((p, c)) != self.results.cursor && !matches!(a, Action::PageUp | Action::PageDown) {
-                    self.results.page = 0;
+                if matches!(a, Action::PageUp | Action::PageDown) {
+                    self.results.cursor = Some((p, c));
+                } else {
+                    self.select_cell(p, c);
                 }
-                self.results.cursor = Some((p, c));
             }
             View::Weights => {
                 let n = self.shown().map_or(0, |s| s.model.first_layer_units());
@@ -1324,6 +1330,8 @@ impl App {
                     Action::Right => self.runs.sort = crate::enums::cycle(self.runs.sort, true),
                     _ => {}
                 }
+                // Above the first row shown, the table follows the selection up.
+                self.runs.top = self.runs.top.min(self.runs.selected);
             }
             View::Draw => match a {
                 Action::Up => self.draw.step(0, -1),
@@ -1336,11 +1344,42 @@ impl App {
         }
     }
 
+    /// The confusion cell (predicted, actual) becomes the selected one; its digits start again at
+    /// their first page when it is another cell.
+    fn select_cell(&mut self, predicted: usize, actual: usize) {
+        if Some((predicted, actual)) != self.results.cursor {
+            self.results.page = 0;
+        }
+        self.results.cursor = Some((predicted, actual));
+    }
+
+    /// Whether the mouse is listened to: overlays (help, note, hand-in form, the quit question, a
+    /// field being edited) take no clicks, so nothing changes behind them.
+    fn takes_clicks(&self) -> bool {
+        !(self.help || self.note.is_some() || self.handin.open || self.confirm_quit || self.form.editing.is_some())
+    }
+
+    /// A click on a cell, a neuron or a run selects it, as the keys would. What was clicked is checked
+    /// against the state again: a pick is only as good as the screen it was found on.
+    fn pick(&mut self, p: Pick) {
+        if !self.takes_clicks() {
+            return;
+        }
+        let classes = self.shown().map_or(0, |s| s.eval.report.confusion.classes());
+        let units = self.shown().map_or(0, |s| s.model.first_layer_units());
+        match (self.view, p) {
+            (View::Results, Pick::Cell(predicted, actual)) if predicted < classes && actual < classes => self.select_cell(predicted, actual),
+            (View::Weights, Pick::Neuron(j)) if j < units => self.weights.neuron = j,
+            (View::Runs, Pick::Run { row, top }) if row < self.run_rows().len() => (self.runs.selected, self.runs.top) = (row, top),
+            _ => {}
+        }
+    }
+
     /// A click on a tab switches to it; in Draw the buttons draw (left) and erase (right); the wheel
-    /// moves through lists and pages. Overlays (help, note, form, the quit question) take no clicks.
+    /// moves through lists and pages. A click on what a view lists comes as `Msg::Pick` instead.
     fn mouse(&mut self, e: crossterm::event::MouseEvent, screen: ratatui::layout::Rect) -> Vec<Effect> {
         use crossterm::event::{MouseButton, MouseEventKind as K};
-        if self.help || self.note.is_some() || self.handin.open || self.confirm_quit || self.form.editing.is_some() {
+        if !self.takes_clicks() {
             return Vec::new();
         }
         if let (K::Down(MouseButton::Left), 0) = (e.kind, e.row) {

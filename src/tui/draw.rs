@@ -9,10 +9,14 @@ use crate::data::drawing::{Drawing, BRUSHES, SIDE};
 /// Columns the Draw view keeps right of the canvas for the network's answer.
 const ANSWER_WIDTH: u16 = 34;
 
+/// The screen's rows as the views lay them out: the tab row, the body, the status line, the key line.
+pub fn screen_rows(screen: Rect) -> [Rect; 4] {
+    Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(screen)
+}
+
 /// The screen's body (below the tab row, above the status and key lines), as the views lay it out.
 pub fn body_of(screen: Rect) -> Rect {
-    let [_, body, _, _] = Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(screen);
-    body
+    screen_rows(screen)[1]
 }
 
 /// Terminal cells per pixel across: 2 (a pixel is 2 cells wide, 1 tall) when the canvas fits so, else 1

@@ -117,7 +117,7 @@ where
                 Ok(Input::Mouse(event)) => {
                     let size = terminal.size()?;
                     let screen = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-                    executor.submit(app.update(Msg::Mouse { event, screen }));
+                    executor.submit(app.update(views::mouse_msg(app, event, screen)));
                     redraw = true;
                 }
                 // The terminal is gone (SSH dropped): keep what was trained, then leave.

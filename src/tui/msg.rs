@@ -158,6 +158,21 @@ pub enum Msg {
     Theme(super::theme::Theme),
     /// A mouse event, with the screen it happened on (to find what is under it).
     Mouse { event: crossterm::event::MouseEvent, screen: ratatui::layout::Rect },
+    /// A left click on something the current view lists, found where the view drew it.
+    Pick(Pick),
+}
+
+/// What a click picked, named as the state names it. The view that drew it finds it under the
+/// mouse (`views::pick_at`, from the geometry it draws with); `update` selects it as the keys would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// Results: the confusion cell (predicted, actual).
+    Cell(usize, usize),
+    /// Weights: a first-layer neuron of the grid.
+    Neuron(usize),
+    /// Runs: a row of the table, counted in display order, and the first row the table showed (where
+    /// it stays).
+    Run { row: usize, top: usize },
 }
 
 /// What `q` during training does, chosen in the quit question.

@@ -19,12 +19,12 @@ pub mod setup;
 pub mod train;
 pub mod weights;
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::app::{App, StatusKind, View};
+use super::app::{App, Msg, Pick, StatusKind, View};
 use super::keys;
 use super::widgets::{centered, panel};
 
@@ -39,15 +39,45 @@ pub fn render(frame: &mut Frame, app: &App) {
     app.theme.depth.apply(frame.buffer_mut());
 }
 
+/// What a left click at (`column`, `row`) of `screen` picks in the current view, found by the view
+/// with the geometry it draws with; `None` where nothing is, and on a screen too small for the layout.
+pub fn pick_at(app: &App, screen: Rect, column: u16, row: u16) -> Option<Pick> {
+    if too_small(screen) {
+        return None;
+    }
+    let body = super::draw::body_of(screen);
+    match app.view {
+        View::Results => results::pick_at(body, app, column, row),
+        View::Weights => weights::pick_at(body, app, column, row),
+        View::Runs => runs::pick_at(body, app, column, row),
+        View::Setup | View::Train | View::Draw => None,
+    }
+}
+
+/// The message a mouse event means: a left press on something the view lists picks it; any other
+/// event goes to `update` as it came (tabs, drawing, the wheel).
+pub fn mouse_msg(app: &App, event: crossterm::event::MouseEvent, screen: Rect) -> Msg {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    if event.kind == MouseEventKind::Down(MouseButton::Left) {
+        if let Some(p) = pick_at(app, screen, event.column, event.row) {
+            return Msg::Pick(p);
+        }
+    }
+    Msg::Mouse { event, screen }
+}
+
+fn too_small(screen: Rect) -> bool {
+    screen.width < MIN_WIDTH || screen.height < MIN_HEIGHT
+}
+
 fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if too_small(area) {
         let text = format!("terminal too small (need {MIN_WIDTH}{}{MIN_HEIGHT})", if app.theme.ascii { "x" } else { "×" });
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
     }
-    let [tabs, body, status, footer] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let [tabs, body, status, footer] = super::draw::screen_rows(area);
     render_tabs(frame, tabs, app);
     match app.view {
         View::Setup => setup::render(frame, body, app),

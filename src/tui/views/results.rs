@@ -18,7 +18,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::metrics::ClassificationReport;
-use crate::tui::app::{cell_examples, App, Shade, Shown};
+use crate::tui::app::{cell_examples, App, Pick, Shade, Shown};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::confusion::{self, ConfusionTable};
 use crate::tui::widgets::{diagnostics_lines, notice, panel, wrapped_height};
@@ -39,6 +39,47 @@ pub fn matrix_cell_width(inner_width: u16, classes: usize) -> u16 {
     }
 }
 
+/// Where the parts of the view go inside its panel.
+struct Areas {
+    /// The axis line and the table, unless the per-class report takes their place (`t`).
+    matrix: Option<(Rect, Rect)>,
+    report: Rect,
+    /// Under the matrix, beside the end of the report, when the two stand side by side.
+    beside: Option<Rect>,
+    examples: Rect,
+}
+
+/// The view's layout in `inner` (the panel's inside) for a matrix of `classes`: the matrix and the
+/// per-class report side by side on wide screens, else the report under the matrix, or instead of
+/// it on short screens when `report_only`. The renderer draws into it and a click is read against it.
+fn areas(inner: Rect, classes: usize, report_only: bool) -> Areas {
+    let (conf_w, h) = confusion::size(classes, matrix_cell_width(inner.width, classes));
+    if inner.width >= conf_w + 1 + REPORT_W {
+        let [top, rest] = Layout::vertical([Constraint::Length((1 + h).max(REPORT_H)), Constraint::Min(0)]).areas(inner);
+        let [left, _, right] =
+            Layout::horizontal([Constraint::Length(conf_w), Constraint::Length(1), Constraint::Min(0)]).areas(top);
+        let [axis, table, below] = Layout::vertical([Constraint::Length(1), Constraint::Length(h), Constraint::Min(0)]).areas(left);
+        Areas { matrix: Some((axis, table)), report: right, beside: Some(below), examples: rest }
+    } else if report_only && inner.height < 1 + h + REPORT_H {
+        let [left, _, right] =
+            Layout::horizontal([Constraint::Length(REPORT_W), Constraint::Length(2), Constraint::Min(0)]).areas(inner);
+        Areas { matrix: None, report: left, beside: None, examples: right }
+    } else {
+        let [axis, table, rest] = Layout::vertical([Constraint::Length(1), Constraint::Length(h), Constraint::Min(0)]).areas(inner);
+        let [left, _, right] =
+            Layout::horizontal([Constraint::Length(REPORT_W), Constraint::Length(2), Constraint::Min(0)]).areas(rest);
+        Areas { matrix: Some((axis, table)), report: left, beside: None, examples: right }
+    }
+}
+
+/// The confusion cell drawn under (`column`, `row`) when the view fills `area`.
+pub fn pick_at(area: Rect, app: &App, column: u16, row: u16) -> Option<Pick> {
+    let n = app.shown()?.eval.report.confusion.classes();
+    // The panel's inside does not depend on its title.
+    let (_, table) = areas(panel("", &app.theme).inner(area), n, app.results.report_only).matrix?;
+    confusion::cell_at(table, n, column, row).map(|(p, a)| Pick::Cell(p, a))
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let Some(shown) = app.shown() else {
@@ -49,38 +90,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let block = panel(format!(" Results{}{}{}test accuracy {:.2}% ", t.sep(), shown.title, t.sep(), report.accuracy * 100.0), t);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let n = report.confusion.classes();
-    let (conf_w, h) = confusion::size(n, matrix_cell_width(inner.width, n));
     let cursor = app.results_cursor();
-    if inner.width >= conf_w + 1 + REPORT_W {
-        let [top, rest] = Layout::vertical([Constraint::Length((1 + h).max(REPORT_H)), Constraint::Min(0)]).areas(inner);
-        let [left, _, right] =
-            Layout::horizontal([Constraint::Length(conf_w), Constraint::Length(1), Constraint::Min(0)]).areas(top);
-        let [axis, table, below] = Layout::vertical([Constraint::Length(1), Constraint::Length(h), Constraint::Min(0)]).areas(left);
+    let a = areas(inner, report.confusion.classes(), app.results.report_only);
+    if let Some((axis, table)) = a.matrix {
         render_matrix(frame, axis, table, app, &shown, cursor);
-        frame.render_widget(Paragraph::new(report_lines(report, t)), right);
+    }
+    frame.render_widget(Paragraph::new(report_lines(report, t)), a.report);
+    let with_diag = match a.beside {
         // The diagnostics go where they fit in full: under the matrix (beside the end of the per-class
         // report), else above the examples if full-size digits still fit, else shortened under the matrix.
-        let full = app.diagnostics.as_ref().map(|d| diagnostics_lines(d, t)).unwrap_or_default();
-        let in_header = wrapped_height(&full, below.width) > below.height
-            && (rest.height >= wrapped_height(&full, rest.width) + 3 + 15 || fitted_diagnostics(app, below).is_empty());
-        if !in_header {
-            frame.render_widget(Paragraph::new(fitted_diagnostics(app, below)).wrap(Wrap { trim: true }), below);
+        Some(below) => {
+            let full = app.diagnostics.as_ref().map(|d| diagnostics_lines(d, t)).unwrap_or_default();
+            let rest = a.examples;
+            let in_header = wrapped_height(&full, below.width) > below.height
+                && (rest.height >= wrapped_height(&full, rest.width) + 3 + 15 || fitted_diagnostics(app, below).is_empty());
+            if !in_header {
+                frame.render_widget(Paragraph::new(fitted_diagnostics(app, below)).wrap(Wrap { trim: true }), below);
+            }
+            in_header
         }
-        render_examples(frame, rest, app, &shown, cursor, in_header);
-    } else if app.results.report_only && inner.height < 1 + h + REPORT_H {
-        let [left, _, right] =
-            Layout::horizontal([Constraint::Length(REPORT_W), Constraint::Length(2), Constraint::Min(0)]).areas(inner);
-        frame.render_widget(Paragraph::new(report_lines(report, t)), left);
-        render_examples(frame, right, app, &shown, cursor, true);
-    } else {
-        let [axis, table, rest] = Layout::vertical([Constraint::Length(1), Constraint::Length(h), Constraint::Min(0)]).areas(inner);
-        render_matrix(frame, axis, table, app, &shown, cursor);
-        let [left, _, right] =
-            Layout::horizontal([Constraint::Length(REPORT_W), Constraint::Length(2), Constraint::Min(0)]).areas(rest);
-        frame.render_widget(Paragraph::new(report_lines(report, t)), left);
-        render_examples(frame, right, app, &shown, cursor, true);
-    }
+        None => true,
+    };
+    render_examples(frame, a.examples, app, &shown, cursor, with_diag);
 }
 
 /// The diagnostics as they fit `area`: in full, or the figures with a pointer to the Train view where

@@ -20,13 +20,14 @@
 //! └─────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
 use super::compare;
-use crate::tui::app::{App, Cell, RunColumn, RunEntry, RunRow};
+use crate::tui::app::{App, Cell, Pick, RunColumn, RunEntry, RunRow};
+use crate::tui::theme::Theme;
 use crate::tui::widgets::{fit, panel};
 
 /// The marks before a finished run's name: chosen for the hand-in, has a note (readable or not). In
@@ -122,12 +123,80 @@ fn visible(width: u16, grouped: bool) -> Vec<RunColumn> {
         .collect()
 }
 
+/// The two marked runs, when they are shown side by side instead of the table.
+fn compared(app: &App) -> Option<(&RunEntry, &RunEntry)> {
+    match app.marked_runs()[..] {
+        [a, b] if app.runs.comparing => Some((a, b)),
+        _ => None,
+    }
+}
+
+/// Where the parts of the view go in `area`.
+struct Areas {
+    /// The bordered panel around the table.
+    panel: Rect,
+    /// Under the panel: the runs whose record cannot be read.
+    unreadable: Option<Rect>,
+    /// The table, its header on the first row.
+    table: Rect,
+    /// Under the table: the selected run's note.
+    detail: Option<Rect>,
+}
+
+/// The view's layout in `area` with `unreadable` runs to name under the panel. The renderer draws
+/// into it and a click is read against it.
+fn areas(area: Rect, unreadable: usize, t: &Theme) -> Areas {
+    // Runs whose record cannot be read are named under the table, with why, as far as there is room.
+    let (panel_area, unreadable) = if unreadable == 0 || area.height < 12 {
+        (area, None)
+    } else {
+        let n = (unreadable as u16).min(area.height / 4);
+        let [table, list] = Layout::vertical([Constraint::Min(0), Constraint::Length(n)]).areas(area);
+        (table, Some(list))
+    };
+    // The panel's inside does not depend on its title.
+    let inner = panel("", t).inner(panel_area);
+    // The selected run's note (or what the marks mean) under the table, when there is room.
+    let (table, detail) = if inner.height >= 6 {
+        let [table, line] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+        (table, Some(line))
+    } else {
+        (inner, None)
+    };
+    Areas { panel: panel_area, unreadable, table, detail }
+}
+
+/// The first of `rows` rows the table in `table` shows: the first shown when a row was last clicked
+/// (`top`), moved as little as keeps the selection in sight and the table full. Given to the table,
+/// so that what is drawn is what a click reads.
+fn first_row(rows: usize, selected: usize, top: usize, table: Rect) -> usize {
+    // One line of header, one line a row.
+    let room = table.height.saturating_sub(1).max(1) as usize;
+    top.min(rows.saturating_sub(room)).max((selected + 1).saturating_sub(room)).min(selected)
+}
+
+/// The rows the table in `table` shows, each with its line, from the first of [`first_row`].
+fn row_lines(table: Rect, rows: usize, first: usize) -> impl Iterator<Item = (usize, Rect)> {
+    let room = table.height.saturating_sub(1) as usize;
+    (first..rows.min(first + room)).map(move |i| (i, Rect::new(table.x, table.y + 1 + (i - first) as u16, table.width, 1)))
+}
+
+/// The row of the table drawn under (`column`, `row`) when the view fills `area`.
+pub fn pick_at(area: Rect, app: &App, column: u16, row: u16) -> Option<Pick> {
+    let n = app.run_rows().len();
+    if n == 0 || compared(app).is_some() {
+        return None;
+    }
+    let table = areas(area, app.runs.unreadable.len(), &app.theme).table;
+    let first = first_row(n, app.runs.selected.min(n - 1), app.runs.top, table);
+    let at = Position::new(column, row);
+    row_lines(table, n, first).find(|(_, r)| r.contains(at)).map(|(i, _)| Pick::Run { row: i, top: first })
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    if app.runs.comparing {
-        if let [a, b] = app.marked_runs()[..] {
-            return compare::render(frame, area, app, a, b);
-        }
+    if let Some((a, b)) = compared(app) {
+        return compare::render(frame, area, app, a, b);
     }
     let rows = app.run_rows();
     let grouped = app.runs.grouped;
@@ -166,15 +235,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(p, area);
         return;
     }
-    // Runs whose record cannot be read are named under the table, with why, as far as there is room.
-    let (area, unreadable_area) = if app.runs.unreadable.is_empty() || area.height < 12 {
-        (area, None)
-    } else {
-        let n = (app.runs.unreadable.len() as u16).min(area.height / 4);
-        let [table, list] = ratatui::layout::Layout::vertical([Constraint::Min(0), Constraint::Length(n)]).areas(area);
-        (table, Some(list))
-    };
-    if let Some(list) = unreadable_area {
+    let a = areas(area, app.runs.unreadable.len(), t);
+    if let Some(list) = a.unreadable {
         let lines: Vec<ratatui::text::Line> = app
             .runs
             .unreadable
@@ -189,7 +251,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             .collect();
         frame.render_widget(Paragraph::new(lines), list);
     }
-    let cols = visible(area.width, grouped);
+    let cols = visible(a.panel.width, grouped);
     let header = Row::new(cols.iter().map(|&c| {
         let name = if c == app.runs.sort { format!("{}{dir}", title_of(c)) } else { title_of(c) };
         Span::styled(name, if c == app.runs.sort { t.focused() } else { t.title() })
@@ -204,21 +266,50 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         }
     });
     let selected = app.runs.selected.min(rows.len() - 1);
-    let block = panel(title, t);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    // The selected run's note (or what the marks mean) under the table, when there is room.
-    let (table_area, detail) = if inner.height >= 6 {
-        let [table, line] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
-        (table, Some(line))
-    } else {
-        (inner, None)
-    };
-    if let Some(line) = detail {
+    frame.render_widget(panel(title, t), a.panel);
+    if let Some(line) = a.detail {
         frame.render_widget(Paragraph::new(detail_line(app, rows.get(selected), line.width as usize)), line);
     }
     let widths = cols.iter().map(|&c| width(c, grouped));
     let table = Table::new(table_rows, widths).header(header).row_highlight_style(t.selected()).column_spacing(1);
-    let mut state = TableState::default().with_selected(Some(selected));
-    frame.render_stateful_widget(table, table_area, &mut state);
+    let first = first_row(rows.len(), selected, app.runs.top, a.table);
+    let mut state = TableState::default().with_offset(first).with_selected(Some(selected));
+    frame.render_stateful_widget(table, a.table, &mut state);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::buffer::Buffer;
+    use ratatui::widgets::StatefulWidget;
+
+    /// The table draws each row on the line a click reads it from, the selection always in sight,
+    /// whatever the first row shown when a row was last clicked; without a click (top 0) the table
+    /// scrolls as it does on its own.
+    #[test]
+    fn the_table_draws_each_row_where_a_click_reads_it() {
+        for (rows, height) in [(5, 10), (40, 10), (40, 3), (12, 13)] {
+            let area = Rect::new(2, 1, 20, height);
+            let table = || Table::new((0..rows).map(|i| Row::new([format!("row{i}")])), [Constraint::Min(5)]).header(Row::new(["run"]));
+            for selected in 0..rows {
+                for top in [0, 3, 17, 39] {
+                    let first = first_row(rows, selected, top, area);
+                    let mut buf = Buffer::empty(Rect::new(0, 0, 30, height + 2));
+                    let mut state = TableState::default().with_offset(first).with_selected(Some(selected));
+                    StatefulWidget::render(table(), area, &mut buf, &mut state);
+                    let lines: Vec<(usize, Rect)> = row_lines(area, rows, first).collect();
+                    assert!(lines.iter().any(|&(i, _)| i == selected), "{rows} rows, {selected} selected, top {top}: {lines:?}");
+                    for (i, r) in lines {
+                        let text: String = (r.x..r.x + 6).map(|x| buf[(x, r.y)].symbol()).collect();
+                        assert_eq!(text.trim(), format!("row{i}"), "{rows} rows in {height} lines, {selected} selected, top {top}");
+                    }
+                    if top == 0 {
+                        let mut own = TableState::default().with_selected(Some(selected));
+                        StatefulWidget::render(table(), area, &mut Buffer::empty(buf.area), &mut own);
+                        assert_eq!(own.offset(), first, "{rows} rows, {selected} selected");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -9,7 +9,7 @@
 //! ```
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::style::Modifier;
 use ratatui::widgets::Widget;
 
@@ -54,10 +54,25 @@ pub fn size(classes: usize, cell_w: u16) -> (u16, u16) {
     (LABEL_W + cell_w * classes as u16 + TOTAL_W, classes as u16 + 2)
 }
 
+/// Where column `actual` starts from the table's left edge (`classes` for the totals).
+fn column_x(cell_w: u16, actual: usize) -> u16 {
+    LABEL_W + cell_w * actual as u16
+}
+
 /// Where cell (predicted, actual) is drawn inside `area`.
 pub fn cell_rect(area: Rect, classes: usize, predicted: usize, actual: usize) -> Rect {
     let w = cell_width(area.width, classes);
-    Rect::new(area.x + LABEL_W + w * actual as u16, area.y + 1 + predicted as u16, w, 1)
+    Rect::new(area.x + column_x(w, actual), area.y + 1 + predicted as u16, w, 1)
+}
+
+/// The cell (predicted, actual) drawn under (`column`, `row`) by a table in `area`; `None` on the
+/// class labels, the totals and outside. Found through [`cell_rect`], so a click reads the table as
+/// it is drawn.
+pub fn cell_at(area: Rect, classes: usize, column: u16, row: u16) -> Option<(usize, usize)> {
+    let at = Position::new(column, row);
+    (0..classes)
+        .flat_map(|p| (0..classes).map(move |a| (p, a)))
+        .find(|&(p, a)| cell_rect(area, classes, p, a).intersection(area).contains(at))
 }
 
 /// `text` right-aligned in a `w`-wide cell at (`x`, `y`) of `area`, clipped to it.
@@ -86,9 +101,9 @@ impl Widget for ConfusionTable<'_> {
         put(buf, area, 0, 0, LABEL_W, "pred\\act ", header);
         for a in 0..n {
             let style = if self.cursor.is_some_and(|c| c.1 == a) { header.add_modifier(Modifier::UNDERLINED) } else { header };
-            put(buf, area, LABEL_W + w * a as u16, 0, w, &a.to_string(), style);
+            put(buf, area, column_x(w, a), 0, w, &a.to_string(), style);
         }
-        put(buf, area, LABEL_W + w * n as u16, 0, TOTAL_W, "total", header);
+        put(buf, area, column_x(w, n), 0, TOTAL_W, "total", header);
         for p in 0..n {
             let y = 1 + p as u16;
             let style = if self.cursor.is_some_and(|c| c.0 == p) { header.add_modifier(Modifier::UNDERLINED) } else { header };
@@ -111,15 +126,48 @@ impl Widget for ConfusionTable<'_> {
                 if Some((p, a)) == self.cursor {
                     style = style.add_modifier(Modifier::REVERSED);
                 }
-                put(buf, area, LABEL_W + w * a as u16, y, w, &text, style);
+                let cell = cell_rect(area, n, p, a);
+                put(buf, area, cell.x - area.x, cell.y - area.y, cell.width, &text, style);
             }
-            put(buf, area, LABEL_W + w * n as u16, y, TOTAL_W, &m.row_sum(p).to_string(), header);
+            put(buf, area, column_x(w, n), y, TOTAL_W, &m.row_sum(p).to_string(), header);
         }
         let y = 1 + n as u16;
         put(buf, area, 0, y, LABEL_W - 1, "total", header);
         for a in 0..n {
-            put(buf, area, LABEL_W + w * a as u16, y, w, &m.col_sum(a).to_string(), header);
+            put(buf, area, column_x(w, a), y, w, &m.col_sum(a).to_string(), header);
         }
-        put(buf, area, LABEL_W + w * n as u16, y, TOTAL_W, &m.total().to_string(), header);
+        put(buf, area, column_x(w, n), y, TOTAL_W, &m.total().to_string(), header);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every cell is found where it is drawn, at both cell widths; the labels, the totals and what
+    /// lies outside the table are no cell.
+    #[test]
+    fn a_cell_is_found_where_it_is_drawn_and_nowhere_else() {
+        let n = 10;
+        for w in [5, 6] {
+            let (tw, th) = size(n, w);
+            let area = Rect::new(3, 2, tw, th);
+            assert_eq!(cell_width(area.width, n), w);
+            let mut found = 0;
+            for y in 0..area.bottom() + 2 {
+                for x in 0..area.right() + 2 {
+                    if let Some((p, a)) = cell_at(area, n, x, y) {
+                        assert!(cell_rect(area, n, p, a).contains(Position::new(x, y)));
+                        found += 1;
+                    }
+                }
+            }
+            assert_eq!(found, n * n * w as usize, "each cell, all its columns");
+            assert_eq!(cell_at(area, n, area.x + LABEL_W, area.y + 1), Some((0, 0)));
+            assert_eq!(cell_at(area, n, area.x + LABEL_W + w * 10 - 1, area.y + 10), Some((9, 9)));
+            for (x, y) in [(area.x + 2, area.y + 3), (area.x + LABEL_W + 2, area.y), (area.x + LABEL_W + 2, area.y + 11), (area.x + LABEL_W + w * 10, area.y + 3)] {
+                assert_eq!(cell_at(area, n, x, y), None, "({x}, {y})");
+            }
+        }
     }
 }
