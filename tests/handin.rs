@@ -188,6 +188,147 @@ fn a_new_hand_in_over_an_unedited_one_removes_only_its_own_old_files() {
     assert_eq!(std::fs::read_to_string(h.join("figures/kept.png")).unwrap(), "mine too");
 }
 
+/// Every file under `dir` (relative, `/`-separated) with its bytes.
+fn files_in(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.insert(p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+const RUN1: &str = "001-16relu-adam-lr0.001-e1-b64-s1";
+const RUN2: &str = "002-32relu-adam-lr0.001-e1-b64-s1";
+
+/// A figure or table the student changed inside the hand-in, under a name digitlab wrote, is never
+/// written over nor removed by a second hand-in: it is refused, naming the files, and changes nothing.
+/// Files the student added under other names stay through every hand-in and go into the zip.
+#[test]
+fn a_second_hand_in_never_replaces_or_removes_a_file_the_student_changed_or_added() {
+    let tmp = tempfile::tempdir().unwrap();
+    let h = tmp.path().join("H");
+    let handin = |sources: &[&Path]| {
+        let mut args: Vec<&str> = vec!["handin"];
+        args.extend(sources.iter().map(|p| p.to_str().unwrap()));
+        args.extend(["--out", h.to_str().unwrap()]);
+        digitlab(&args)
+    };
+    let o = handin(&[sweep()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // The student redraws a figure, corrects a table and adds files of their own.
+    let curves = h.join(format!("figures/{RUN1}/curves.png"));
+    std::fs::copy(h.join(format!("figures/{RUN1}/confusion.png")), &curves).unwrap();
+    let epochs = h.join(format!("runs/{RUN1}/epochs.csv"));
+    let mut table = std::fs::read_to_string(&epochs).unwrap();
+    table.push_str("# epoch 1 looked odd to us\n");
+    std::fs::write(&epochs, &table).unwrap();
+    std::fs::write(h.join("figures/our-drawing.png"), "a picture of ours").unwrap();
+    std::fs::write(h.join(format!("runs/{RUN2}/extra.md")), "what we tried next").unwrap();
+    let before = files_in(&h);
+
+    let o = handin(&[sweep()]);
+    assert!(!o.status.success(), "a changed figure and table were written over");
+    let err = text(&o.stderr);
+    for named in [curves.display().to_string(), epochs.display().to_string()] {
+        assert!(err.contains(&format!("{named} (changed since digitlab wrote it)")), "{named} not named: {err}");
+    }
+    assert!(err.contains("choose another --out") && !err.contains("our-drawing"), "{err}");
+    assert_eq!(files_in(&h), before, "a refused hand-in changes nothing");
+
+    // With fewer runs the second run's files would go: a changed one among them is not removed either.
+    std::fs::copy(sweep().join(RUN1).join("epochs.csv"), &epochs).unwrap();
+    std::fs::remove_file(&curves).unwrap();
+    let config2 = h.join(format!("runs/{RUN2}/config.toml"));
+    std::fs::write(&config2, "epochs = 5 # what we ran next\n").unwrap();
+    let before = files_in(&h);
+    let o = handin(&[&sweep().join(RUN1)]);
+    assert!(!o.status.success(), "a changed file of a run no longer handed in was removed");
+    assert!(text(&o.stderr).contains(&format!("{} (changed since digitlab wrote it)", config2.display())), "{}", text(&o.stderr));
+    assert_eq!(files_in(&h), before);
+
+    // Moved away, the hand-in goes ahead: digitlab's unchanged files are replaced or removed, and the
+    // student's own files stay, in the zip too.
+    std::fs::rename(&config2, tmp.path().join("config-we-ran.toml")).unwrap();
+    let o = handin(&[&sweep().join(RUN1)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(curves.is_file() && !h.join(format!("runs/{RUN2}/summary.json")).exists());
+    assert_eq!(std::fs::read_to_string(h.join("figures/our-drawing.png")).unwrap(), "a picture of ours");
+    assert_eq!(std::fs::read_to_string(h.join(format!("runs/{RUN2}/extra.md"))).unwrap(), "what we tried next");
+    let names = zip_names(&h.join("handin.zip"));
+    assert!(names.contains("figures/our-drawing.png") && names.contains(&format!("runs/{RUN2}/extra.md")), "{names:?}");
+}
+
+/// `--rebuild` makes report.pdf and handin.zip anew, but a PDF the student put in their place (made
+/// with another program) is theirs: refused, untouched, until they move it.
+#[test]
+fn rebuild_never_writes_over_a_pdf_the_student_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let h = tmp.path().join("H");
+    let o = digitlab(&["handin", sweep().join(RUN1).to_str().unwrap(), "--out", h.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // Unchanged, it is made again.
+    let o = digitlab(&["handin", "--rebuild", h.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    let pdf = h.join("report.pdf");
+    std::fs::write(&pdf, "%PDF-1.7 our report, typeset elsewhere").unwrap();
+    let zip_before = std::fs::read(h.join("handin.zip")).unwrap();
+    let o = digitlab(&["handin", "--rebuild", h.to_str().unwrap()]);
+    assert!(!o.status.success(), "the student's PDF was written over");
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("{} (changed since digitlab wrote it)", pdf.display())) && err.contains("--rebuild again"), "{err}");
+    assert_eq!(std::fs::read_to_string(&pdf).unwrap(), "%PDF-1.7 our report, typeset elsewhere");
+    assert_eq!(std::fs::read(h.join("handin.zip")).unwrap(), zip_before);
+
+    std::fs::rename(&pdf, h.join("our-report.pdf")).unwrap();
+    let o = digitlab(&["handin", "--rebuild", h.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(read_pdf(&pdf).1 >= 1);
+    assert!(zip_names(&h.join("handin.zip")).contains("our-report.pdf"));
+}
+
+/// A hand-in made before files had digests (its `.handin.json` records only report.md's) is still
+/// read: files that already hold what would be written are fine, and a file digitlab cannot vouch for
+/// is named rather than replaced.
+#[test]
+fn a_record_without_digests_is_read_and_nothing_unknown_is_written_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let h = tmp.path().join("H");
+    let run = sweep().join(RUN1);
+    let o = digitlab(&["handin", run.to_str().unwrap(), "--out", h.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let record = h.join(".handin.json");
+    let mut state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert!(state.as_object_mut().unwrap().remove("sha256").is_some(), "the record keeps digests");
+    std::fs::write(&record, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+    std::fs::write(h.join(format!("figures/{RUN1}/curves.png")), "edited, or not: no record says").unwrap();
+    let before = files_in(&h);
+    let o = digitlab(&["handin", run.to_str().unwrap(), "--out", h.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("curves.png (no record that digitlab wrote it)") && err.contains("handin.zip (no record that digitlab wrote it)"), "{err}");
+    // The copies of the run's files hold what would be written, so they are not named.
+    assert!(!err.contains("summary.json") && !err.contains("epochs.csv"), "{err}");
+    assert_eq!(files_in(&h), before);
+    // The files named moved away (the zip and the PDF, which a new date would change, are digitlab's
+    // own), the hand-in goes ahead and keeps digests.
+    for f in [format!("figures/{RUN1}/curves.png"), "handin.zip".into(), "report.pdf".into()] {
+        std::fs::remove_file(h.join(f)).unwrap();
+    }
+    let o = digitlab(&["handin", run.to_str().unwrap(), "--out", h.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert!(state["sha256"]["report.pdf"].is_string() && state["sha256"]["handin.zip"].is_string(), "{state}");
+}
+
 #[test]
 fn a_directory_that_is_not_a_hand_in_is_not_written_into() {
     let tmp = tempfile::tempdir().unwrap();

@@ -13,10 +13,12 @@ pub struct HandinCmd {
     /// Run directories or sweep directories (all their runs) to report on.
     #[arg(value_name = "RUN_OR_SWEEP", required_unless_present = "rebuild", conflicts_with = "rebuild")]
     pub dirs: Vec<PathBuf>,
-    /// The hand-in directory to write (new, empty, or an earlier hand-in whose report.md you did not edit).
+    /// The hand-in directory to write (new, empty, or an earlier hand-in whose report.md and files you did not change;
+    /// files you added there are kept).
     #[arg(long, value_name = "DIR", required_unless_present = "rebuild", conflicts_with = "rebuild")]
     pub out: Option<PathBuf>,
-    /// Make report.pdf and handin.zip again from DIR/report.md as you edited it (your text is kept).
+    /// Make report.pdf and handin.zip again from DIR/report.md as you edited it (your text is kept; a report.pdf or
+    /// handin.zip you made yourself is never written over).
     #[arg(long, value_name = "DIR")]
     pub rebuild: Option<PathBuf>,
     /// The report's title.

@@ -6,8 +6,13 @@
 //! H/report.md  report.pdf  handin.zip
 //!   figures/comparison.png  figures/RUN/curves.png …
 //!   runs/RUN/summary.json  config.toml  *.csv  notes.md  [model.safetensors]
-//!   .handin.json          what digitlab wrote, so a later hand-in never replaces a student's text
+//!   .handin.json          what digitlab wrote, each file with its SHA-256
 //! ```
+//!
+//! A later hand-in into the same directory, or `--rebuild`, replaces or removes a file only while it
+//! holds exactly what digitlab wrote there: a figure, table or PDF the student changed, or a file they
+//! put there under a name digitlab writes, stops the command before it writes anything, and the error
+//! names it. Files the student added under other names are never touched (and go into the zip).
 
 mod archive;
 pub mod source;
@@ -19,6 +24,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 pub use crate::pdf::Paper;
+use crate::rundir::owned::{self, Digests};
 use crate::rundir::{self, RunOnDisk, Summary};
 pub use archive::{is_dataset, ZIP};
 
@@ -42,7 +48,8 @@ pub const DEFAULT_TITLE: &str = "Handwritten digit classification with multilaye
 pub struct Request {
     /// Run directories and sweep directories (their runs).
     pub sources: Vec<PathBuf>,
-    /// The hand-in directory; made if missing, refused if it holds a student's edited report.
+    /// The hand-in directory; made if missing, refused if it holds a student's edited report, or any
+    /// file this hand-in would replace or remove that the student changed or made.
     pub out: PathBuf,
     pub title: Option<String>,
     /// "Name (ID), Name (ID)".
@@ -79,6 +86,22 @@ struct State {
     report_sha256: String,
     /// Files digitlab wrote, relative, so the next hand-in removes exactly those it no longer makes.
     written: Vec<String>,
+    /// The SHA-256 of each file digitlab wrote (report.pdf and handin.zip too), by its path in
+    /// `written`: a file that no longer matches is the student's now.
+    #[serde(default)]
+    sha256: Digests,
+}
+
+impl State {
+    /// The files digitlab wrote here, with their digests. A record from before the digests were kept
+    /// has report.md's alone: digitlab cannot tell whether the student changed any other file it
+    /// names, so each counts as theirs — a hand-in goes ahead only where such a file is absent or
+    /// already holds exactly what would be written, and otherwise refuses, naming it.
+    fn ours(&self) -> Digests {
+        let mut ours = self.sha256.clone();
+        ours.entry(REPORT_MD.into()).or_insert_with(|| self.report_sha256.clone());
+        ours
+    }
 }
 
 fn program() -> String {
@@ -96,7 +119,8 @@ fn read_state(dir: &Path) -> Result<Option<State>> {
 }
 
 /// What `out` holds before a new hand-in is written there: nothing, or a hand-in digitlab made whose
-/// report nobody edited. Anything else is refused, naming why.
+/// report nobody edited. Anything else is refused, naming why. (Its other files are checked once the
+/// new hand-in's files are known, in `build`.)
 fn check_out(out: &Path) -> Result<Option<State>> {
     if !out.exists() {
         return Ok(None);
@@ -148,39 +172,79 @@ fn unique_names(runs: &[RunOnDisk]) -> Vec<String> {
     names
 }
 
-/// Writes files into the hand-in directory (each atomically) and remembers them.
-struct Writer<'a> {
-    dir: &'a Path,
-    written: Vec<String>,
+/// What goes into one file of the hand-in.
+enum Content {
+    Bytes(Vec<u8>),
+    /// A run's file, copied as it is (a model is streamed).
+    Copy(PathBuf),
+}
+
+/// The hand-in's files, planned in full before any is written, so that a refusal writes nothing.
+#[derive(Default)]
+struct Writer {
+    /// Paths relative to the hand-in directory, in the order they are written.
+    planned: Vec<(String, Content)>,
     /// What the person should know about what was left out.
     warnings: Vec<String>,
 }
 
-impl Writer<'_> {
-    fn put(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.dir.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
-        }
-        rundir::write_atomic(&path, bytes)?;
-        self.written.push(rel.to_string());
-        Ok(())
+impl Writer {
+    fn put(&mut self, rel: &str, bytes: Vec<u8>) {
+        self.planned.push((rel.to_string(), Content::Bytes(bytes)));
     }
 
-    /// Copies `from` (when it exists) as `rel`; large files (models) are streamed.
-    fn copy(&mut self, from: &Path, rel: &str) -> Result<bool> {
-        if !from.is_file() {
-            return Ok(false);
+    /// Plans a copy of `from` as `rel` when `from` exists.
+    fn copy(&mut self, from: &Path, rel: &str) -> bool {
+        let there = from.is_file();
+        if there {
+            self.planned.push((rel.to_string(), Content::Copy(from.to_path_buf())));
         }
-        let path = self.dir.join(rel);
-        if let Some(parent) = path.parent() {
+        there
+    }
+
+    /// The bytes planned for `rel` (a picture the PDF shows), if it is planned.
+    fn bytes_of(&self, rel: &str) -> Option<Result<Vec<u8>>> {
+        self.planned.iter().find(|(r, _)| r == rel).map(|(_, c)| match c {
+            Content::Bytes(b) => Ok(b.clone()),
+            Content::Copy(from) => crate::files::read_bounded(from, PICTURE_MAX_BYTES, "picture"),
+        })
+    }
+
+    /// The SHA-256 of each planned file's content, in order.
+    fn digests(&self) -> Result<Vec<String>> {
+        self.planned
+            .iter()
+            .map(|(_, c)| match c {
+                Content::Bytes(b) => Ok(rundir::digest(b)),
+                Content::Copy(from) => owned::digest_file(from),
+            })
+            .collect()
+    }
+
+    /// Writes every planned file into `dir`, each atomically; returns the digests of what was written.
+    fn write(&self, dir: &Path) -> Result<Digests> {
+        let mut written = Digests::new();
+        for (rel, content) in &self.planned {
+            let path = dir.join(rel);
+            let parent = path.parent().unwrap_or(dir);
             fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
+            let sha = match content {
+                Content::Bytes(bytes) => {
+                    rundir::write_atomic(&path, bytes)?;
+                    rundir::digest(bytes)
+                }
+                Content::Copy(from) => {
+                    let tmp = rundir::temp_in(parent)?;
+                    fs::copy(from, tmp.path()).with_context(|| format!("{}: cannot copy to {}", from.display(), path.display()))?;
+                    // What was copied, should the run's file change meanwhile.
+                    let sha = owned::digest_file(tmp.path())?;
+                    tmp.persist(&path).map_err(|e| e.error).with_context(|| format!("{}: cannot write", path.display()))?;
+                    sha
+                }
+            };
+            written.insert(rel.clone(), sha);
         }
-        let tmp = rundir::temp_in(path.parent().unwrap_or(self.dir))?;
-        fs::copy(from, tmp.path()).with_context(|| format!("{}: cannot copy to {}", from.display(), path.display()))?;
-        tmp.persist(&path).map_err(|e| e.error).with_context(|| format!("{}: cannot write", path.display()))?;
-        self.written.push(rel.to_string());
-        Ok(true)
+        Ok(written)
     }
 }
 
@@ -191,30 +255,30 @@ const RUN_RECORDS: [&str; 6] = [rundir::SUMMARY, rundir::EPOCHS_CSV, rundir::CON
 fn write_run<'a>(w: &mut Writer, run: &'a RunOnDisk, name: &str, with_models: bool) -> Result<source::RunPart<'a>> {
     let s: &Summary = &run.summary;
     for f in RUN_RECORDS {
-        w.copy(&run.dir.join(f), &format!("{RUNS}/{name}/{f}"))?;
+        w.copy(&run.dir.join(f), &format!("{RUNS}/{name}/{f}"));
     }
-    w.put(&format!("{RUNS}/{name}/config.toml"), s.config.to_toml().as_bytes())?;
+    w.put(&format!("{RUNS}/{name}/config.toml"), s.config.to_toml().into_bytes());
     if with_models {
-        w.copy(&run.dir.join(rundir::MODEL), &format!("{RUNS}/{name}/{}", rundir::MODEL))?;
+        w.copy(&run.dir.join(rundir::MODEL), &format!("{RUNS}/{name}/{}", rundir::MODEL));
     }
     let mut figures = source::RunFigures::default();
     if let Some(test) = &s.test {
         // Drawn from summary.json, so they show exactly what the report's tables say.
         let curves = format!("{FIGURES}/{name}/{}", rundir::CURVES_PNG);
-        w.put(&curves, &crate::figures::charts::curves(&s.epochs, &rundir::curves_title(s)).png()?)?;
+        w.put(&curves, crate::figures::charts::curves(&s.epochs, &rundir::curves_title(s)).png()?);
         figures.curves = Some(curves);
         let confusion = format!("{FIGURES}/{name}/{}", rundir::CONFUSION_PNG);
-        w.put(&confusion, &crate::figures::confusion::confusion_chart(&test.confusion()).png()?)?;
+        w.put(&confusion, crate::figures::confusion::confusion_chart(&test.confusion()).png()?);
         figures.confusion = Some(confusion);
         // Drawn from the test images and the model when the run ended: the run directory's own, which
         // always agree with its summary.json.
-        let copy = |w: &mut Writer, file: &str| -> Result<Option<String>> {
+        let copy = |w: &mut Writer, file: &str| -> Option<String> {
             let rel = format!("{FIGURES}/{name}/{file}");
-            Ok(w.copy(&run.dir.join(file), &rel)?.then_some(rel))
+            w.copy(&run.dir.join(file), &rel).then_some(rel)
         };
-        figures.misclassified = copy(w, rundir::MISCLASSIFIED_PNG)?;
-        figures.neurons = copy(w, rundir::NEURONS_PNG)?;
-        figures.weights_grid = copy(w, rundir::WEIGHTS_GRID)?;
+        figures.misclassified = copy(w, rundir::MISCLASSIFIED_PNG);
+        figures.neurons = copy(w, rundir::NEURONS_PNG);
+        figures.weights_grid = copy(w, rundir::WEIGHTS_GRID);
     }
     // Notes that cannot be read (too long, not text) do not stop the hand-in: their place says so.
     let notes = rundir::read_notes(&run.dir).unwrap_or_else(|e| {
@@ -230,19 +294,22 @@ fn stays_inside(rel: &Path) -> bool {
 }
 
 /// Loads a picture the report names, only from inside the hand-in directory (what is outside would not
-/// be in the zip).
-fn picture_loader(dir: &Path) -> impl Fn(&str) -> Result<Vec<u8>> + '_ {
+/// be in the zip): as `planned` will write it, else as the directory holds it.
+fn picture_loader<'a>(dir: &'a Path, planned: Option<&'a Writer>) -> impl Fn(&str) -> Result<Vec<u8>> + 'a {
     move |src: &str| {
         let rel = Path::new(src);
         if !stays_inside(rel) {
             bail!("outside the hand-in directory, so it would not be in the zip: copy it into {FIGURES}/ and name it from there");
         }
+        if let Some(bytes) = planned.and_then(|w| w.bytes_of(src)) {
+            return bytes;
+        }
         crate::files::read_bounded(&dir.join(rel), PICTURE_MAX_BYTES, "picture")
     }
 }
 
-/// The PDF of the hand-in's report.md, written as report.pdf; returns the rendering's facts.
-fn write_pdf(dir: &Path, markdown: &str, title_fallback: &str, authors: Option<&str>, paper: Paper) -> Result<crate::pdf::Rendered> {
+/// The PDF of a hand-in's report.md (its bytes, to be written as report.pdf), and the rendering's facts.
+fn render_pdf(markdown: &str, load: &dyn Fn(&str) -> Result<Vec<u8>>, title_fallback: &str, authors: Option<&str>, paper: Paper) -> Result<crate::pdf::Rendered> {
     // The title the student left in report.md is the document's title.
     let title = crate::pdf::markdown::parse(markdown)
         .iter()
@@ -253,9 +320,7 @@ fn write_pdf(dir: &Path, markdown: &str, title_fallback: &str, authors: Option<&
         .unwrap_or_else(|| title_fallback.to_string());
     let authors = authors.map(|a| a.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
     let opts = crate::pdf::Options { paper, title, authors, creator: program() };
-    let rendered = crate::pdf::render(markdown, &picture_loader(dir), &opts)?;
-    rundir::write_atomic(&dir.join(REPORT_PDF), &rendered.bytes)?;
-    Ok(rendered)
+    crate::pdf::render(markdown, load, &opts)
 }
 
 /// The lines that tell a person what was written.
@@ -285,6 +350,15 @@ fn summary_lines(dir: &Path, rendered: &crate::pdf::Rendered, packed: &archive::
     lines
 }
 
+/// The advice of a hand-in refused because files in `out` are the student's (or may be).
+fn build_advice(out: &Path) -> String {
+    format!(
+        "digitlab never replaces or removes a file you changed or added: move those out of {} (or delete the ones that are \
+         digitlab's own, unchanged) and hand in again, or choose another --out",
+        out.display()
+    )
+}
+
 /// Writes the hand-in directory for `req`.
 pub fn build(req: &Request) -> Result<Outcome> {
     let listing = rundir::list(&req.sources)?;
@@ -293,8 +367,7 @@ pub fn build(req: &Request) -> Result<Outcome> {
     }
     let out = &req.out;
     let previous = check_out(out)?;
-    fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
-    let mut w = Writer { dir: out, written: Vec::new(), warnings: Vec::new() };
+    let mut w = Writer::default();
     let names = unique_names(&listing.runs);
     let mut parts = Vec::new();
     for (run, name) in listing.runs.iter().zip(&names) {
@@ -308,7 +381,7 @@ pub fn build(req: &Request) -> Result<Outcome> {
         .collect();
     if bars.len() > 1 {
         let file = format!("{FIGURES}/{}", rundir::COMPARISON_PNG);
-        w.put(&file, &crate::figures::charts::comparison(&bars).png()?)?;
+        w.put(&file, crate::figures::charts::comparison(&bars).png()?);
         overview.comparison = Some(file);
     }
     let rows = crate::experiments::study::of_runs(&listing.runs);
@@ -316,7 +389,7 @@ pub fn build(req: &Request) -> Result<Outcome> {
         let mut charts = Vec::new();
         for chart in [crate::experiments::study::neurons_chart(&rows), crate::experiments::study::layers_chart(&rows)].into_iter().flatten() {
             let file = format!("{FIGURES}/{}", chart.file);
-            w.put(&file, &chart.canvas.png()?)?;
+            w.put(&file, chart.canvas.png()?);
             charts.push((file, chart.caption));
         }
         overview.study = Some((crate::experiments::study::to_markdown(&rows), charts));
@@ -324,23 +397,39 @@ pub fn build(req: &Request) -> Result<Outcome> {
     let title = req.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| DEFAULT_TITLE.to_string());
     let meta = source::Meta { title: title.clone(), authors: req.authors.clone(), date: chrono::Local::now().format("%Y-%m-%d").to_string(), program: program() };
     let markdown = source::report_md(&meta, &parts, &overview, &out.display().to_string());
-    w.put(REPORT_MD, markdown.as_bytes())?;
-    let rendered = write_pdf(out, &markdown, &title, req.authors.as_deref(), req.paper)?;
-    w.written.push(REPORT_PDF.into());
-    // What an earlier hand-in here wrote and this one did not: a run no longer chosen, a figure not drawn.
-    if let Some(prev) = &previous {
-        // A record edited to name a path outside the hand-in (absolute, or with `..`) removes nothing there.
-        for rel in prev.written.iter().filter(|r| !w.written.contains(r) && stays_inside(Path::new(r))) {
-            let path = out.join(rel);
-            if path.is_file() {
-                fs::remove_file(&path).with_context(|| format!("{}: cannot remove", path.display()))?;
-                if let Some(parent) = path.parent() {
-                    // Only empty folders go.
-                    let _ = fs::remove_dir(parent);
-                }
+    w.put(REPORT_MD, markdown.clone().into_bytes());
+    let rendered = render_pdf(&markdown, &picture_loader(out, Some(&w)), &title, req.authors.as_deref(), req.paper)?;
+    let pdf_sha = rundir::digest(&rendered.bytes);
+
+    // Before anything is written: each file this hand-in writes, and each an earlier one wrote that this
+    // one does not (a run no longer chosen, a figure not drawn) and so removes, must be absent or
+    // digitlab's unchanged. A record edited to name a path outside the hand-in (absolute, or with `..`)
+    // removes nothing there.
+    let mut made: Vec<&str> = w.planned.iter().map(|(rel, _)| rel.as_str()).collect();
+    made.extend([REPORT_PDF, ZIP]);
+    let stale: Vec<&str> = previous.iter().flat_map(|p| &p.written).map(String::as_str).filter(|r| !made.contains(r) && stays_inside(Path::new(r))).collect();
+    let digests = w.digests()?;
+    let ours = previous.as_ref().map(State::ours).unwrap_or_default();
+    let writes = w.planned.iter().zip(&digests).map(|((rel, _), sha)| (rel.as_str(), Some(sha.as_str())));
+    let outputs = [(REPORT_PDF, Some(pdf_sha.as_str())), (ZIP, None)];
+    owned::check(out, &ours, writes.chain(outputs).chain(stale.iter().map(|r| (*r, None))), || build_advice(out))?;
+
+    fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
+    let mut sha256 = w.write(out)?;
+    rundir::write_atomic(&out.join(REPORT_PDF), &rendered.bytes)?;
+    sha256.insert(REPORT_PDF.into(), pdf_sha);
+    for rel in stale {
+        let path = out.join(rel);
+        if path.is_file() {
+            fs::remove_file(&path).with_context(|| format!("{}: cannot remove", path.display()))?;
+            if let Some(parent) = path.parent() {
+                // Only empty folders go.
+                let _ = fs::remove_dir(parent);
             }
         }
     }
+    let packed = archive::pack(out)?;
+    sha256.insert(ZIP.into(), owned::digest_file(&out.join(ZIP))?);
     let state = State {
         program: program(),
         created: chrono::Local::now().to_rfc3339(),
@@ -350,10 +439,10 @@ pub fn build(req: &Request) -> Result<Outcome> {
         with_models: req.with_models,
         sources: req.sources.clone(),
         report_sha256: rundir::digest(markdown.as_bytes()),
-        written: w.written.clone(),
+        written: made.iter().map(|r| r.to_string()).collect(),
+        sha256,
     };
     rundir::write_atomic(&out.join(STATE), &serde_json::to_vec_pretty(&state)?)?;
-    let packed = archive::pack(out)?;
     let mut lines = listing.skipped_lines();
     lines.append(&mut w.warnings);
     lines.extend(summary_lines(out, &rendered, &packed));
@@ -369,7 +458,9 @@ pub fn build(req: &Request) -> Result<Outcome> {
 }
 
 /// Makes report.pdf and handin.zip again from the hand-in's report.md as the student left it (their
-/// text is only read), on `paper` or the paper it was made on.
+/// text is only read), on `paper` or the paper it was made on. Those two files are its outputs, but a
+/// report.pdf or handin.zip the student made or changed (a PDF exported from another program) is
+/// theirs: then nothing is written, and the error says so.
 pub fn rebuild(dir: &Path, paper: Option<Paper>) -> Result<Outcome> {
     let report = dir.join(REPORT_MD);
     if !report.is_file() {
@@ -377,16 +468,44 @@ pub fn rebuild(dir: &Path, paper: Option<Paper>) -> Result<Outcome> {
     }
     let bytes = crate::files::read_bounded(&report, REPORT_MAX_BYTES, "report")?;
     let markdown = String::from_utf8(bytes).map_err(|e| anyhow!("{}: not UTF-8 text (byte {} is not)", report.display(), e.utf8_error().valid_up_to()))?;
-    let mut state = read_state(dir)?;
+    let state = read_state(dir)?;
     let paper = paper.or(state.as_ref().map(|s| s.paper)).unwrap_or_default();
     let title = state.as_ref().map_or(DEFAULT_TITLE.to_string(), |s| s.title.clone());
     let authors = state.as_ref().and_then(|s| s.authors.clone());
-    let rendered = write_pdf(dir, &markdown, &title, authors.as_deref(), paper)?;
-    if let Some(s) = &mut state {
-        s.paper = paper;
-        rundir::write_atomic(&dir.join(STATE), &serde_json::to_vec_pretty(s)?)?;
-    }
+    let rendered = render_pdf(&markdown, &picture_loader(dir, None), &title, authors.as_deref(), paper)?;
+    let pdf_sha = rundir::digest(&rendered.bytes);
+    let ours = state.as_ref().map(State::ours).unwrap_or_default();
+    owned::check(dir, &ours, [(REPORT_PDF, Some(pdf_sha.as_str())), (ZIP, None)], || {
+        format!(
+            "--rebuild makes {REPORT_PDF} and {ZIP} anew and never writes over one you made or changed: move such a file out of {} \
+             (e.g. report.pdf to my-report.pdf; delete it if it is digitlab's own, unchanged) and run --rebuild again",
+            dir.display()
+        )
+    })?;
+    rundir::write_atomic(&dir.join(REPORT_PDF), &rendered.bytes)?;
     let packed = archive::pack(dir)?;
+    // A directory without a record (report.md written by hand) gets one, so the next rebuild knows the
+    // PDF and zip as digitlab's; its report.md is the student's (no digest of digitlab's).
+    let mut state = state.unwrap_or_else(|| State {
+        program: program(),
+        created: chrono::Local::now().to_rfc3339(),
+        title,
+        authors,
+        paper,
+        with_models: false,
+        sources: Vec::new(),
+        report_sha256: String::new(),
+        written: Vec::new(),
+        sha256: Digests::new(),
+    });
+    state.paper = paper;
+    for (rel, sha) in [(REPORT_PDF, pdf_sha), (ZIP, owned::digest_file(&dir.join(ZIP))?)] {
+        if !state.written.iter().any(|w| w == rel) {
+            state.written.push(rel.into());
+        }
+        state.sha256.insert(rel.into(), sha);
+    }
+    rundir::write_atomic(&dir.join(STATE), &serde_json::to_vec_pretty(&state)?)?;
     let runs = packed.files.iter().filter(|f| f.starts_with("runs/") && f.ends_with(rundir::SUMMARY)).count();
     Ok(Outcome {
         dir: dir.to_path_buf(),

@@ -14,6 +14,7 @@
 mod atomic;
 mod bundle;
 mod notes;
+pub mod owned;
 mod report_md;
 pub mod summary;
 mod sweep_report;
