@@ -245,3 +245,80 @@ fn a_sweep_with_one_seed_writes_no_study() {
     assert!(!dir.join("study.csv").exists() && !dir.join("study.md").exists());
     assert!(!text(&o.stdout).contains("Study over seeds"));
 }
+
+/// A sweep directory's own files (leaderboard, report) are written again by a resume or `report` only
+/// while they are as digitlab wrote them: a student's edit stays, and is named.
+#[test]
+fn a_sweep_never_writes_over_its_leaderboard_or_report_once_the_student_edited_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::mnist_slice(tmp.path(), 600);
+    let dir = tmp.path().join("sweep");
+    let o = digitlab(&["sweep", "--layers", "8", "--epochs", "1", "--data", data.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let report = |dir: &Path| digitlab(&["report", dir.to_str().unwrap(), "--data", data.to_str().unwrap()]);
+    // digitlab's own files, unchanged, are written again.
+    for _ in 0..2 {
+        let o = report(&dir);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let o = digitlab(&["sweep", "--resume", dir.to_str().unwrap()]);
+    assert!(o.status.success() && !text(&o.stderr).contains("never replaces"), "{}", text(&o.stderr));
+
+    // The student writes in the sweep's report.md: `report` refuses and changes nothing.
+    let md = dir.join("report.md");
+    let edited = format!("{}\nWidth 8 is enough for a first look.\n", std::fs::read_to_string(&md).unwrap());
+    std::fs::write(&md, &edited).unwrap();
+    let chart = std::fs::read(dir.join("comparison.png")).unwrap();
+    let o = report(&dir);
+    assert!(!o.status.success(), "an edited report.md was written over");
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("{} (changed since digitlab wrote it)", md.display())) && err.contains("digitlab report"), "{err}");
+    assert_eq!(std::fs::read_to_string(&md).unwrap(), edited);
+    assert_eq!(std::fs::read(dir.join("comparison.png")).unwrap(), chart);
+
+    // An edited leaderboard: the resume finishes (the runs are saved), keeps the file and says so.
+    let board = dir.join("leaderboard.md");
+    std::fs::write(&board, "# Our leaderboard\n\nwidth 8 first\n").unwrap();
+    let csv = std::fs::read(dir.join("leaderboard.csv")).unwrap();
+    let o = digitlab(&["sweep", "--resume", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("{} (changed since digitlab wrote it)", board.display())) && err.contains("digitlab compare"), "{err}");
+    assert!(text(&o.stdout).contains("leaderboard: not written"), "{}", text(&o.stdout));
+    assert_eq!(std::fs::read_to_string(&board).unwrap(), "# Our leaderboard\n\nwidth 8 first\n");
+    assert_eq!(std::fs::read(dir.join("leaderboard.csv")).unwrap(), csv, "nothing written while a file is in the way");
+}
+
+/// `compare --out DIR` writes its tables again over its own, but never over a leaderboard a person
+/// made or edited there, as `train --out` never writes over a run.
+#[test]
+fn compare_out_never_writes_over_a_persons_leaderboard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::mnist_slice(tmp.path(), 600);
+    let sweep = tmp.path().join("sweep");
+    let o = digitlab(&["sweep", "--layers", "8", "--epochs", "1", "--data", data.to_str().unwrap(), "--out", sweep.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let compare = |out: &Path| digitlab(&["compare", sweep.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let out = tmp.path().join("cmp");
+    for _ in 0..2 {
+        let o = compare(&out);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    assert!(std::fs::read_to_string(out.join("leaderboard.md")).unwrap().starts_with("# Leaderboard"));
+    std::fs::write(out.join("leaderboard.csv"), "our,own\n").unwrap();
+    let o = compare(&out);
+    assert!(!o.status.success(), "an edited leaderboard.csv was written over");
+    let err = text(&o.stderr);
+    assert!(err.contains("leaderboard.csv (changed since digitlab wrote it)") && err.contains("choose another --out"), "{err}");
+    assert_eq!(std::fs::read_to_string(out.join("leaderboard.csv")).unwrap(), "our,own\n");
+
+    // A directory where the person keeps a leaderboard of their own.
+    let mine = tmp.path().join("notes");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("leaderboard.md"), "my ranking").unwrap();
+    let o = compare(&mine);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("leaderboard.md (no record that digitlab wrote it)"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(mine.join("leaderboard.md")).unwrap(), "my ranking");
+    assert!(!mine.join("leaderboard.csv").exists(), "nothing written while a file is in the way");
+}

@@ -11,7 +11,8 @@ pub struct CompareCmd {
     /// Run directories or sweep directories (whose subdirectories are runs).
     #[arg(value_name = "DIR", required = true)]
     pub dirs: Vec<PathBuf>,
-    /// Also write leaderboard.csv and leaderboard.md into this directory.
+    /// Also write leaderboard.csv and leaderboard.md (and the study over seeds) into this directory; a file
+    /// there that digitlab did not write, or that was changed since, is never replaced.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
@@ -31,12 +32,14 @@ pub fn run(cmd: &CompareCmd) -> Result<()> {
     }
     if let Some(out) = &cmd.out {
         std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
-        leaderboard::write(out, &rows, "Leaderboard")?;
-        eprintln!("wrote {}", leaderboard::files(out).map(|p| p.display().to_string()).join(" and "));
+        let mut files = leaderboard::contents(&rows, "Leaderboard")?;
         if repeated {
-            let (_, written) = study::write(out, &settings, "Study over seeds")?;
-            eprintln!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+            files.extend(study::contents(&settings, "Study over seeds")?);
         }
+        // As `train --out` never writes over a run: what is replaced here is digitlab's own unchanged table.
+        let advice = || format!("digitlab never replaces a file you changed or made: choose another --out, or move those out of {}", out.display());
+        let written = rundir::owned::write_files(out, &files, advice)?;
+        eprintln!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
     }
     Ok(())
 }

@@ -61,11 +61,10 @@ pub fn run(cmd: &ReportCmd) -> Result<()> {
     let mut written = match &target {
         Target::Run => rundir::write_bundle(&cmd.dir, &data)?,
         Target::Sweep(_) => {
-            // The study first: the sweep's report.md shows it when seeds repeat.
+            // The sweep's report.md shows the study when seeds repeat; both are written together.
             let runs = rundir::list(std::slice::from_ref(&cmd.dir))?.runs;
-            let mut written = crate::experiments::sweep::write_study(&cmd.dir, &runs)?.map(|(_, w)| w).unwrap_or_default();
-            written.extend(rundir::write_sweep_bundle(&cmd.dir, &data)?);
-            written
+            let study = crate::experiments::sweep::study_files(&runs)?.map(|(_, files)| files).unwrap_or_default();
+            rundir::write_sweep_bundle(&cmd.dir, &data, study)?
         }
     };
     if let Some((actual, predicted)) = cmd.pair {

@@ -1,25 +1,16 @@
 //! Leaderboards: one row per run directory, read from its summary.json, best test accuracy first.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-
 use anyhow::Result;
 
 use crate::rundir::{self, RunOnDisk};
 
 pub use rundir::{LEADERBOARD_CSV as CSV_FILE, LEADERBOARD_MD as MD_FILE};
 
-/// Writes `leaderboard.csv` and `leaderboard.md` (titled `title`) into `dir`; returns the Markdown table.
-pub fn write(dir: &Path, rows: &[Row], title: &str) -> Result<String> {
-    let md = to_markdown(rows);
-    rundir::write_atomic(&dir.join(CSV_FILE), to_csv(rows)?.as_bytes())?;
-    rundir::write_atomic(&dir.join(MD_FILE), format!("# {title}\n\n{md}").as_bytes())?;
-    Ok(md)
-}
-
-/// The files [`write`] writes into `dir`.
-pub fn files(dir: &Path) -> [PathBuf; 2] {
-    [dir.join(CSV_FILE), dir.join(MD_FILE)]
+/// `leaderboard.csv` and `leaderboard.md` (titled `title`): names and bytes, for
+/// `rundir::owned::write_files`, which writes them only where no file of a person's is in the way.
+pub fn contents(rows: &[Row], title: &str) -> Result<rundir::owned::Contents> {
+    Ok(vec![(CSV_FILE, to_csv(rows)?.into_bytes()), (MD_FILE, format!("# {title}\n\n{}", to_markdown(rows)).into_bytes())])
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -4,10 +4,9 @@
 //! mean first; and charts of the mean against the hidden neurons and the number of hidden layers.
 //!
 //! Grouping and statistics are pure functions of run summaries (the dashboard's Runs view groups
-//! with them too); [`write`] puts `study.csv`, `study.md` and the charts into a sweep directory.
+//! with them too); [`contents`] makes `study.csv`, `study.md` and the charts for a sweep directory.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
@@ -461,24 +460,17 @@ fn study_md(title: &str, rows: &[Row], charts: &[Chart]) -> String {
     s
 }
 
-/// Writes `study.csv`, the charts that show something and `study.md` (which shows them) into
-/// `dir`; returns the Markdown table and the files written.
-pub fn write(dir: &Path, rows: &[Row], title: &str) -> Result<(String, Vec<PathBuf>)> {
+/// `study.csv`, the charts that show something and `study.md` (which shows them, so it comes last):
+/// names and bytes, for `rundir::owned::write_files`.
+pub fn contents(rows: &[Row], title: &str) -> Result<rundir::owned::Contents> {
     let charts: Vec<Chart> = [neurons_chart(rows), layers_chart(rows)].into_iter().flatten().collect();
-    let mut written = Vec::new();
-    let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
-        let path = dir.join(name);
-        rundir::write_atomic(&path, bytes)?;
-        written.push(path);
-        Ok(())
-    };
+    let mut files = Vec::new();
     for c in &charts {
-        put(c.file, &c.canvas.png()?)?;
+        files.push((c.file, c.canvas.png()?));
     }
-    put(CSV_FILE, to_csv(rows)?.as_bytes())?;
-    // Last: it refers to the charts.
-    put(MD_FILE, study_md(title, rows, &charts).as_bytes())?;
-    Ok((to_markdown(rows), written))
+    files.push((CSV_FILE, to_csv(rows)?.into_bytes()));
+    files.push((MD_FILE, study_md(title, rows, &charts).into_bytes()));
+    Ok(files)
 }
 
 #[cfg(test)]
@@ -676,7 +668,8 @@ mod tests {
         let runs: Vec<Summary> = [8, 16].into_iter().flat_map(|n| [1, 2].map(|seed| trained(config(&[n], Activation::Relu, seed)))).collect();
         let rows = rows(&refs(&runs));
         let dir = tempfile::tempdir().unwrap();
-        let (md, written) = write(dir.path(), &rows, "Study over seeds").unwrap();
+        let md = to_markdown(&rows);
+        let written = rundir::owned::write_files(dir.path(), &contents(&rows, "Study over seeds").unwrap(), String::new).unwrap();
         let names: Vec<String> = written.iter().map(|p| rundir::dir_name(p)).collect();
         assert_eq!(names, [NEURONS_PNG, CSV_FILE, MD_FILE]);
         let file = std::fs::read_to_string(dir.path().join(MD_FILE)).unwrap();

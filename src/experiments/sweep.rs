@@ -1,6 +1,8 @@
 //! `digitlab sweep`: runs a grid one run after another into one sweep directory, resumable and
 //! shardable, then writes the leaderboard from every run directory present (and the study over
-//! seeds when a setting ran with several).
+//! seeds when a setting ran with several). Those files are written again by a later shard or a
+//! resume only while they are as digitlab wrote them (`rundir::owned`): a leaderboard the student
+//! edited stays, and the sweep says so.
 //!
 //! `sweep.json` is the sweep directory's claim: it is created only where none exists (a hard link of
 //! a complete file, which fails rather than replace one), so of two sweeps started into one directory
@@ -212,9 +214,10 @@ fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>, jobs: Option<usize>) 
         }
     }
     let tables = write_leaderboard(dir)?;
-    println!("\n{}\nleaderboard: {}", tables.leaderboard, dir.join(leaderboard::MD_FILE).display());
+    let place = |file: &str| if tables.written { dir.join(file).display().to_string() } else { "not written (see above)".into() };
+    println!("\n{}\nleaderboard: {}", tables.leaderboard, place(leaderboard::MD_FILE));
     if let Some(md) = &tables.study {
-        println!("\nStudy over seeds (mean of each setting's runs):\n\n{md}\nstudy: {}", dir.join(study::MD_FILE).display());
+        println!("\nStudy over seeds (mean of each setting's runs):\n\n{md}\nstudy: {}", place(study::MD_FILE));
     }
     if !failed.is_empty() {
         bail!("{} of {} run(s) failed: {}", failed.len(), todo.len(), failed.join("; "));
@@ -278,31 +281,57 @@ fn record_failure(run_dir: &Path, p: &GridPoint, mnist: &crate::data::Mnist, rea
     }
 }
 
-/// The Markdown tables a sweep directory's files hold.
+/// The Markdown tables of a sweep directory's files.
 pub struct Tables {
     pub leaderboard: String,
     /// Only when some setting ran with more than one seed.
     pub study: Option<String>,
+    /// False when a file of the student's was in the way, and nothing was written (said on stderr).
+    pub written: bool,
 }
 
 /// Writes the leaderboard of every run in `dir`, and the study over seeds when some setting ran
-/// more than once; returns their Markdown tables.
+/// more than once; returns their Markdown tables. Where a file the student changed or made is in
+/// the way, neither is written and stderr says which file and what to do: the runs are saved, and
+/// the sweep's work is not lost for a table.
 pub fn write_leaderboard(dir: &Path) -> Result<Tables> {
     let listing = rundir::list(&[dir.to_path_buf()])?;
     for line in listing.skipped_lines() {
         eprintln!("{line}");
     }
-    let leaderboard = leaderboard::write(dir, &leaderboard::rows(&listing.runs), "Sweep leaderboard")?;
-    let study = write_study(dir, &listing.runs)?.map(|(md, _)| md);
-    Ok(Tables { leaderboard, study })
+    let rows = leaderboard::rows(&listing.runs);
+    let mut files = leaderboard::contents(&rows, "Sweep leaderboard")?;
+    let study = study_files(&listing.runs)?;
+    if let Some((_, more)) = &study {
+        files.extend(more.iter().cloned());
+    }
+    let advice = || {
+        format!(
+            "digitlab never replaces a file you changed or made, so the sweep's new {} not written; move those out of {} \
+             and `digitlab compare {} --out {}` writes them",
+            if study.is_some() { "leaderboard and study were" } else { "leaderboard was" },
+            dir.display(),
+            dir.display(),
+            dir.display()
+        )
+    };
+    let written = match rundir::owned::write_files(dir, &files, advice) {
+        Ok(_) => true,
+        Err(e) if e.is::<rundir::owned::Kept>() => {
+            eprintln!("{e}");
+            false
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(Tables { leaderboard: leaderboard::to_markdown(&rows), study: study.map(|(md, _)| md), written })
 }
 
-/// Writes the study of `runs` into `dir` when some setting ran more than once; returns its
-/// Markdown table and the files written.
-pub fn write_study(dir: &Path, runs: &[rundir::RunOnDisk]) -> Result<Option<(String, Vec<PathBuf>)>> {
+/// The study of `runs` when some setting ran more than once: its Markdown table, and its files
+/// (names and bytes) for a sweep directory.
+pub fn study_files(runs: &[rundir::RunOnDisk]) -> Result<Option<(String, rundir::owned::Contents)>> {
     let rows = study::of_runs(runs);
     if !study::seeds_repeat(&rows) {
         return Ok(None);
     }
-    study::write(dir, &rows, "Study over seeds").map(Some)
+    Ok(Some((study::to_markdown(&rows), study::contents(&rows, "Study over seeds")?)))
 }

@@ -21,6 +21,9 @@ use super::{digest, read_bounded, write_atomic};
 /// Path relative to the directory (`/`-separated) → SHA-256 (hex) of the bytes digitlab wrote there.
 pub type Digests = BTreeMap<String, String>;
 
+/// Files to write into a directory: each one's name there and its bytes, in the order to write them.
+pub type Contents = Vec<(&'static str, Vec<u8>)>;
+
 /// Why a file cannot be replaced or removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Foreign {

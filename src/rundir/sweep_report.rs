@@ -1,13 +1,15 @@
 //! A sweep directory's report: every run's bundle, `comparison.png` and a `report.md` with the
 //! leaderboard, the study over seeds (when the directory holds one) and a link to each run's report;
-//! and telling a run directory from a sweep directory.
+//! and telling a run directory from a sweep directory. The sweep's own files are written again only
+//! while they are as digitlab wrote them ([`super::owned`]): a `report.md` the student edited stays,
+//! and the command refuses before writing anything.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::{dir_name, write_atomic, Summary, COMPARISON_PNG as COMPARISON, LEADERBOARD_CSV, LEADERBOARD_MD, REPORT_MD as REPORT, STUDY_CSV, STUDY_MD, SUMMARY};
+use super::{dir_name, owned, Summary, COMPARISON_PNG as COMPARISON, LEADERBOARD_CSV, LEADERBOARD_MD, REPORT_MD as REPORT, STUDY_CSV, STUDY_MD, SUMMARY};
 use crate::data::Mnist;
 use crate::figures::charts;
 use crate::rundir;
@@ -44,21 +46,16 @@ struct SweepRun {
     summary: Summary,
 }
 
-/// Writes every run's bundle, then the sweep's `comparison.png` and `report.md`, which shows the
-/// directory's `leaderboard.md` and `study.md` as they are (write those first).
-pub fn write_sweep_bundle(sweep_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>> {
-    let mut written = Vec::new();
-    let mut runs = Vec::new();
+/// Writes every run's bundle, then the sweep's `study` files (names and bytes: the study over seeds,
+/// when there is one), `comparison.png` and `report.md`, which shows the directory's `leaderboard.md`
+/// and the study as they will be. When one of the sweep's files is a person's (changed since digitlab
+/// wrote it, or made by them), nothing is written and the error names it.
+pub fn write_sweep_bundle(sweep_dir: &Path, data: &Mnist, study: owned::Contents) -> Result<Vec<PathBuf>> {
     let listing = rundir::list(&[sweep_dir.to_path_buf()])?;
     for line in listing.skipped_lines() {
         eprintln!("{line}");
     }
-    for run in listing.runs {
-        if run.summary.test.is_some() {
-            written.extend(rundir::write_bundle(&run.dir, data).with_context(|| format!("{}: report", run.dir.display()))?);
-        }
-        runs.push(SweepRun { name: run.name(), summary: run.summary });
-    }
+    let mut runs: Vec<SweepRun> = listing.runs.iter().map(|r| SweepRun { name: r.name(), summary: r.summary.clone() }).collect();
     if runs.is_empty() {
         bail!("{}: no run directory (subdirectory with {SUMMARY}) inside", sweep_dir.display());
     }
@@ -69,19 +66,38 @@ pub fn write_sweep_bundle(sweep_dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>
         .filter_map(|r| Some(charts::RunBar { name: r.name.clone(), architecture: r.summary.model.architecture.clone(), accuracy: r.summary.accuracy()? }))
         .collect();
     let leaderboard = std::fs::read_to_string(sweep_dir.join(LEADERBOARD_MD)).ok();
-    let study = std::fs::read_to_string(sweep_dir.join(STUDY_MD)).ok();
+    let new_study = |name: &str| study.iter().find(|(n, _)| *n == name).map(|(_, bytes)| bytes);
+    let study_md = match new_study(STUDY_MD) {
+        Some(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+        None => std::fs::read_to_string(sweep_dir.join(STUDY_MD)).ok(),
+    };
     let tables = Tables {
         leaderboard: leaderboard.as_deref(),
         leaderboard_csv: sweep_dir.join(LEADERBOARD_CSV).is_file(),
-        study: study.as_deref(),
-        study_csv: sweep_dir.join(STUDY_CSV).is_file(),
+        study: study_md.as_deref(),
+        study_csv: new_study(STUDY_CSV).is_some() || sweep_dir.join(STUDY_CSV).is_file(),
     };
-    let files = [(COMPARISON, charts::comparison(&bars).png()?), (REPORT, sweep_md(sweep_dir, &runs, &tables).into_bytes())];
-    for (name, bytes) in files {
-        let path = sweep_dir.join(name);
-        write_atomic(&path, &bytes)?;
-        written.push(path);
+    let mut files = study;
+    files.push((COMPARISON, charts::comparison(&bars).png()?));
+    files.push((REPORT, sweep_md(sweep_dir, &runs, &tables).into_bytes()));
+    let advice = || {
+        format!(
+            "digitlab never replaces a file you changed or made: move those out of {} (or rename them) and run `digitlab report {}` again",
+            sweep_dir.display(),
+            sweep_dir.display()
+        )
+    };
+    // Checked before the runs' bundles are drawn, so that a refusal writes nothing.
+    let ours = owned::read_record(sweep_dir)?;
+    let digests: Vec<String> = files.iter().map(|(_, bytes)| rundir::digest(bytes)).collect();
+    owned::check(sweep_dir, &ours, files.iter().zip(&digests).map(|((name, _), d)| (*name, Some(d.as_str()))), advice)?;
+    let mut written = Vec::new();
+    for run in &listing.runs {
+        if run.summary.test.is_some() {
+            written.extend(rundir::write_bundle(&run.dir, data).with_context(|| format!("{}: report", run.dir.display()))?);
+        }
     }
+    written.extend(owned::write_files(sweep_dir, &files, advice)?);
     Ok(written)
 }
 
