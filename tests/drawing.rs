@@ -2,7 +2,7 @@
 //! bundled MNIST (3 epochs): a vertical stroke is a 1, a ring a 0, and the drawing saved as a PNG gets
 //! the same answer from `digitlab predict`.
 
-mod common;
+use crate::common;
 
 use common::tui::{carry_out, draw, new_app, press, select_run, set_view, COLOR};
 use common::{digitlab, text};

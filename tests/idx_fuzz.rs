@@ -2,10 +2,10 @@
 //! gzip. The reader must never panic and never allocate more than a small multiple of what the input
 //! holds (so a header claiming gigabytes cannot make it reserve them).
 //!
-//! Cases: 20,000 by default; `DIGITLAB_FUZZ_CASES=1000000 cargo test --release --test idx_fuzz` for the
-//! long run (see README).
+//! Cases: 20,000 by default; `DIGITLAB_FUZZ_CASES=1000000 cargo test --release --test all idx_fuzz` for
+//! the long run (see README).
 
-mod common;
+use crate::common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;

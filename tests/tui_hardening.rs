@@ -2,7 +2,7 @@
 //! to act on, and every terminal size — driven through `App` on a real MNIST slice, read back from
 //! ratatui's `TestBackend`.
 
-mod common;
+use crate::common;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
