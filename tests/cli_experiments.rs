@@ -1,6 +1,6 @@
 //! Sweeps (with resume after an interruption), the leaderboard, compare, and predict on a real digit.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -1,6 +1,6 @@
 //! `digitlab train` and `digitlab eval` end to end, on the bundled MNIST.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::Path;

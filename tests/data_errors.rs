@@ -1,7 +1,7 @@
 //! Bad input files: each kind of damage, made from a real MNIST file, must end the program with one
 //! line naming the file and the problem, a failing exit code, and no panic.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,7 @@
 //! the same answer from `digitlab predict`. And the mouse elsewhere: a click on a confusion cell, a
 //! neuron of the grid or a run selects it, found where the view drew it.
 
-mod common;
+use crate::common;
 
 use common::tui::{carry_out, draw, new_app, press, select_run, set_view, COLOR};
 use common::{digitlab, text};

@@ -1,7 +1,7 @@
 //! Bad input at every edge (model files, pictures, config files, flags) ends the program with one
 //! clear line naming the file and what is wrong, a failing exit code, and no panic.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! back with lopdf (its text and pictures), the zip's contents, notes under their run, and a report the
 //! student edited never replaced.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Read;

@@ -2,41 +2,51 @@
 //! gzip. The reader must never panic and never allocate more than a small multiple of what the input
 //! holds (so a header claiming gigabytes cannot make it reserve them).
 //!
-//! Cases: 20,000 by default; `DIGITLAB_FUZZ_CASES=1000000 cargo test --release --test idx_fuzz` for the
-//! long run (see README).
+//! Cases: 20,000 by default; `DIGITLAB_FUZZ_CASES=1000000 cargo test --release --test all idx_fuzz` for
+//! the long run (see README).
 
-mod common;
+use crate::common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use digitlab::data::idx::{maybe_gunzip, parse_images, parse_labels};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-/// Counts live heap bytes and the peak since the last reset (this test binary runs one test).
+/// Counts the heap bytes each thread allocates, live and at their peak since the last reset. Per
+/// thread: the other tests of this binary run at the same time in the same process, and their
+/// allocations must not count against the parser's (the parser works on the calling thread).
 struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    // Const-initialised and without Drop: reachable from the allocator, never torn down.
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+/// Adds `delta` to this thread's live bytes (memory freed on another thread than the one that
+/// allocated it makes a thread's count go down, even below zero).
+fn count(delta: isize) {
+    let _ = LIVE.try_with(|live| {
+        let now = live.get().wrapping_add(delta);
+        live.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
+        count(layout.size() as isize);
         System.alloc(layout)
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        count(-(layout.size() as isize));
         System.dealloc(ptr, layout)
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if new_size > layout.size() {
-            let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        } else {
-            LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-        }
+        count(new_size as isize - layout.size() as isize);
         System.realloc(ptr, layout, new_size)
     }
 }
@@ -44,12 +54,12 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-/// Peak extra heap bytes while `f` runs.
+/// Peak extra heap bytes this thread holds while `f` runs.
 fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    let base = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(base));
     let out = f();
-    (out, PEAK.load(Ordering::Relaxed).saturating_sub(base))
+    (out, PEAK.with(Cell::get).saturating_sub(base) as usize)
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

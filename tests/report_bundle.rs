@@ -1,7 +1,7 @@
 //! The report bundle on real runs: a short real training on the bundled MNIST (3000 training images,
 //! 16 hidden units, 2 epochs), its run directory, then `write_bundle` and `digitlab report`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};

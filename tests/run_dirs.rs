@@ -1,7 +1,7 @@
 //! The run directory as a student meets it from the command line: nothing is overwritten, damaged
 //! records are named instead of crashing, and sweeps share or refuse a directory as they should.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

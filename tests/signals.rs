@@ -1,7 +1,7 @@
 //! A signal to a real training process (SSH drop, kill, Ctrl-C) ends the run with every finished epoch
 //! saved and the run marked interrupted.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -1,6 +1,6 @@
 //! The dashboard driven through its state machine on real MNIST slices, rendered with `TestBackend`.
 
-mod common;
+use crate::common;
 
 use digitlab::tui::colors::ColorDepth;
 use std::path::{Path, PathBuf};

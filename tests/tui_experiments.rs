@@ -1,7 +1,7 @@
 //! The dashboard's experiment tools on real MNIST slices: the run queue, comparing two runs, the
 //! report key and the beginner diagnostics.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -6,7 +6,7 @@
 //! What the dashboard writes is replayed into a vt100 screen, so the tests read the screen a person
 //! would see (ratatui only redraws the cells that changed, so the raw bytes alone do not say it).
 
-mod common;
+use crate::common;
 
 use std::fs::File;
 use std::io::{ErrorKind, Read, Write};

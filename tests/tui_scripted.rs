@@ -2,7 +2,7 @@
 //! and evaluations on the bundled test set, no training), so what the dashboard does with each ending
 //! of a run is checked without racing a real trainer.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

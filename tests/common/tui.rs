@@ -51,12 +51,13 @@ pub fn new_app(cfg: &TrainConfig, runs_root: &Path, theme: Theme) -> App {
 }
 
 /// Carries out `effects` here and now, as the dashboard's effects thread would, feeding each result
-/// back (and whatever that asks for in turn).
+/// back (and whatever that asks for in turn). One carrier serves every test of the binary (run keys are
+/// unique in the process); a test that panicked while holding it does not fail the others.
 pub fn carry_out(app: &mut App, effects: Vec<Effect>) {
     static DIRS: OnceLock<Mutex<RunDirs>> = OnceLock::new();
     let mut queue: std::collections::VecDeque<Effect> = effects.into();
     while let Some(effect) = queue.pop_front() {
-        let done = perform(effect, &mut DIRS.get_or_init(Default::default).lock().unwrap());
+        let done = perform(effect, &mut DIRS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner()));
         queue.extend(app.update(Msg::Done(done)));
     }
 }
