@@ -447,8 +447,14 @@ impl App {
 
     /// What is on screen, coarsely: when it changes, pictures that are part of the terminal's cells
     /// (sixel, iTerm2) need the screen drawn anew (see [`super::graphics::Graphics::needs_full_redraws`]).
-    pub fn scene(&self) -> (View, bool, bool, bool, bool, bool, bool) {
-        (self.view, self.weights.grid, self.help, self.note.is_some(), self.handin.open, self.confirm_quit, self.form.editing.is_some())
+    pub fn scene(&self) -> (View, bool, [bool; 5]) {
+        (self.view, self.weights.grid, self.overlays())
+    }
+
+    /// Which overlays are open: help, the note editor, the hand-in form, the quit question, a field
+    /// being edited. They take no clicks, and opening or closing one changes the scene.
+    fn overlays(&self) -> [bool; 5] {
+        [self.help, self.note.is_some(), self.handin.open, self.confirm_quit, self.form.editing.is_some()]
     }
 
     pub fn new(config: &TrainConfig, data: Arc<Mnist>, data_dir: PathBuf, theme: Theme, runs_root: PathBuf) -> App {
@@ -1353,10 +1359,9 @@ impl App {
         self.results.cursor = Some((predicted, actual));
     }
 
-    /// Whether the mouse is listened to: overlays (help, note, hand-in form, the quit question, a
-    /// field being edited) take no clicks, so nothing changes behind them.
+    /// Whether the mouse is listened to: no overlay is open, so nothing changes behind one.
     fn takes_clicks(&self) -> bool {
-        !(self.help || self.note.is_some() || self.handin.open || self.confirm_quit || self.form.editing.is_some())
+        !self.overlays().contains(&true)
     }
 
     /// A click on a cell, a neuron or a run selects it, as the keys would. What was clicked is checked
