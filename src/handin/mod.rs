@@ -222,16 +222,18 @@ impl Writer {
     }
 
     /// Writes every planned file into `dir`, each atomically; returns the digests of what was written.
-    fn write(&self, dir: &Path) -> Result<Digests> {
+    /// `digests` are those of [`Writer::digests`], in the same order: a file made here is written as
+    /// it was hashed, while a copy is hashed again as copied (the run's file may change meanwhile).
+    fn write(&self, dir: &Path, digests: &[String]) -> Result<Digests> {
         let mut written = Digests::new();
-        for (rel, content) in &self.planned {
+        for ((rel, content), planned_sha) in self.planned.iter().zip(digests) {
             let path = dir.join(rel);
             let parent = path.parent().unwrap_or(dir);
             fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
             let sha = match content {
                 Content::Bytes(bytes) => {
                     rundir::write_atomic(&path, bytes)?;
-                    rundir::digest(bytes)
+                    planned_sha.clone()
                 }
                 Content::Copy(from) => {
                     let tmp = rundir::temp_in(parent)?;
@@ -415,7 +417,7 @@ pub fn build(req: &Request) -> Result<Outcome> {
     owned::check(out, &ours, writes.chain(outputs).chain(stale.iter().map(|r| (*r, None))), || build_advice(out))?;
 
     fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
-    let mut sha256 = w.write(out)?;
+    let mut sha256 = w.write(out, &digests)?;
     rundir::write_atomic(&out.join(REPORT_PDF), &rendered.bytes)?;
     sha256.insert(REPORT_PDF.into(), pdf_sha);
     for rel in stale {
