@@ -10,7 +10,7 @@ use dfdx::prelude::*;
 use dfdx::tensor::Storage;
 
 use super::head;
-use super::matmul::{matmul, View};
+use super::matmul::{matmul, matmul_transposed_b, View};
 use super::Mlp;
 
 /// A gradient buffer in the form dfdx's optimizer kernels take.
@@ -175,7 +175,7 @@ pub fn loss_and_grads(mlp: &Mlp, params: &Params, x: Vec<f32>, labels: &[u8], gr
         }
         // dA = dz · Wᵀ, then through the previous layer's activation.
         let mut da = vec![0.0; rows * fan_in];
-        matmul(View::new(&dz, rows, fan_out), View::new(params.weights(l), fan_in, fan_out).t(), &mut da);
+        matmul_transposed_b(&dz, params.weights(l), rows, fan_out, fan_in, &mut da);
         let act = mlp.activation(l - 1).expect("hidden layers have activations");
         act.backprop(&mut da, &acts[l], pre[l - 1].as_deref());
         dz = da;
