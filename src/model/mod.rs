@@ -292,10 +292,14 @@ impl Standardization {
 
     /// Converts pixel bytes to inputs, into `out`.
     pub fn apply(&self, pixels: &[u8], out: &mut Vec<f32>) {
-        let scale = 1.0 / (255.0 * self.std);
-        let shift = self.mean / self.std;
+        let (scale, shift) = self.scale_shift();
         out.clear();
         out.extend(pixels.iter().map(|&p| p as f32 * scale - shift));
+    }
+
+    /// The input of pixel byte `p` is `p * scale - shift`.
+    pub fn scale_shift(&self) -> (f32, f32) {
+        (1.0 / (255.0 * self.std), self.mean / self.std)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Training: configuration, optimizer, the worker thread and the events it sends. Knows nothing of
 //! how the events are shown.
 
+pub mod batch;
 pub mod config;
 pub mod diagnostics;
 pub mod eval;

@@ -13,6 +13,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::batch;
 use super::config::TrainConfig;
 use super::eval::{evaluate_with_neurons, loss_accuracy};
 use super::events::*;
@@ -194,8 +195,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
     let mut history: Vec<EpochReport> = Vec::new();
     let mut last: Option<Snapshot> = None;
     let mut train_total = 0.0;
-    let mut pixels = Vec::with_capacity(cfg.batch_size * data.train.pixels());
-    let mut x = Vec::new();
+    let (mut x, mut labels) = (Vec::new(), Vec::new());
     let mut halt = None;
 
     'epochs: for epoch in 1..=cfg.epochs {
@@ -213,12 +213,9 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
                     break 'epochs;
                 }
             }
-            pixels.clear();
-            let labels: Vec<u8> = chunk.iter().map(|&i| data.train.labels[i]).collect();
-            for &i in chunk {
-                pixels.extend_from_slice(data.train.image(i));
-            }
-            mlp.inputs(&pixels, &mut x);
+            batch::assemble(&data.train, chunk, &mlp.arch.input_standardization, &mut x, &mut labels);
+            let next = (b + 1) * cfg.batch_size;
+            batch::prefetch(&data.train, &order[next.min(order.len())..(next + cfg.batch_size).min(order.len())]);
             let stats = loss_and_grads(&mlp, opt.params(), std::mem::take(&mut x), &labels, &mut grads);
             if !stats.loss.is_finite() {
                 halt = Some(Halt::Diverged(format!(
