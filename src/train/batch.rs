@@ -3,7 +3,9 @@
 //! The images of a batch are scattered over the 47 MB training set, so reading them is mostly cache
 //! misses: the next batch's images are fetched into the cache while this batch trains
 //! ([`prefetch`]), and the conversion to inputs runs over the pool, straight from the data set (no
-//! copy of the bytes first). Measured on W1 (batches of 128): 38 µs a batch before, N µs after.
+//! copy of the bytes first). Measured on W1 (batches of 128, best of 6 epochs): 39 µs a batch before,
+//! 22 µs after, and the forward and backward passes that follow 17 µs faster (the second core no
+//! longer falls asleep while the first gathers).
 
 use rayon::prelude::*;
 
