@@ -3,6 +3,7 @@
 pub mod activation;
 pub mod backprop;
 pub mod head;
+pub mod inked;
 pub mod io;
 pub mod matmul;
 pub mod reference;

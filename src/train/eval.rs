@@ -4,6 +4,7 @@ use super::events::Evaluation;
 use crate::data::Dataset;
 use crate::metrics::ClassificationReport;
 use crate::model::backprop::loss_and_correct;
+use crate::model::inked::FirstLayer;
 use crate::model::Mlp;
 use super::neurons::{Accumulator, NeuronAnalysis};
 
@@ -19,30 +20,37 @@ pub fn loss_accuracy(mlp: &Mlp, data: &Dataset, indices: Option<&[usize]>) -> (f
 /// for both: the first layer is most of a small network's work).
 fn pass(mlp: &Mlp, data: &Dataset, indices: Option<&[usize]>, mut neurons: Option<&mut Accumulator>) -> (f64, f64, Vec<u8>) {
     let n = indices.map_or(data.len(), |i| i.len());
-    let mut x = Vec::new();
     let mut labels = Vec::with_capacity(EVAL_CHUNK);
     let mut total_loss = 0.0;
     let mut correct = 0;
     let mut predicted = Vec::with_capacity(n);
-    let mut pixels = Vec::with_capacity(EVAL_CHUNK * data.pixels());
+    let mut gathered = Vec::new();
+    // Prepared once for the pass; judged on the first chunk's worth of images.
+    let sample = &data.images[..(EVAL_CHUNK * data.pixels()).min(data.images.len())];
+    let first_layer = FirstLayer::new(mlp, sample);
     for start in (0..n).step_by(EVAL_CHUNK) {
         let end = (start + EVAL_CHUNK).min(n);
-        pixels.clear();
         labels.clear();
-        for k in start..end {
-            let i = indices.map_or(k, |ix| ix[k]);
-            pixels.extend_from_slice(data.image(i));
-            labels.push(data.labels[i]);
-        }
-        mlp.inputs(&pixels, &mut x);
-        let logits = match neurons.as_deref_mut() {
-            Some(acc) => {
-                let first = mlp.first_layer_outputs(std::mem::take(&mut x));
-                acc.add(&first, &labels, start);
-                mlp.forward_from(1, first)
+        // The whole set's images are in order already: no copy of them.
+        let pixels = match indices {
+            None => {
+                labels.extend_from_slice(&data.labels[start..end]);
+                &data.images[start * data.pixels()..end * data.pixels()]
             }
-            None => mlp.logits(std::mem::take(&mut x)),
+            Some(ix) => {
+                gathered.clear();
+                for &i in &ix[start..end] {
+                    gathered.extend_from_slice(data.image(i));
+                    labels.push(data.labels[i]);
+                }
+                &gathered[..]
+            }
         };
+        let first = first_layer.outputs(pixels);
+        if let Some(acc) = neurons.as_deref_mut() {
+            acc.add(&first, &labels, start);
+        }
+        let logits = mlp.forward_from(1, first);
         let (loss, c, p) = loss_and_correct(&mlp.arch, &logits, &labels);
         total_loss += loss;
         correct += c;

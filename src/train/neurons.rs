@@ -8,6 +8,7 @@
 //! (so unit i should prefer class i).
 
 use crate::data::Dataset;
+use crate::model::inked::FirstLayer;
 use crate::model::Mlp;
 
 use super::eval::EVAL_CHUNK;
@@ -106,11 +107,12 @@ impl NeuronAnalysis {
     /// Analyses `mlp`'s first layer on `test` (the test evaluation does the same on its way).
     pub fn of(mlp: &Mlp, test: &Dataset) -> NeuronAnalysis {
         let mut acc = Accumulator::new(mlp.first_layer_units(), mlp.arch.classes);
-        let mut x = Vec::new();
+        // The evaluation's way to the first layer (see eval.rs), so both give the same analysis.
+        let chunk = |start: usize, end: usize| &test.images[start * test.pixels()..end * test.pixels()];
+        let first_layer = FirstLayer::new(mlp, chunk(0, EVAL_CHUNK.min(test.len())));
         for start in (0..test.len()).step_by(EVAL_CHUNK) {
             let end = (start + EVAL_CHUNK).min(test.len());
-            mlp.inputs(&test.images[start * test.pixels()..end * test.pixels()], &mut x);
-            acc.add(&mlp.first_layer_outputs(std::mem::take(&mut x)), &test.labels[start..end], start);
+            acc.add(&first_layer.outputs(chunk(start, end)), &test.labels[start..end], start);
         }
         acc.finish(mlp)
     }
