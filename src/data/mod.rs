@@ -2,6 +2,7 @@
 
 pub mod drawing;
 pub mod idx;
+pub mod ink;
 pub mod locate;
 pub mod png_digit;
 
@@ -18,11 +19,25 @@ pub use locate::{resolve_data_dir, DataDirSource};
 pub struct Dataset {
     pub rows: usize,
     pub cols: usize,
-    pub images: Vec<u8>,
+    /// Not public: [`Dataset::ink`] is found from them once, so they never change after reading.
+    images: Vec<u8>,
     pub labels: Vec<u8>,
+    ink: std::sync::OnceLock<ink::Ink>,
 }
 
 impl Dataset {
+    /// `labels.len()` images of `rows × cols` bytes, one after another in `images`.
+    pub fn new(rows: usize, cols: usize, images: Vec<u8>, labels: Vec<u8>) -> Dataset {
+        Dataset { rows, cols, images, labels, ink: std::sync::OnceLock::new() }
+    }
+    /// Every image's bytes, one image after another.
+    pub fn images(&self) -> &[u8] {
+        &self.images
+    }
+    /// Where each image has ink, found on first use.
+    pub fn ink(&self) -> &ink::Ink {
+        self.ink.get_or_init(|| ink::Ink::of(&self.images, self.pixels()))
+    }
     pub fn len(&self) -> usize {
         self.labels.len()
     }
@@ -43,12 +58,7 @@ impl Dataset {
         for &i in indices {
             images.extend_from_slice(self.image(i));
         }
-        Dataset {
-            rows: self.rows,
-            cols: self.cols,
-            images,
-            labels: indices.iter().map(|&i| self.labels[i]).collect(),
-        }
+        Dataset::new(self.rows, self.cols, images, indices.iter().map(|&i| self.labels[i]).collect())
     }
     /// The first `n` examples (or all when there are fewer): tests and quick runs use real slices.
     pub fn head(&self, n: usize) -> Dataset {
@@ -157,7 +167,7 @@ fn read_split(images_path: &Path, labels_path: &Path) -> Result<(Dataset, [DataF
         DataFile { path: images_path.to_path_buf(), sha256: img_sha },
         DataFile { path: labels_path.to_path_buf(), sha256: lab_sha },
     ];
-    Ok((Dataset { rows: images.rows, cols: images.cols, images: images.pixels, labels }, files))
+    Ok((Dataset::new(images.rows, images.cols, images.pixels, labels), files))
 }
 
 /// Number of classes implied by the training labels: max + 1, every class in between must occur.

@@ -339,7 +339,7 @@ mod tests {
     #[test]
     fn standardization_is_measured_and_gives_mnists_figures_on_mnist() {
         let mnist = crate::data::load_dir(&crate::data::locate::bundled_dir().unwrap()).unwrap();
-        assert_eq!(Standardization::of(&mnist.train.images), Standardization::default());
+        assert_eq!(Standardization::of(mnist.train.images()), Standardization::default());
         // Another data set gets its own figures; a blank one keeps a deviation of 1.
         let s = Standardization::of(&[0, 255, 0, 255]);
         assert_eq!((s.mean, s.std), (0.5, 0.5));

@@ -68,7 +68,7 @@ mod tests {
         let mnist = data::load_dir(&data::locate::bundled_dir().unwrap()).unwrap();
         let batch = mnist.train.head(32);
         let mut x = Vec::new();
-        Standardization::default().apply(&batch.images, &mut x);
+        Standardization::default().apply(batch.images(), &mut x);
         let arch = Architecture {
             output,
             loss,

@@ -66,7 +66,7 @@ mod tests {
     fn a_batch_is_the_chosen_images_standardised_in_order() {
         let m = crate::data::load_dir(&crate::data::locate::bundled_dir().unwrap()).unwrap();
         let test = m.test.head(200);
-        let st = Standardization::of(&test.images);
+        let st = Standardization::of(test.images());
         let rows: Vec<usize> = (0..70).map(|k| (k * 37 + 11) % 200).collect();
         let mut bytes = Vec::new();
         rows.iter().for_each(|&i| bytes.extend_from_slice(test.image(i)));

@@ -25,17 +25,19 @@ fn pass(mlp: &Mlp, data: &Dataset, indices: Option<&[usize]>, mut neurons: Optio
     let mut correct = 0;
     let mut predicted = Vec::with_capacity(n);
     let mut gathered = Vec::new();
-    // Prepared once for the pass; judged on the first chunk's worth of images.
-    let sample = &data.images[..(EVAL_CHUNK * data.pixels()).min(data.images.len())];
-    let first_layer = FirstLayer::new(mlp, sample);
+    // Prepared once for the pass: a whole set from its ink index (found once per set, and kept);
+    // a selection (validation images) judged on the first chunk's worth of the set's images.
+    let first_layer = match indices {
+        None => FirstLayer::for_set(mlp, data),
+        Some(_) => FirstLayer::new(mlp, &data.images()[..(EVAL_CHUNK * data.pixels()).min(data.images().len())]),
+    };
     for start in (0..n).step_by(EVAL_CHUNK) {
         let end = (start + EVAL_CHUNK).min(n);
         labels.clear();
-        // The whole set's images are in order already: no copy of them.
-        let pixels = match indices {
+        let first = match indices {
             None => {
                 labels.extend_from_slice(&data.labels[start..end]);
-                &data.images[start * data.pixels()..end * data.pixels()]
+                first_layer.outputs_of_set(data, start..end)
             }
             Some(ix) => {
                 gathered.clear();
@@ -43,10 +45,9 @@ fn pass(mlp: &Mlp, data: &Dataset, indices: Option<&[usize]>, mut neurons: Optio
                     gathered.extend_from_slice(data.image(i));
                     labels.push(data.labels[i]);
                 }
-                &gathered[..]
+                first_layer.outputs(&gathered)
             }
         };
-        let first = first_layer.outputs(pixels);
         if let Some(acc) = neurons.as_deref_mut() {
             acc.add(&first, &labels, start);
         }
@@ -82,7 +83,7 @@ pub fn diagnostics(mlp: &Mlp, test: &Dataset, history: &[super::EpochReport]) ->
     use crate::train::diagnostics::{diagnose, unit_health};
     let n = PROBE_IMAGES.min(test.len());
     let mut x = Vec::new();
-    mlp.inputs(&test.images[..n * test.pixels()], &mut x);
+    mlp.inputs(&test.images()[..n * test.pixels()], &mut x);
     let units = mlp.first_hidden_outputs(x).and_then(|out| {
         let act = mlp.activation(0)?;
         unit_health(act, &out, mlp.first_layer_units())

@@ -36,7 +36,7 @@ fn training(arch: &Architecture, batch: usize, data_bytes: u64) -> u64 {
 
 /// The bytes a loaded data set occupies.
 pub fn data_bytes(data: &Mnist) -> u64 {
-    (data.train.images.len() + data.train.labels.len() + data.test.images.len() + data.test.labels.len()) as u64
+    (data.train.images().len() + data.train.labels.len() + data.test.images().len() + data.test.labels.len()) as u64
 }
 
 /// Memory this process may still use: `DIGITLAB_MEMORY_LIMIT` when set (bytes, or with K/M/G), else

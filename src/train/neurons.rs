@@ -108,11 +108,10 @@ impl NeuronAnalysis {
     pub fn of(mlp: &Mlp, test: &Dataset) -> NeuronAnalysis {
         let mut acc = Accumulator::new(mlp.first_layer_units(), mlp.arch.classes);
         // The evaluation's way to the first layer (see eval.rs), so both give the same analysis.
-        let chunk = |start: usize, end: usize| &test.images[start * test.pixels()..end * test.pixels()];
-        let first_layer = FirstLayer::new(mlp, chunk(0, EVAL_CHUNK.min(test.len())));
+        let first_layer = FirstLayer::for_set(mlp, test);
         for start in (0..test.len()).step_by(EVAL_CHUNK) {
             let end = (start + EVAL_CHUNK).min(test.len());
-            acc.add(&first_layer.outputs(chunk(start, end)), &test.labels[start..end], start);
+            acc.add(&first_layer.outputs_of_set(test, start..end), &test.labels[start..end], start);
         }
         acc.finish(mlp)
     }
@@ -214,7 +213,7 @@ mod tests {
         assert_eq!(alone.units.len(), 12);
         // Unit 5's mean response to the 7s, recomputed by hand.
         let mut x = Vec::new();
-        mlp.inputs(&m.test.images, &mut x);
+        mlp.inputs(m.test.images(), &mut x);
         let out = mlp.first_layer_outputs(x);
         let sevens: Vec<usize> = (0..m.test.len()).filter(|&i| m.test.labels[i] == 7).collect();
         let mean = sevens.iter().map(|&i| out[i * 12 + 5] as f64).sum::<f64>() / sevens.len() as f64;

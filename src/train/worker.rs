@@ -168,7 +168,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
     cfg.validate(Some(data.train.len()))?;
     let mut arch = cfg.architecture(data.train.pixels(), data.classes);
     arch.validate()?;
-    arch.input_standardization = Standardization::of(&data.train.images);
+    arch.input_standardization = Standardization::of(data.train.images());
     let started = Instant::now();
     let mut mlp = Mlp::new(&arch, cfg.seed);
     // A separate stream from the weight init, so changing the architecture leaves the data order alone.

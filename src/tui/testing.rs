@@ -22,7 +22,7 @@ pub const PLAIN: Theme = Theme { color: false, ascii: false, depth: super::color
 pub const COLOR: Theme = Theme { color: true, ascii: false, depth: super::colors::ColorDepth::TrueColor };
 
 fn data(dir: &Path) -> Mnist {
-    let set = Dataset { rows: 2, cols: 2, images: vec![0; 16], labels: vec![0, 1, 0, 1] };
+    let set = Dataset::new(2, 2, vec![0; 16], vec![0, 1, 0, 1]);
     Mnist { train: set.clone(), test: set, classes: 2, dir: dir.to_path_buf(), files: Vec::new() }
 }
 
