@@ -23,6 +23,13 @@ use crate::data::Dataset;
 
 /// Share of inked (non-zero) bytes under which a batch is summed over inked pixels only.
 const SPARSE_BELOW: f64 = 0.35;
+/// Images per parallel task.
+const IMAGES_PER_TASK: usize = 64;
+/// Units summed together, their sums held in registers over an image's inked pixels: 8 AVX-512
+/// registers of f32 (one accumulator at a time, or the sums kept in memory, were slower than the
+/// full product).
+const GROUP: usize = 128;
+
 /// Whether the share of inked bytes over every `step`th image of `sample` (whole images of `input`
 /// bytes) is under [`SPARSE_BELOW`].
 fn mostly_background(sample: &[u8], input: usize, step: usize) -> bool {
@@ -36,13 +43,6 @@ fn mostly_background(sample: &[u8], input: usize, step: usize) -> bool {
     }
     inked as f64 <= SPARSE_BELOW * seen as f64
 }
-
-/// Images per parallel task.
-const IMAGES_PER_TASK: usize = 64;
-/// Units summed together, their sums held in registers over an image's inked pixels: 8 AVX-512
-/// registers of f32 (one accumulator at a time, or the sums kept in memory, were slower than the
-/// full product).
-const GROUP: usize = 128;
 
 impl Mlp {
     /// [`Mlp::first_layer_outputs`] of whole images given as pixel bytes (`rows × input`), summed over
@@ -76,8 +76,8 @@ impl<'m> FirstLayer<'m> {
     /// ([`FirstLayer::for_set`]).
     pub fn outputs_of_set(&self, data: &Dataset, range: std::ops::Range<usize>) -> Vec<f32> {
         match &self.inked {
-            Some(inked) => inked.outputs_of_set(data, range),
-            None => self.outputs(&data.images()[range.start * data.pixels()..range.end * data.pixels()]),
+            Some(inked) if data.pixels() == inked.input => inked.outputs_of_set(data, range),
+            _ => self.outputs(&data.images()[range.start * data.pixels()..range.end * data.pixels()]),
         }
     }
 
