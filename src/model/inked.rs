@@ -66,10 +66,14 @@ impl<'m> FirstLayer<'m> {
         FirstLayer { mlp, inked }
     }
 
-    /// For the images of `data`, judged on all of them (its ink index, found on first use).
+    /// For the images of `data`: judged on every 16th image first, so that a set that is mostly ink
+    /// never builds an ink index (5 bytes an inked pixel), then on all of them (the index, found on
+    /// first use and kept with the set).
     pub fn for_set(mlp: &'m Mlp, data: &Dataset) -> FirstLayer<'m> {
-        let inked = (data.pixels() == mlp.arch.input && data.ink().share() <= SPARSE_BELOW).then(|| Inked::prepare(mlp)).flatten();
-        FirstLayer { mlp, inked }
+        let sparse = data.pixels() == mlp.arch.input
+            && mostly_background(data.images(), data.pixels(), 16)
+            && data.ink().share() <= SPARSE_BELOW;
+        FirstLayer { mlp, inked: sparse.then(|| Inked::prepare(mlp)).flatten() }
     }
 
     /// [`Mlp::first_layer_outputs`] of images `range` of `data`, which this was made for
@@ -289,6 +293,8 @@ mod tests {
             let dark: Vec<u8> = test.images().iter().map(|p| 255 - p).collect();
             mlp.inputs(&dark, &mut x);
             assert_eq!(mlp.first_layer_outputs_of_pixels(&dark), mlp.first_layer_outputs(x.clone()));
+            let dark_set = Dataset::new(test.rows, test.cols, dark, test.labels.clone());
+            assert_eq!(FirstLayer::for_set(&mlp, &dark_set).outputs_of_set(&dark_set, 0..300), mlp.first_layer_outputs(x.clone()));
         }
     }
 }
