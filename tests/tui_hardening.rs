@@ -276,8 +276,17 @@ fn every_key_right_after_start_leaves_the_run_going() {
 #[test]
 fn pause_and_stop_before_the_first_trainer_event() {
     let dir = tmp();
+    // The pause reaches the trainer at its next batch; with the usual test setup a whole epoch takes
+    // ~10 ms, which a loaded CI machine can spend between two lines of this test (seen once: the run
+    // had finished before the pause arrived). One image a batch on 256 units makes the first epoch
+    // 2,000 optimizer steps (~0.5 s), so the pause lands inside it.
+    let slow = |epochs| digitlab::train::TrainConfig {
+        batch_size: 1,
+        hidden: vec![digitlab::model::HiddenLayer { neurons: 256, activation: digitlab::model::Activation::Relu }],
+        ..config(epochs)
+    };
     // Pause at once: the trainer pauses, the screen says so, resume finishes the run.
-    let mut app = new_app(&config(1), &dir.path().join("runs"), COLOR);
+    let mut app = new_app(&slow(1), &dir.path().join("runs"), COLOR);
     act(&mut app, Action::Start);
     act(&mut app, Action::PauseResume);
     // Twice before any event: both ask to pause (the app has not heard it paused yet).
@@ -291,9 +300,9 @@ fn pause_and_stop_before_the_first_trainer_event() {
     assert_eq!((s.progress.history.len(), s.progress.result().unwrap().status.name()), (1, "completed"));
 
     // Stop before the first epoch: pause at once (the trainer honours it at its next batch, long before
-    // the 100-batch epoch ends), then stop while paused. Nothing finished, so nothing is saved.
+    // the 2,000-batch epoch ends), then stop while paused. Nothing finished, so nothing is saved.
     let root = dir.path().join("runs-stopped");
-    let mut app = new_app(&config(500), &root, COLOR);
+    let mut app = new_app(&slow(500), &root, COLOR);
     act(&mut app, Action::Start);
     act(&mut app, Action::PauseResume);
     pump_until(&mut app, |a| a.session().unwrap().progress.paused);
