@@ -246,15 +246,21 @@ fn a_sweep_with_one_seed_writes_no_study() {
     assert!(!text(&o.stdout).contains("Study over seeds"));
 }
 
+/// A finished one-run sweep (8 units, one epoch, 600 training images) in `tmp`: its data and directory.
+fn one_run_sweep(tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let data = common::mnist_slice(tmp, 600);
+    let dir = tmp.join("sweep");
+    let o = digitlab(&["sweep", "--layers", "8", "--epochs", "1", "--data", data.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    (data, dir)
+}
+
 /// A sweep directory's own files (leaderboard, report) are written again by a resume or `report` only
 /// while they are as digitlab wrote them: a student's edit stays, and is named.
 #[test]
 fn a_sweep_never_writes_over_its_leaderboard_or_report_once_the_student_edited_them() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::mnist_slice(tmp.path(), 600);
-    let dir = tmp.path().join("sweep");
-    let o = digitlab(&["sweep", "--layers", "8", "--epochs", "1", "--data", data.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (data, dir) = one_run_sweep(tmp.path());
     let report = |dir: &Path| digitlab(&["report", dir.to_str().unwrap(), "--data", data.to_str().unwrap()]);
     // digitlab's own files, unchanged, are written again.
     for _ in 0..2 {
@@ -294,10 +300,7 @@ fn a_sweep_never_writes_over_its_leaderboard_or_report_once_the_student_edited_t
 #[test]
 fn compare_out_never_writes_over_a_persons_leaderboard() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::mnist_slice(tmp.path(), 600);
-    let sweep = tmp.path().join("sweep");
-    let o = digitlab(&["sweep", "--layers", "8", "--epochs", "1", "--data", data.to_str().unwrap(), "--out", sweep.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (_, sweep) = one_run_sweep(tmp.path());
     let compare = |out: &Path| digitlab(&["compare", sweep.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     let out = tmp.path().join("cmp");
     for _ in 0..2 {
