@@ -44,14 +44,6 @@ fn mostly_background(sample: &[u8], input: usize, step: usize) -> bool {
     inked as f64 <= SPARSE_BELOW * seen as f64
 }
 
-impl Mlp {
-    /// [`Mlp::first_layer_outputs`] of whole images given as pixel bytes (`rows × input`), summed over
-    /// their inked pixels when they are mostly background.
-    pub fn first_layer_outputs_of_pixels(&self, pixels: &[u8]) -> Vec<f32> {
-        FirstLayer::new(self, pixels).outputs(pixels)
-    }
-}
-
 /// A model's first layer, prepared once for a pass over many images: summed over inked pixels when
 /// images like the sample it was made with are mostly background, else the full product.
 pub struct FirstLayer<'m> {
@@ -278,13 +270,14 @@ mod tests {
             let mut x = Vec::new();
             mlp.inputs(test.images(), &mut x);
             let full = mlp.first_layer_outputs(x.clone());
-            let inked = mlp.first_layer_outputs_of_pixels(test.images());
+            let of_pixels = |px: &[u8]| FirstLayer::new(&mlp, px).outputs(px);
+            let inked = of_pixels(test.images());
             assert_eq!(full.len(), inked.len());
             let scale = full.iter().fold(1f32, |m, v| m.max(v.abs()));
             let worst = full.iter().zip(&inked).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
             assert!(worst <= 1e-5 * scale, "{units} units: off by {worst} (values up to {scale})");
             assert!(full != inked, "{units} units: the sums did run in another order");
-            assert_eq!(pool.install(|| mlp.first_layer_outputs_of_pixels(test.images())), inked, "{units} units in a pool");
+            assert_eq!(pool.install(|| of_pixels(test.images())), inked, "{units} units in a pool");
             // From the set's ink index: the same sums, bit for bit, for any range of its images.
             let layer = FirstLayer::for_set(&mlp, &test);
             assert_eq!(layer.outputs_of_set(&test, 0..300), inked, "{units} units from the ink index");
@@ -292,7 +285,7 @@ mod tests {
             // Negated digits are mostly ink: the full product, bit for bit.
             let dark: Vec<u8> = test.images().iter().map(|p| 255 - p).collect();
             mlp.inputs(&dark, &mut x);
-            assert_eq!(mlp.first_layer_outputs_of_pixels(&dark), mlp.first_layer_outputs(x.clone()));
+            assert_eq!(of_pixels(&dark), mlp.first_layer_outputs(x.clone()));
             let dark_set = Dataset::new(test.rows, test.cols, dark, test.labels.clone());
             assert_eq!(FirstLayer::for_set(&mlp, &dark_set).outputs_of_set(&dark_set, 0..300), mlp.first_layer_outputs(x.clone()));
         }
