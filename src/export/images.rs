@@ -7,9 +7,17 @@ use crate::viz::{rescale_to_gray, GrayImage};
 
 /// Encodes 8-bit pixels (`color` says how many samples each has) as a PNG.
 pub fn encode_png(width: usize, height: usize, color: png::ColorType, pixels: &[u8]) -> Result<Vec<u8>> {
+    encode_png_with(width, height, color, pixels, png::Compression::Balanced)
+}
+
+/// [`encode_png`] with a choice of compression. `Fast` is for pictures drawn again every epoch
+/// while training runs on every core: the weights grid of a 128-unit network took 36 ms of CPU
+/// at the default (262 KB) and 3.3 ms fast (688 KB); the run's last write uses the default.
+pub fn encode_png_with(width: usize, height: usize, color: png::ColorType, pixels: &[u8], compression: png::Compression) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, width as u32, height as u32);
+        enc.set_compression(compression);
         enc.set_color(color);
         enc.set_depth(png::BitDepth::Eight);
         let mut w = enc.write_header()?;

@@ -184,7 +184,12 @@ impl Canvas {
 
     /// Encodes an 8-bit RGB PNG.
     pub fn png(&self) -> Result<Vec<u8>> {
-        crate::export::images::encode_png(self.width, self.height, png::ColorType::Rgb, &self.pixels)
+        self.png_with(png::Compression::Balanced)
+    }
+
+    /// [`Canvas::png`] with a choice of compression (see `export::images::encode_png_with`).
+    pub fn png_with(&self, compression: png::Compression) -> Result<Vec<u8>> {
+        crate::export::images::encode_png_with(self.width, self.height, png::ColorType::Rgb, &self.pixels, compression)
     }
 
     /// Decodes an 8-bit RGB PNG (what [`Canvas::png`] writes), for tests and for reading a bundle back.

@@ -86,7 +86,7 @@ pub fn write_bundle(dir: &Path, data: &Mnist) -> Result<Vec<PathBuf>> {
     // The run's own grid is kept; a directory without one (an older format) gets it drawn.
     let shape = (data.test.rows, data.test.cols);
     let gray = || super::tiles_of(&weights, shape, super::Shading::Gray).into();
-    files.extend(super::grid_files(weights.len(), gray, &neurons, super::Shading::Gray, |p| !dir.join(p).is_file())?);
+    files.extend(super::grid_files(weights.len(), gray, &neurons, super::Shading::Gray, png::Compression::Balanced, |p| !dir.join(p).is_file())?);
     files.push((REPORT_MD.into(), report_md(&summary, Some(&figures), Some(&neurons)).into_bytes()));
     commit(dir, files, &[])
 }

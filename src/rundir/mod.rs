@@ -119,6 +119,7 @@ fn grid_files<'a>(
     tiles: impl FnOnce() -> std::borrow::Cow<'a, [crate::viz::GrayImage]>,
     neurons: &NeuronAnalysis,
     shading: Shading,
+    compression: png::Compression,
     wanted: impl Fn(&Path) -> bool,
 ) -> Result<Vec<File>> {
     use crate::figures::weights_grid::{grid_page, pages};
@@ -133,7 +134,7 @@ fn grid_files<'a>(
             _ => format!("#{j}"),
         })
         .collect();
-    pages_needed.into_iter().map(|p| Ok((grid_page_path(p, shading), grid_page(&tiles, &labels, shading, p).png()?))).collect()
+    pages_needed.into_iter().map(|p| Ok((grid_page_path(p, shading), grid_page(&tiles, &labels, shading, p).png_with(compression)?))).collect()
 }
 
 /// The picture of one confusion pair's digits, `misclassified-actualA-predP.png`.
@@ -157,7 +158,7 @@ pub fn write_pictures(dir: &Path, model: &crate::model::Mlp, neurons: &NeuronAna
     let img = images::unit_image(model, rows, cols, neuron).upscale(images::UNIT_SCALE);
     let mut files = vec![(neuron_png(neuron), images::png_bytes(&img)?)];
     let weights = model.first_layer_unit_weights();
-    files.extend(grid_files(weights.len(), || tiles_of(&weights, (rows, cols), shading).into(), neurons, shading, |_| true)?);
+    files.extend(grid_files(weights.len(), || tiles_of(&weights, (rows, cols), shading).into(), neurons, shading, png::Compression::Balanced, |_| true)?);
     // Staged and renamed into place like a save, so a full disk leaves the earlier pictures whole.
     commit(dir, files, &[])
 }
@@ -334,10 +335,12 @@ pub fn save(dir: &Path, run: &RunResult, data: &Mnist, stage: Stage) -> Result<V
     // The gray grid's first page always; its other pages and the diverging grid at the end, or
     // again when they were asked for mid-run.
     let asked = |p: &Path| stage == Stage::Final || dir.join(p).is_file();
+    // Mid-run the grids are drawn again every epoch beside the training: fast compression there.
+    let compression = if stage == Stage::Final { png::Compression::Balanced } else { png::Compression::Fast };
     let units = weights.len();
-    files.extend(grid_files(units, || pictures.as_slice().into(), &run.last.neurons, Shading::Gray, |p| p == Path::new(WEIGHTS_GRID) || asked(p))?);
+    files.extend(grid_files(units, || pictures.as_slice().into(), &run.last.neurons, Shading::Gray, compression, |p| p == Path::new(WEIGHTS_GRID) || asked(p))?);
     let diverging = || tiles_of(&weights, shape, Shading::Diverging).into();
-    files.extend(grid_files(units, diverging, &run.last.neurons, Shading::Diverging, |p| dir.join(p).is_file() || dir.join(WEIGHTS_GRID_DIVERGING).is_file())?);
+    files.extend(grid_files(units, diverging, &run.last.neurons, Shading::Diverging, compression, |p| dir.join(p).is_file() || dir.join(WEIGHTS_GRID_DIVERGING).is_file())?);
     // Mid-run, only what was asked for (`b`, `w`) is drawn again, so that it shows this epoch too;
     // at the end, everything.
     for (j, picture) in pictures.iter().enumerate() {
