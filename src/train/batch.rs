@@ -4,9 +4,9 @@
 //! misses: the next batch's images are fetched into the cache while this batch trains
 //! ([`prefetch`]), and the conversion to inputs runs over the pool, straight from the data set (no
 //! copy of the bytes first). Measured on W1 (batches of 128, best of 6 epochs): 39 µs a batch before,
-//! 22 µs after (17 with the in-task prefetch and wide vectors of `assemble`), and the forward and
-//! backward passes that follow 17 µs faster (the second core no longer falls asleep while the first
-//! gathers).
+//! 22 µs after, and the forward and backward passes that follow 17 µs faster (the second core no
+//! longer falls asleep while the first gathers). `assemble`'s own prefetch and wide vectors came
+//! later (their figures are beside them).
 
 use rayon::prelude::*;
 
