@@ -10,6 +10,7 @@ pub mod neurons;
 pub mod events;
 pub mod optimizer;
 pub mod progress;
+pub mod spinners;
 pub mod worker;
 
 pub use config::{OptimizerKind, TrainConfig};

@@ -197,6 +197,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
     let mut train_total = 0.0;
     let (mut x, mut labels) = (Vec::new(), Vec::new());
     let mut halt = None;
+    let spinners = super::spinners::Spinners::new();
 
     'epochs: for epoch in 1..=cfg.epochs {
         order.shuffle(&mut rng);
@@ -213,6 +214,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
                     break 'epochs;
                 }
             }
+            spinners.ensure();
             batch::assemble(&data.train, chunk, &mlp.arch.input_standardization, &mut x, &mut labels);
             let next = (b + 1) * cfg.batch_size;
             batch::prefetch(&data.train, &order[next.min(order.len())..(next + cfg.batch_size).min(order.len())]);
