@@ -33,9 +33,11 @@ thread_local! {
 
 /// The spinners of one pool, started from inside it (a trainer's pool thread). Dropping this stops
 /// them.
-#[derive(Default)]
 pub struct Spinners {
     shared: Arc<Shared>,
+    /// The machine's cores, read once: `available_parallelism` reads cgroup files on every call
+    /// (20 µs, as long as a W1 product).
+    cores: usize,
 }
 
 #[derive(Default)]
@@ -43,6 +45,12 @@ struct Shared {
     /// Spinners started and not yet returned.
     running: AtomicUsize,
     stop: AtomicBool,
+}
+
+impl Default for Spinners {
+    fn default() -> Spinners {
+        Spinners { shared: Arc::default(), cores: crate::threads::cores() }
+    }
 }
 
 impl Spinners {
@@ -56,7 +64,7 @@ impl Spinners {
     pub fn ensure(&self) {
         let Some(owner) = rayon::current_thread_index() else { return };
         let others = rayon::current_num_threads().saturating_sub(1);
-        if others == 0 || others + 1 > crate::threads::cores() {
+        if others == 0 || others + 1 > self.cores {
             return;
         }
         while self.shared.running.load(Ordering::Acquire) < others {
