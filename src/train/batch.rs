@@ -1,12 +1,13 @@
 //! Assembling a training batch: the chosen images as inputs, and their labels.
 //!
 //! The images of a batch are scattered over the 47 MB training set, so reading them is mostly cache
-//! misses: the next batch's images are fetched into the cache while this batch trains
-//! ([`prefetch`]), and the conversion to inputs runs over the pool, straight from the data set (no
-//! copy of the bytes first). Measured on W1 (batches of 128, best of 6 epochs): 39 µs a batch before,
-//! 22 µs after, and the forward and backward passes that follow 17 µs faster (the second core no
-//! longer falls asleep while the first gathers). `assemble`'s own prefetch and wide vectors came
-//! later (their figures are beside them).
+//! misses: the conversion to inputs runs over the pool, straight from the data set (no copy of the
+//! bytes first), each task fetching its next image while it converts this one.
+//!
+//! The trainer used to also prefetch the whole next batch while this one trained. On the Zen 4 lab
+//! machine that measured as noise once the conversion prefetched for itself; on the Intel one
+//! (AVX-512, 2 MB L2) it cost: W1 epochs 143-151 ms with it, 132-133 ms without (harness, same
+//! binary otherwise), the gather itself 15 -> 10 ms an epoch. So it went.
 
 use rayon::prelude::*;
 
@@ -59,7 +60,7 @@ pub fn assemble(data: &Dataset, rows: &[usize], st: &Standardization, x: &mut Ve
 
 /// Asks the CPU to bring images `rows` of `data` into its caches, without waiting for them.
 #[inline(always)]
-pub fn prefetch(data: &Dataset, rows: &[usize]) {
+fn prefetch(data: &Dataset, rows: &[usize]) {
     #[cfg(target_arch = "x86_64")]
     for &i in rows {
         let image = data.image(i);

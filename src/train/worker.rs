@@ -216,8 +216,6 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
             }
             spinners.ensure();
             batch::assemble(&data.train, chunk, &mlp.arch.input_standardization, &mut x, &mut labels);
-            let next = (b + 1) * cfg.batch_size;
-            batch::prefetch(&data.train, &order[next.min(order.len())..(next + cfg.batch_size).min(order.len())]);
             let stats = loss_and_grads(&mlp, opt.params(), std::mem::take(&mut x), &labels, &mut grads);
             if !stats.loss.is_finite() {
                 halt = Some(Halt::Diverged(format!(
