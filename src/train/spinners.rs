@@ -13,7 +13,8 @@
 //! parallel regions (KMP_BLOCKTIME, GOMP_SPINCOUNT). A spinner leaves once it has found nothing for
 //! [`IDLE`], so a pause, the end of a run or a long serial stretch gives the cores back at once, and
 //! it yields to the OS scheduler between polls after a short spin, so a busy machine's other
-//! processes still get their turn. Spinners never change which thread computes what (the products
+//! processes still get their turn. While the pools of the trainers alive together outnumber the
+//! cores (runs trained side by side), nobody spins. Spinners never change which thread computes what (the products
 //! split their work by thread number), so results are the same bits with or without them.
 
 use std::cell::Cell;
@@ -31,13 +32,21 @@ thread_local! {
     static SPINNING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// The spinners of one pool, started from inside it (a trainer's pool thread). Dropping this stops
-/// them.
+/// Threads of the pools of every [`Spinners`] alive in the process (trainers training at once: a
+/// sweep's parallel runs, the dashboard's runs).
+static TRAINING_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// The spinners of one pool, made and started from inside it (a trainer's pool thread). Dropping
+/// this stops them.
 pub struct Spinners {
     shared: Arc<Shared>,
     /// The machine's cores, read once: `available_parallelism` reads cgroup files on every call
     /// (20 µs, as long as a W1 product).
     cores: usize,
+    /// Where this pool's threads are counted with those of the other trainers alive.
+    registry: &'static AtomicUsize,
+    /// This pool's threads (0 outside a pool).
+    threads: usize,
 }
 
 #[derive(Default)]
@@ -49,7 +58,7 @@ struct Shared {
 
 impl Default for Spinners {
     fn default() -> Spinners {
-        Spinners { shared: Arc::default(), cores: crate::threads::cores() }
+        Spinners::counted_in(&TRAINING_THREADS)
     }
 }
 
@@ -58,13 +67,20 @@ impl Spinners {
         Spinners::default()
     }
 
+    fn counted_in(registry: &'static AtomicUsize) -> Spinners {
+        let threads = if rayon::current_thread_index().is_some() { rayon::current_num_threads() } else { 0 };
+        registry.fetch_add(threads, Ordering::AcqRel);
+        Spinners { shared: Arc::default(), cores: crate::threads::cores(), registry, threads }
+    }
+
     /// Called from a thread of a rayon pool: makes sure each of the pool's other threads runs a
-    /// spinner. Does nothing outside a pool, in a pool of one, or when the pool has more threads than
-    /// the machine has cores (spinning threads would then take turns from the ones doing the work).
+    /// spinner. Does nothing outside a pool, in a pool of one, or when the pools of all the trainers
+    /// alive have more threads than the machine has cores (spinning threads would then take turns
+    /// from the ones doing the work).
     pub fn ensure(&self) {
         let Some(owner) = rayon::current_thread_index() else { return };
         let others = rayon::current_num_threads().saturating_sub(1);
-        if others == 0 || others + 1 > self.cores {
+        if others == 0 || self.registry.load(Ordering::Acquire) > self.cores {
             return;
         }
         while self.shared.running.load(Ordering::Acquire) < others {
@@ -92,6 +108,7 @@ impl Spinners {
 impl Drop for Spinners {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::Release);
+        self.registry.fetch_sub(self.threads, Ordering::AcqRel);
     }
 }
 
@@ -126,9 +143,10 @@ mod tests {
         if crate::threads::cores() < 2 {
             return; // spinners are off when the pool would outnumber the cores
         }
+        static REGISTRY: AtomicUsize = AtomicUsize::new(0);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         pool.install(|| {
-            let spinners = Spinners::new();
+            let spinners = Spinners::counted_in(&REGISTRY);
             spinners.ensure();
             assert_eq!(spinners.running(), 1);
             spinners.ensure();
@@ -147,11 +165,34 @@ mod tests {
             assert_eq!(spinners.running(), 1);
             let count = Arc::clone(&spinners.shared);
             drop(spinners);
+            assert_eq!(REGISTRY.load(Ordering::Acquire), 0, "a dropped trainer's threads are no longer counted");
             let dropped = Instant::now();
             while count.running.load(Ordering::Acquire) > 0 {
                 assert!(dropped.elapsed() < Duration::from_secs(5), "a dropped spinner leaves");
                 std::thread::yield_now();
             }
+        });
+    }
+
+    /// Two trainers whose pools together outnumber the cores start no spinners; once one is gone,
+    /// the other does.
+    #[test]
+    fn no_spinners_while_trainers_outnumber_the_cores() {
+        static REGISTRY: AtomicUsize = AtomicUsize::new(0);
+        let cores = crate::threads::cores();
+        if cores < 2 {
+            return;
+        }
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(cores).build().unwrap();
+        let other = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let elsewhere = other.install(|| Spinners::counted_in(&REGISTRY));
+        pool.install(|| {
+            let spinners = Spinners::counted_in(&REGISTRY);
+            spinners.ensure();
+            assert_eq!(spinners.running(), 0, "{} threads on {cores} cores", cores + 2);
+            drop(elsewhere);
+            spinners.ensure();
+            assert_eq!(spinners.running(), cores - 1);
         });
     }
 }
