@@ -9,8 +9,11 @@
 use dfdx::prelude::*;
 use dfdx::tensor::Storage;
 
+use std::ops::Range;
+
+use super::bands;
 use super::head;
-use super::matmul::{matmul, matmul_transposed_b, View};
+use super::matmul::{bands_keep_bits, matmul, matmul_column_bands, matmul_to_blocks, matmul_transposed_b, View};
 use super::Mlp;
 
 /// A gradient buffer in the form dfdx's optimizer kernels take.
@@ -36,20 +39,44 @@ impl Gradients {
 /// read (dfdx lends no slice of a tensor's storage) and what the optimizer updates in place. During
 /// training the optimizer owns the current values (`Optimizer::params`), so a batch no longer copies
 /// every tensor first: for W2 that copy was 2 MB a batch, 6 % of an epoch.
+///
+/// The first layer's weights may be stored band-major (`bands.rs`): then [`Params::first_layer_bands`]
+/// gives the bands, and so must the first layer's weight gradient and Adam's moments be.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Params(Vec<Vec<f32>>);
+pub struct Params {
+    tensors: Vec<Vec<f32>>,
+    first_layer_bands: Option<Vec<Range<usize>>>,
+}
 
 impl Params {
-    /// A copy of `mlp`'s tensors.
+    /// A copy of `mlp`'s tensors, all row-major.
     pub fn of(mlp: &Mlp) -> Params {
-        Params(mlp.layers.iter().flat_map(|l| [l.weights(), l.b.as_vec()]).collect())
+        Params { tensors: mlp.layers.iter().flat_map(|l| [l.weights(), l.b.as_vec()]).collect(), first_layer_bands: None }
+    }
+
+    /// A copy of `mlp`'s tensors with the first layer's weights in `bands` of its units.
+    pub fn in_bands(mlp: &Mlp, bands: Vec<Range<usize>>) -> Params {
+        let mut params = Params::of(mlp);
+        let first = &mlp.layers[0];
+        params.tensors[0] = bands::to_band_major(&params.tensors[0], first.fan_in(), first.fan_out(), &bands);
+        params.first_layer_bands = Some(bands);
+        params
+    }
+
+    /// The bands the first layer's weights are stored in, if they are.
+    pub fn first_layer_bands(&self) -> Option<&[Range<usize>]> {
+        self.first_layer_bands.as_deref()
     }
 
     /// Copies `mlp`'s tensors in again (same shapes as when made).
     pub fn refresh(&mut self, mlp: &Mlp) {
         for (i, l) in mlp.layers.iter().enumerate() {
-            l.w.copy_into(&mut self.0[2 * i]);
-            l.b.copy_into(&mut self.0[2 * i + 1]);
+            l.w.copy_into(&mut self.tensors[2 * i]);
+            l.b.copy_into(&mut self.tensors[2 * i + 1]);
+        }
+        if let Some(bands) = &self.first_layer_bands {
+            let first = &mlp.layers[0];
+            self.tensors[0] = bands::to_band_major(&self.tensors[0], first.fan_in(), first.fan_out(), bands);
         }
     }
 
@@ -57,23 +84,35 @@ impl Params {
     pub fn store_into(&self, mlp: &mut Mlp) {
         let dev = mlp.dev.clone();
         for (i, l) in mlp.layers.iter_mut().enumerate() {
-            l.w = dev.tensor_from_vec(self.0[2 * i].clone(), *l.w.shape());
-            l.b = dev.tensor_from_vec(self.0[2 * i + 1].clone(), *l.b.shape());
+            let w = self.row_major_weights(i);
+            l.w = dev.tensor_from_vec(w, *l.w.shape());
+            l.b = dev.tensor_from_vec(self.tensors[2 * i + 1].clone(), *l.b.shape());
         }
     }
 
-    /// Layer `l`'s weights, `fan_in × fan_out` row-major.
+    /// Layer `l`'s weights, `fan_in × fan_out`, row-major or (the first layer's) band-major.
     pub fn weights(&self, l: usize) -> &[f32] {
-        &self.0[2 * l]
+        &self.tensors[2 * l]
+    }
+
+    /// A row-major copy of layer `l`'s weights.
+    fn row_major_weights(&self, l: usize) -> Vec<f32> {
+        match (&self.first_layer_bands, l) {
+            (Some(bands), 0) => {
+                let units = bands.last().map_or(0, |b| b.end);
+                bands::to_row_major(&self.tensors[0], self.tensors[0].len() / units.max(1), units, bands)
+            }
+            _ => self.tensors[2 * l].clone(),
+        }
     }
 
     pub fn bias(&self, l: usize) -> &[f32] {
-        &self.0[2 * l + 1]
+        &self.tensors[2 * l + 1]
     }
 
     /// Every tensor, weights then bias of each layer.
     pub fn tensors_mut(&mut self) -> &mut [Vec<f32>] {
-        &mut self.0
+        &mut self.tensors
     }
 }
 
@@ -90,10 +129,27 @@ pub struct BatchStats {
 /// `a · w + b` for `rows` input rows (`a` row-major, `w` row-major with `b.len()` columns), as a
 /// row-major vector.
 pub fn affine(a: &[f32], rows: usize, w: &[f32], b: &[f32]) -> Vec<f32> {
+    affine_in_bands(a, rows, w, b, None)
+}
+
+/// [`affine`] with `w` stored band-major in `bands` when given (see `bands.rs`).
+fn affine_in_bands(a: &[f32], rows: usize, w: &[f32], b: &[f32], bands: Option<&[Range<usize>]>) -> Vec<f32> {
     let fan_out = b.len();
     let fan_in = w.len() / fan_out;
     let mut z = vec![0.0; rows * fan_out];
-    matmul(View::new(a, rows, fan_in), View::new(w, fan_in, fan_out), &mut z);
+    let a = View::new(a, rows, fan_in);
+    match bands {
+        None => matmul(a, View::new(w, fan_in, fan_out), &mut z),
+        Some(bands) if bands_keep_bits(rows, fan_in, bands) => {
+            let blocks: Vec<View> = bands.iter().map(|band| {
+                let start = bands::block_start(fan_in, band);
+                View::new(&w[start..start + fan_in * band.len()], fan_in, band.len())
+            }).collect();
+            matmul_column_bands(a, &blocks, &mut z, bands)
+        }
+        // A batch whose bands would not give the one product's bits (an epoch's short last one).
+        Some(bands) => matmul(a, View::new(&bands::to_row_major(w, fan_in, fan_out, bands), fan_in, fan_out), &mut z),
+    }
     for row in z.chunks_exact_mut(fan_out) {
         row.iter_mut().zip(b).for_each(|(v, bias)| *v += bias);
     }
@@ -133,7 +189,8 @@ pub fn loss_and_correct(arch: &super::Architecture, logits: &[f32], labels: &[u8
 
 /// Runs forward and backward for one batch (`x` is `labels.len()` rows of the input width, row-major)
 /// through `mlp`'s architecture with the parameter values `params`, and writes the gradients of the
-/// mean loss into `grads`.
+/// mean loss into `grads` (the first layer's weight gradient band-major when `params` keeps that layer
+/// in bands, as the optimizer that steps both expects).
 pub fn loss_and_grads(mlp: &Mlp, params: &Params, x: Vec<f32>, labels: &[u8], grads: &mut Gradients) -> BatchStats {
     let rows = labels.len();
     let n_layers = mlp.layers.len();
@@ -144,7 +201,8 @@ pub fn loss_and_grads(mlp: &Mlp, params: &Params, x: Vec<f32>, labels: &[u8], gr
     acts.push(x);
     let mut z = Vec::new();
     for i in 0..n_layers {
-        z = affine(&acts[i], rows, params.weights(i), params.bias(i));
+        let bands = params.first_layer_bands().filter(|_| i == 0);
+        z = affine_in_bands(&acts[i], rows, params.weights(i), params.bias(i), bands);
         if let Some(act) = mlp.activation(i) {
             pre.push(act.needs_preactivation().then(|| z.clone()));
             act.apply(&mut z);
@@ -188,7 +246,16 @@ pub fn loss_and_grads(mlp: &Mlp, params: &Params, x: Vec<f32>, labels: &[u8], gr
             db.iter_mut().zip(row).for_each(|(g, d)| *g += d);
         }
         // dW = inputᵀ · dz, written straight into the optimizer's buffer.
-        matmul(View::new(&acts[l], rows, fan_in).t(), View::new(&dz, rows, fan_out), &mut grads.w[l]);
+        let (input, dz_view) = (View::new(&acts[l], rows, fan_in).t(), View::new(&dz, rows, fan_out));
+        match params.first_layer_bands().filter(|_| l == 0) {
+            None => matmul(input, dz_view, &mut grads.w[l]),
+            Some(bands) if bands_keep_bits(fan_in, rows, bands) => matmul_to_blocks(input, dz_view, bands, &mut grads.w[l]),
+            Some(bands) => {
+                let mut row_major = vec![0.0; fan_in * fan_out];
+                matmul(input, dz_view, &mut row_major);
+                grads.w[l].copy_from_slice(&bands::to_band_major(&row_major, fan_in, fan_out, bands));
+            }
+        }
         if l == 0 {
             break; // the input batch needs no gradient
         }

@@ -7,6 +7,8 @@
 //! multiply with it; dfdx keeps the parameters, the optimizer's arithmetic, and the autodiff reference
 //! (`reference.rs`) that the tests hold this path to.
 
+use std::ops::Range;
+
 /// A matrix over a row-major slice; `t()` transposes it by swapping strides, without copying.
 #[derive(Debug, Clone, Copy)]
 pub struct View<'a> {
@@ -46,18 +48,105 @@ pub fn matmul(a: View, b: View, dst: &mut [f32]) {
     }
     let threads = if rayon::current_thread_index().is_some() { rayon::current_num_threads() } else { 1 };
     let parallelism = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
-    // SAFETY: `View::new` checked that each operand's slice holds rows × cols values, and a transposed
-    // view keeps the same extent, so every element gemm reads (m×k of a, k×n of b through their
-    // strides) and writes (m×n of dst, row stride n) is inside its slice; dst is a unique borrow, so it
-    // aliases neither input.
+    // SAFETY: `dst` holds a.rows × b.cols values (asserted above), row stride b.cols.
+    unsafe { product(a, b, dst.as_mut_ptr(), n, parallelism) }
+}
+
+/// Whether a product computed one band of the result's columns at a time gives the bits of the one
+/// product ([`matmul`]) for `rows` rows, `depth` and these bands (see `bands.rs`). Each element is one
+/// sum over the depth, cut into blocks whose size gemm chooses from the caches and the depth alone,
+/// except on its small path (both sides of the result ≤ 64: blocks of 512); and it is summed otherwise
+/// only by its matrix-vector (a side of 1), depth ≤ 2 and horizontal (m·n ≤ 256) kernels. The whole
+/// and the bands must all avoid those.
+pub fn bands_keep_bits(rows: usize, depth: usize, bands: &[Range<usize>]) -> bool {
+    let narrowest = bands.iter().map(|b| b.len()).min().unwrap_or(0);
+    depth > 2 && rows >= 2 && narrowest >= 2 && rows * narrowest > 256 && (rows > 64 || narrowest > 64)
+}
+
+/// `dst = a · B` for row-major `dst` (`a.rows` × the bands' total width) where `B` is given as one
+/// block a band (`blocks[i]` holds columns `bands[i]`): band `i` of the result from block `i`, one band
+/// a task over the pool, each task's product on its own thread.
+pub fn matmul_column_bands(a: View, blocks: &[View], dst: &mut [f32], bands: &[Range<usize>]) {
+    use rayon::prelude::*;
+    let n = bands.last().map_or(0, |b| b.end);
+    assert_eq!(dst.len(), a.rows * n, "output size");
+    assert_eq!(blocks.len(), bands.len(), "a block a band");
+    assert!(bands.first().is_some_and(|f| f.start == 0) && bands.windows(2).all(|w| w[0].end == w[1].start && w[0].start < w[0].end), "bands in order");
+    for (block, band) in blocks.iter().zip(bands) {
+        assert!(block.rows == a.cols && block.cols == band.len(), "block shape");
+    }
+    let out = SendPtr(dst.as_mut_ptr());
+    blocks.par_iter().zip(bands).for_each(|(&block, band)| {
+        // SAFETY: the bands are disjoint column ranges inside 0..n, so each task writes its own
+        // elements of `dst` (a.rows rows of stride n), all inside it.
+        unsafe { product(a, block, out.get().add(band.start), n, gemm::Parallelism::None) }
+    });
+}
+
+/// `dst = a · b` stored band-major: block `i` of `dst` (`a.rows` × `bands[i].len()`, row-major, the
+/// blocks one after another) from columns `bands[i]` of `b`, one band a task over the pool.
+pub fn matmul_to_blocks(a: View, b: View, bands: &[Range<usize>], dst: &mut [f32]) {
+    use rayon::prelude::*;
+    assert_eq!(dst.len(), a.rows * b.cols, "output size");
+    assert!(bands.first().is_some_and(|f| f.start == 0) && bands.last().is_some_and(|l| l.end == b.cols), "bands cover the columns");
+    assert!(bands.windows(2).all(|w| w[0].end == w[1].start && w[0].start < w[0].end), "bands in order");
+    let mut blocks = Vec::with_capacity(bands.len());
+    let mut rest = dst;
+    for band in bands {
+        let (block, tail) = rest.split_at_mut(a.rows * band.len());
+        blocks.push(block);
+        rest = tail;
+    }
+    blocks.into_par_iter().zip(bands).for_each(|(block, band)| {
+        let columns = View { data: &b.data[band.start * b.col_stride as usize..], cols: band.len(), ..b };
+        // SAFETY: `block` is a.rows × band.len() values of this task's own, row stride band.len();
+        // the columns start inside `b` and reach no further than `b` did.
+        unsafe { product(a, columns, block.as_mut_ptr(), band.len(), gemm::Parallelism::None) }
+    });
+}
+
+/// `dst`'s start, shared between the tasks of [`matmul_column_bands`], which write disjoint elements.
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f32);
+// SAFETY: see `matmul_column_bands`: the tasks write disjoint elements.
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+impl SendPtr {
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
+
+/// `dst = a · b` in one gemm call, `dst` row-major with row stride `dst_stride`.
+///
+/// # Safety
+/// `dst` points at `a.rows` rows of `b.cols` writable values each, `dst_stride` apart, that nothing
+/// else reads or writes during the call.
+unsafe fn product(a: View, b: View, dst: *mut f32, dst_stride: usize, parallelism: gemm::Parallelism) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        for row in 0..m {
+            // SAFETY: the caller vouches for dst's rows.
+            unsafe { std::slice::from_raw_parts_mut(dst.add(row * dst_stride), n) }.fill(0.0);
+        }
+        return;
+    }
+    // SAFETY: `View::new` checked that each operand's slice holds rows × cols values, a transposed
+    // view keeps the same extent and a view of some columns starts inside it, so every element gemm
+    // reads (m×k of a, k×n of b through their strides) is inside its slice; the caller vouches for
+    // dst, which aliases neither input.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst,
             1,
-            n as isize,
+            dst_stride as isize,
             false,
             a.data.as_ptr(),
             a.col_stride,
@@ -118,6 +207,39 @@ mod tests {
 
     fn transpose(x: &[f32], rows: usize, cols: usize) -> Vec<f32> {
         (0..cols).flat_map(|j| (0..rows).map(move |i| x[i * cols + j])).collect()
+    }
+
+    /// The first layer's products in bands (W1: 128 rows, 128 units; W2: 64 rows, 512 units; the
+    /// weight gradients with the input transposed) give the one product's bits where
+    /// `bands_keep_bits` says so, the weights and the gradient stored band-major.
+    #[test]
+    fn products_in_bands_give_the_bits_of_one_product() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        for (rows, k, units) in [(128, 784, 128), (64, 784, 512), (100, 300, 96)] {
+            let bands = crate::model::bands::split(units, 2).unwrap();
+            let x: Vec<f32> = (0..rows * k).map(|i| ((i * 7919 % 1000) as f32 - 500.0) / 317.0).collect();
+            let w: Vec<f32> = (0..k * units).map(|i| ((i * 104_729 % 1000) as f32 - 500.0) / 2111.0).collect();
+            // Forward: x · w, w band-major.
+            assert!(bands_keep_bits(rows, k, &bands), "{rows}x{k}x{units}");
+            let mut one = vec![f32::NAN; rows * units];
+            matmul(View::new(&x, rows, k), View::new(&w, k, units), &mut one);
+            let wb = crate::model::bands::to_band_major(&w, k, units, &bands);
+            let blocks: Vec<View> = bands.iter().map(|b| View::new(&wb[k * b.start..k * b.end], k, b.len())).collect();
+            let mut banded = vec![f32::NAN; rows * units];
+            pool.install(|| matmul_column_bands(View::new(&x, rows, k), &blocks, &mut banded, &bands));
+            assert_eq!(bits(&banded), bits(&one), "forward {rows}x{k}x{units}");
+            // Weight gradient: xᵀ · dz into band-major blocks.
+            assert!(bands_keep_bits(k, rows, &bands));
+            let dz: Vec<f32> = (0..rows * units).map(|i| ((i * 31 % 97) as f32 - 48.0) / 1000.0).collect();
+            let mut one = vec![f32::NAN; k * units];
+            matmul(View::new(&x, rows, k).t(), View::new(&dz, rows, units), &mut one);
+            let mut banded = vec![f32::NAN; k * units];
+            pool.install(|| matmul_to_blocks(View::new(&x, rows, k).t(), View::new(&dz, rows, units), &bands, &mut banded));
+            assert_eq!(bits(&crate::model::bands::to_row_major(&banded, k, units, &bands)), bits(&one), "gradient {rows}x{k}x{units}");
+        }
+        // gemm's small path (both sides ≤ 64) cuts the sum elsewhere: not banded.
+        assert!(!bands_keep_bits(64, 784, &crate::model::bands::split(128, 2).unwrap()));
     }
 
     #[test]

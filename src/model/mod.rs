@@ -2,6 +2,7 @@
 
 pub mod activation;
 pub mod backprop;
+pub mod bands;
 pub mod head;
 pub mod inked;
 pub mod io;

@@ -6,7 +6,11 @@ use dfdx::tensor::Storage;
 use rayon::prelude::*;
 
 use super::config::{OptimizerKind, TrainConfig};
+use std::ops::Range;
+
 use crate::model::backprop::{GradBuf, Gradients, Params};
+use crate::model::bands;
+use crate::model::matmul::bands_keep_bits;
 use crate::model::Mlp;
 
 enum Rule {
@@ -56,7 +60,18 @@ impl Optimizer {
                 .collect()
         };
         let m2 = if matches!(rule, Rule::Adam(_)) { alloc() } else { Vec::new() };
-        Optimizer { rule, step: 0, m1: alloc(), m2, params: Params::of(mlp) }
+        // Adam, in a pool: the first layer's weights in one band of units a thread (`model::bands`),
+        // when a batch's products in bands give the bits of the whole ones.
+        let bands = match (&rule, rayon::current_thread_index(), mlp.layers.first()) {
+            (Rule::Adam(_), Some(_), Some(first)) => bands::split(first.fan_out(), rayon::current_num_threads())
+                .filter(|b| bands_keep_bits(cfg.batch_size, first.fan_in(), b) && bands_keep_bits(first.fan_in(), cfg.batch_size, b)),
+            _ => None,
+        };
+        let params = match bands {
+            Some(bands) => Params::in_bands(mlp, bands),
+            None => Params::of(mlp),
+        };
+        Optimizer { rule, step: 0, m1: alloc(), m2, params }
     }
 
     /// The parameters after the last step (the model's at the start): what the next batch trains.
@@ -85,14 +100,40 @@ impl Optimizer {
             }
             Rule::Adam(c) => {
                 let k = AdamStep::new(c, self.step);
+                let bands = self.params.first_layer_bands().map(|b| b.to_vec());
                 let params = self.params.tensors_mut();
                 let grads = grads.w.iter().zip(&grads.b).flat_map(|(w, b)| [w, b]);
-                for (((p, m), v), g) in params.iter_mut().zip(&mut self.m1).zip(&mut self.m2).zip(grads) {
-                    k.update_parallel(p, m, v, g);
+                for (i, (((p, m), v), g)) in params.iter_mut().zip(&mut self.m1).zip(&mut self.m2).zip(grads).enumerate() {
+                    match bands.as_deref().filter(|_| i == 0) {
+                        Some(bands) => k.update_blocks(p, m, v, g, bands),
+                        None => k.update_parallel(p, m, v, g),
+                    }
                 }
             }
         }
     }
+}
+
+/// `values` cut into consecutive blocks of the given lengths.
+fn blocks(mut values: &mut [f32], lengths: impl Iterator<Item = usize>) -> Vec<&mut [f32]> {
+    lengths
+        .map(|len| {
+            let (block, rest) = std::mem::take(&mut values).split_at_mut(len);
+            values = rest;
+            block
+        })
+        .collect()
+}
+
+/// [`blocks`] of a shared slice.
+fn blocks_of(mut values: &[f32], lengths: impl Iterator<Item = usize>) -> Vec<&[f32]> {
+    lengths
+        .map(|len| {
+            let (block, rest) = values.split_at(len);
+            values = rest;
+            block
+        })
+        .collect()
 }
 
 /// `x`, or 0 when it is subnormal. The moments of a weight whose gradient stays 0 (a dead unit's, a
@@ -162,6 +203,22 @@ impl AdamStep {
         );
     }
 
+    /// One step over the first layer's weights stored band-major, task `i` of the pool stepping
+    /// band `i`'s block (as the products do, so each band stays in one core's cache).
+    fn update_blocks(&self, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], bands: &[Range<usize>]) {
+        let n = p.len();
+        let units = bands.last().map_or(1, |b| b.end);
+        assert!(m.len() == n && v.len() == n && g.len() == n && n.is_multiple_of(units), "Adam buffers of different lengths");
+        let rows = n / units;
+        let lengths = bands.iter().map(|b| rows * b.len());
+        blocks(p, lengths.clone())
+            .into_par_iter()
+            .zip(blocks(m, lengths.clone()))
+            .zip(blocks(v, lengths.clone()))
+            .zip(blocks_of(g, lengths))
+            .for_each(|(((p, m), v), g)| self.update(p, m, v, g));
+    }
+
     /// One step over a whole tensor, split over the pool when long.
     fn update_parallel(&self, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]) {
         let n = p.len();
@@ -182,6 +239,47 @@ impl AdamStep {
 mod tests {
     use super::*;
     use crate::model::{Activation, Architecture, HiddenLayer};
+
+    /// Training with the first layer in bands (a pool of two) gives the bits of training without
+    /// (one thread), over real batches and an epoch's short last batch, which multiplies a row-major
+    /// copy instead; and the bands were used.
+    #[test]
+    fn first_layer_bands_train_the_same_bits_as_one_thread() {
+        use crate::model::backprop::loss_and_grads;
+        let mnist = crate::data::load_dir(&crate::data::locate::bundled_dir().unwrap()).unwrap();
+        let data = mnist.train.head(128 * 6 + 56);
+        let arch = {
+            let mut a = Architecture::new(784, vec![HiddenLayer { neurons: 128, activation: Activation::Relu }], 10);
+            a.input_standardization = crate::model::Standardization::of(data.images());
+            a
+        };
+        let cfg = TrainConfig { batch_size: 128, ..TrainConfig::default() };
+        let train = |banded: bool| {
+            let mlp = Mlp::new(&arch, 3);
+            let opt = Optimizer::new(&cfg, &mlp);
+            assert_eq!(opt.params().first_layer_bands().is_some(), banded, "bands in a pool of two only");
+            let mut run = (mlp, opt);
+            let (mlp, opt) = &mut run;
+            let mut grads = Gradients::zeros(mlp);
+            let rows: Vec<usize> = (0..data.len()).collect();
+            let mut losses = Vec::new();
+            for _ in 0..2 {
+                for batch in rows.chunks(cfg.batch_size) {
+                    let (mut x, mut labels) = (Vec::new(), Vec::new());
+                    crate::train::batch::assemble(&data, batch, &mlp.arch.input_standardization, &mut x, &mut labels);
+                    losses.push(loss_and_grads(mlp, opt.params(), x, &labels, &mut grads).loss.to_bits());
+                    opt.step(mlp, &grads);
+                }
+            }
+            opt.store_into(mlp);
+            let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+            (losses, mlp.layers.iter().map(|l| (bits(l.weights()), bits(l.b.as_vec()))).collect::<Vec<_>>())
+        };
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| train(false));
+        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(|| train(true));
+        assert!(one.0.len() == 14 && one.0[0] != one.0[13], "the loss moved");
+        assert_eq!(one, two);
+    }
 
     /// The split Adam gives exactly dfdx's numbers, over several steps and on tensors long enough to
     /// be split into chunks.
