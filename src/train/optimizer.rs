@@ -39,7 +39,20 @@ pub struct Optimizer {
 const PARALLEL_CHUNK: usize = 16 * 1024;
 
 impl Optimizer {
+    /// An optimizer whose gradients come row-major, whoever computes them (dfdx's tape, say).
     pub fn new(cfg: &TrainConfig, mlp: &Mlp) -> Optimizer {
+        Optimizer::laid_out(cfg, mlp, false)
+    }
+
+    /// An optimizer for gradients from [`crate::model::backprop::loss_and_grads`] with
+    /// [`Optimizer::params`]: with Adam, in a pool, it keeps the first layer's weights in bands of
+    /// units (`model::bands`) when a batch's products in bands give the bits of the whole ones, and
+    /// that layer's gradient then comes band-major too.
+    pub fn for_backprop(cfg: &TrainConfig, mlp: &Mlp) -> Optimizer {
+        Optimizer::laid_out(cfg, mlp, true)
+    }
+
+    fn laid_out(cfg: &TrainConfig, mlp: &Mlp, may_band: bool) -> Optimizer {
         let rule = match cfg.optimizer {
             OptimizerKind::Sgd => Rule::Sgd(SgdConfig {
                 lr: cfg.lr,
@@ -60,10 +73,8 @@ impl Optimizer {
                 .collect()
         };
         let m2 = if matches!(rule, Rule::Adam(_)) { alloc() } else { Vec::new() };
-        // Adam, in a pool: the first layer's weights in one band of units a thread (`model::bands`),
-        // when a batch's products in bands give the bits of the whole ones.
         let bands = match (&rule, rayon::current_thread_index(), mlp.layers.first()) {
-            (Rule::Adam(_), Some(_), Some(first)) => bands::split(first.fan_out(), rayon::current_num_threads())
+            (Rule::Adam(_), Some(_), Some(first)) if may_band => bands::split(first.fan_out(), rayon::current_num_threads())
                 .filter(|b| bands_keep_bits(cfg.batch_size, first.fan_in(), b) && bands_keep_bits(first.fan_in(), cfg.batch_size, b)),
             _ => None,
         };
@@ -256,8 +267,9 @@ mod tests {
         let cfg = TrainConfig { batch_size: 128, ..TrainConfig::default() };
         let train = |banded: bool| {
             let mlp = Mlp::new(&arch, 3);
-            let opt = Optimizer::new(&cfg, &mlp);
+            let opt = Optimizer::for_backprop(&cfg, &mlp);
             assert_eq!(opt.params().first_layer_bands().is_some(), banded, "bands in a pool of two only");
+            assert!(Optimizer::new(&cfg, &mlp).params().first_layer_bands().is_none(), "never for other gradients");
             let mut run = (mlp, opt);
             let (mlp, opt) = &mut run;
             let mut grads = Gradients::zeros(mlp);

@@ -190,7 +190,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
         return Err("nobody is listening".into());
     }
 
-    let mut opt = Optimizer::new(cfg, &mlp);
+    let mut opt = Optimizer::for_backprop(cfg, &mlp);
     let mut grads = Gradients::zeros(&mlp);
     let mut history: Vec<EpochReport> = Vec::new();
     let mut last: Option<Snapshot> = None;
