@@ -40,20 +40,29 @@ static TRAINING_THREADS: AtomicUsize = AtomicUsize::new(0);
 /// this stops them.
 pub struct Spinners {
     shared: Arc<Shared>,
+    /// This pool's threads (0 outside a pool).
+    threads: usize,
+}
+
+/// What a pool's spinners and their owner share.
+struct Shared {
+    /// Spinners started and not yet returned.
+    running: AtomicUsize,
+    /// Spinners spinning now (started on another thread than the owner's, not yet returned).
+    spinning: AtomicUsize,
+    stop: AtomicBool,
     /// The machine's cores, read once: `available_parallelism` reads cgroup files on every call
     /// (20 µs, as long as a W1 product).
     cores: usize,
     /// Where this pool's threads are counted with those of the other trainers alive.
     registry: &'static AtomicUsize,
-    /// This pool's threads (0 outside a pool).
-    threads: usize,
 }
 
-#[derive(Default)]
-struct Shared {
-    /// Spinners started and not yet returned.
-    running: AtomicUsize,
-    stop: AtomicBool,
+impl Shared {
+    /// Whether the trainers alive have more threads than the machine has cores.
+    fn crowded(&self) -> bool {
+        self.registry.load(Ordering::Acquire) > self.cores
+    }
 }
 
 impl Default for Spinners {
@@ -70,7 +79,8 @@ impl Spinners {
     fn counted_in(registry: &'static AtomicUsize) -> Spinners {
         let threads = if rayon::current_thread_index().is_some() { rayon::current_num_threads() } else { 0 };
         registry.fetch_add(threads, Ordering::AcqRel);
-        Spinners { shared: Arc::default(), cores: crate::threads::cores(), registry, threads }
+        let shared = Shared { running: AtomicUsize::new(0), spinning: AtomicUsize::new(0), stop: AtomicBool::new(false), cores: crate::threads::cores(), registry };
+        Spinners { shared: Arc::new(shared), threads }
     }
 
     /// Called from a thread of a rayon pool: makes sure each of the pool's other threads runs a
@@ -80,7 +90,7 @@ impl Spinners {
     pub fn ensure(&self) {
         let Some(owner) = rayon::current_thread_index() else { return };
         let others = rayon::current_num_threads().saturating_sub(1);
-        if others == 0 || self.registry.load(Ordering::Acquire) > self.cores {
+        if others == 0 || self.shared.crowded() {
             return;
         }
         while self.shared.running.load(Ordering::Acquire) < others {
@@ -91,7 +101,9 @@ impl Spinners {
                 // only returns, as does a thread that already spins.
                 if rayon::current_thread_index() != Some(owner) && !SPINNING.get() {
                     SPINNING.set(true);
-                    spin(&shared.stop);
+                    shared.spinning.fetch_add(1, Ordering::AcqRel);
+                    spin(&shared);
+                    shared.spinning.fetch_sub(1, Ordering::AcqRel);
                     SPINNING.set(false);
                 }
                 shared.running.fetch_sub(1, Ordering::AcqRel);
@@ -103,19 +115,25 @@ impl Spinners {
     pub fn running(&self) -> usize {
         self.shared.running.load(Ordering::Acquire)
     }
+
+    /// Spinners spinning now.
+    pub fn spinning(&self) -> usize {
+        self.shared.spinning.load(Ordering::Acquire)
+    }
 }
 
 impl Drop for Spinners {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::Release);
-        self.registry.fetch_sub(self.threads, Ordering::AcqRel);
+        self.shared.registry.fetch_sub(self.threads, Ordering::AcqRel);
     }
 }
 
-/// Runs the pool's pending tasks as they come until `stop` or [`IDLE`] without one.
-fn spin(stop: &AtomicBool) {
+/// Runs the pool's pending tasks as they come until stopped, [`IDLE`] without one, or another
+/// trainer starting crowds the cores.
+fn spin(shared: &Shared) {
     let mut last_task = Instant::now();
-    while !stop.load(Ordering::Acquire) {
+    while !shared.stop.load(Ordering::Acquire) && !shared.crowded() {
         if rayon::yield_now() == Some(rayon::Yield::Executed) {
             last_task = Instant::now();
             continue;
@@ -153,8 +171,9 @@ mod tests {
             assert_eq!(spinners.running(), 1, "one spinner for the one other thread");
             // The spinning thread takes the second half of a join while the owner runs the first.
             let me = rayon::current_thread_index();
-            let (_, other) = rayon::join(|| std::thread::sleep(Duration::from_millis(20)), rayon::current_thread_index);
+            let (_, (other, in_spinner)) = rayon::join(|| std::thread::sleep(Duration::from_millis(20)), || (rayon::current_thread_index(), SPINNING.get()));
             assert!(other.is_some() && other != me, "the other half ran on the other thread");
+            assert!(in_spinner, "inside the spinner");
             let waited = Instant::now();
             while spinners.running() > 0 {
                 assert!(waited.elapsed() < Duration::from_secs(5), "an idle spinner leaves");
@@ -193,6 +212,37 @@ mod tests {
             drop(elsewhere);
             spinners.ensure();
             assert_eq!(spinners.running(), cores - 1);
+        });
+    }
+
+    /// A spinner that keeps getting tasks leaves when another trainer starts and crowds the cores.
+    #[test]
+    fn running_spinners_leave_when_another_trainer_crowds_the_cores() {
+        static REGISTRY: AtomicUsize = AtomicUsize::new(0);
+        let cores = crate::threads::cores();
+        if cores != 2 {
+            return; // the scene below is set for two cores
+        }
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let other = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        pool.install(|| {
+            let spinners = Spinners::counted_in(&REGISTRY);
+            spinners.ensure();
+            // Tasks every 100 µs: far under IDLE, so only the crowding can make it leave.
+            let busy = |until: &dyn Fn() -> bool| {
+                let started = Instant::now();
+                while !until() {
+                    assert!(started.elapsed() < Duration::from_secs(5), "the spinner stays");
+                    rayon::join(|| std::thread::sleep(Duration::from_micros(100)), || ());
+                }
+            };
+            busy(&|| {
+                spinners.ensure();
+                spinners.spinning() == 1
+            });
+            let elsewhere = other.install(|| Spinners::counted_in(&REGISTRY));
+            busy(&|| spinners.spinning() == 0);
+            drop(elsewhere);
         });
     }
 }
