@@ -87,6 +87,7 @@ pub fn matmul_column_bands(a: View, blocks: &[View], dst: &mut [f32], bands: &[R
 /// blocks one after another) from columns `bands[i]` of `b`, one band a task over the pool.
 pub fn matmul_to_blocks(a: View, b: View, bands: &[Range<usize>], dst: &mut [f32]) {
     use rayon::prelude::*;
+    assert_eq!(a.cols, b.rows, "inner dimensions differ");
     assert_eq!(dst.len(), a.rows * b.cols, "output size");
     assert!(bands.first().is_some_and(|f| f.start == 0) && bands.last().is_some_and(|l| l.end == b.cols), "bands cover the columns");
     assert!(bands.windows(2).all(|w| w[0].end == w[1].start && w[0].start < w[0].end), "bands in order");
