@@ -193,6 +193,7 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
         progress.apply(event);
         if epoch_done && save_error.is_none() {
             if let Some(run) = progress.result() {
+                let _beside = crate::train::spinners::Beside::new();
                 if let Err(e) = rundir::save(out, &run, mnist, Stage::Epoch) {
                     // Training on would only produce epochs that cannot be kept.
                     let _ = trainer.commands.send(crate::train::Command::Stop);

@@ -122,6 +122,37 @@ impl Spinners {
     }
 }
 
+/// Counts the calling thread with the trainers' threads while it does heavy work beside them (writing a
+/// run directory after an epoch): if that crowds the cores, spinners stand down meanwhile, so the
+/// trainers' other threads sleep between tasks and the OS runs this work in those gaps, instead of
+/// taking turns with a spinner at random points of a product (whose other half then waits).
+pub struct Beside {
+    registry: &'static AtomicUsize,
+}
+
+impl Beside {
+    pub fn new() -> Beside {
+        Beside::counted_in(&TRAINING_THREADS)
+    }
+
+    fn counted_in(registry: &'static AtomicUsize) -> Beside {
+        registry.fetch_add(1, Ordering::AcqRel);
+        Beside { registry }
+    }
+}
+
+impl Default for Beside {
+    fn default() -> Beside {
+        Beside::new()
+    }
+}
+
+impl Drop for Beside {
+    fn drop(&mut self) {
+        self.registry.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 impl Drop for Spinners {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::Release);
@@ -210,6 +241,27 @@ mod tests {
             spinners.ensure();
             assert_eq!(spinners.running(), 0, "{} threads on {cores} cores", cores + 2);
             drop(elsewhere);
+            spinners.ensure();
+            assert_eq!(spinners.running(), cores - 1);
+        });
+    }
+
+    /// Work beside a trainer that fills every core (a save) stands its spinners down while it lasts.
+    #[test]
+    fn work_beside_a_trainer_stands_its_spinners_down() {
+        static REGISTRY: AtomicUsize = AtomicUsize::new(0);
+        let cores = crate::threads::cores();
+        if cores < 2 {
+            return;
+        }
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(cores).build().unwrap();
+        pool.install(|| {
+            let spinners = Spinners::counted_in(&REGISTRY);
+            let beside = Beside::counted_in(&REGISTRY);
+            spinners.ensure();
+            assert_eq!(spinners.running(), 0, "no spinner while the save runs");
+            drop(beside);
+            assert_eq!(REGISTRY.load(Ordering::Acquire), cores);
             spinners.ensure();
             assert_eq!(spinners.running(), cores - 1);
         });

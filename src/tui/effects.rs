@@ -90,6 +90,7 @@ pub fn perform(effect: Effect, dirs: &mut RunDirs) -> Done {
                     dirs.0.insert(key, d.clone());
                 }),
             };
+            let _beside = crate::train::spinners::Beside::new();
             let result = dir.and_then(|d| rundir::save(&d, &run, &data, stage).map(|files| (d, files.len())));
             Done::Saved { key, stage, result: result.map_err(text) }
         }
