@@ -111,6 +111,20 @@ impl Spinners {
         }
     }
 
+    /// Runs `f` (a wait: a paused run) with this pool no longer counted among the trainers' threads.
+    pub fn while_idle<T>(&self, f: impl FnOnce() -> T) -> T {
+        /// Counts the pool again when `f` returns or unwinds.
+        struct Recount<'a>(&'a Spinners);
+        impl Drop for Recount<'_> {
+            fn drop(&mut self) {
+                self.0.shared.registry.fetch_add(self.0.threads, Ordering::AcqRel);
+            }
+        }
+        self.shared.registry.fetch_sub(self.threads, Ordering::AcqRel);
+        let _recount = Recount(self);
+        f()
+    }
+
     /// Spinners currently started and not yet returned.
     pub fn running(&self) -> usize {
         self.shared.running.load(Ordering::Acquire)
@@ -240,6 +254,12 @@ mod tests {
             let spinners = Spinners::counted_in(&REGISTRY);
             spinners.ensure();
             assert_eq!(spinners.running(), 0, "{} threads on {cores} cores", cores + 2);
+            // A paused trainer does not count meanwhile.
+            elsewhere.while_idle(|| {
+                spinners.ensure();
+                assert_eq!(spinners.running(), cores - 1, "the other trainer is paused");
+            });
+            assert_eq!(REGISTRY.load(Ordering::Acquire), cores + 2, "counted again after the pause");
             drop(elsewhere);
             spinners.ensure();
             assert_eq!(spinners.running(), cores - 1);

@@ -18,6 +18,7 @@ use super::config::TrainConfig;
 use super::eval::{evaluate_with_neurons, loss_accuracy};
 use super::events::*;
 use super::optimizer::Optimizer;
+use super::spinners::Spinners;
 use crate::data::Mnist;
 use crate::model::backprop::{loss_and_grads, Gradients};
 use crate::model::{Mlp, Standardization};
@@ -125,22 +126,23 @@ enum Halt {
     Diverged(String),
 }
 
-/// Applies pending commands; blocks while paused. Returns the pause time to exclude from timings.
-fn poll_commands(cmds: &Receiver<Command>, events: &Sender<Event>) -> Result<Duration, Halt> {
+/// Applies pending commands; blocks while paused (its pool then no longer counted among the trainers'
+/// threads, so other runs' spinners may spin). Returns the pause time to exclude from timings.
+fn poll_commands(cmds: &Receiver<Command>, events: &Sender<Event>, spinners: &Spinners) -> Result<Duration, Halt> {
     let mut paused_for = Duration::ZERO;
     loop {
         match cmds.try_recv() {
             Ok(Command::Pause) => {
                 let _ = events.send(Event::Paused);
                 let since = Instant::now();
-                loop {
+                spinners.while_idle(|| loop {
                     match cmds.recv() {
-                        Ok(Command::Resume) => break,
+                        Ok(Command::Resume) => return Ok(()),
                         Ok(Command::Pause) => {}
                         Ok(Command::Stop) => return Err(Halt::Stop),
                         Ok(Command::Interrupt) | Err(_) => return Err(Halt::Interrupt),
                     }
-                }
+                })?;
                 paused_for += since.elapsed();
                 let _ = events.send(Event::Resumed);
             }
@@ -197,7 +199,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
     let mut train_total = 0.0;
     let (mut x, mut labels) = (Vec::new(), Vec::new());
     let mut halt = None;
-    let spinners = super::spinners::Spinners::new();
+    let spinners = Spinners::new();
 
     'epochs: for epoch in 1..=cfg.epochs {
         order.shuffle(&mut rng);
@@ -207,7 +209,7 @@ fn run(cfg: &TrainConfig, data: &Mnist, events: &Sender<Event>, cmds: &Receiver<
         let (mut since_loss, mut since_batches, mut since_samples) = (0.0f64, 0usize, 0usize);
         let mut last_event = Instant::now();
         for (b, chunk) in order.chunks(cfg.batch_size).enumerate() {
-            match poll_commands(cmds, events) {
+            match poll_commands(cmds, events, &spinners) {
                 Ok(p) => paused += p,
                 Err(h) => {
                     halt = Some(h);
