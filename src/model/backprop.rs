@@ -110,9 +110,9 @@ impl Params {
         &self.tensors[2 * l + 1]
     }
 
-    /// Every tensor, weights then bias of each layer.
-    pub fn tensors_mut(&mut self) -> &mut [Vec<f32>] {
-        &mut self.tensors
+    /// Every tensor, weights then bias of each layer, and the bands the first is stored in, if any.
+    pub fn tensors_mut(&mut self) -> (&mut [Vec<f32>], Option<&[Range<usize>]>) {
+        (&mut self.tensors, self.first_layer_bands.as_deref())
     }
 }
 
@@ -141,10 +141,7 @@ fn affine_in_bands(a: &[f32], rows: usize, w: &[f32], b: &[f32], bands: Option<&
     match bands {
         None => matmul(a, View::new(w, fan_in, fan_out), &mut z),
         Some(bands) if bands_keep_bits(rows, fan_in, bands) => {
-            let blocks: Vec<View> = bands.iter().map(|band| {
-                let start = bands::block_start(fan_in, band);
-                View::new(&w[start..start + fan_in * band.len()], fan_in, band.len())
-            }).collect();
+            let blocks: Vec<View> = bands::blocks(w, fan_in, bands).into_iter().zip(bands).map(|(w, band)| View::new(w, fan_in, band.len())).collect();
             matmul_column_bands(a, &blocks, &mut z, bands)
         }
         // A batch whose bands would not give the one product's bits (an epoch's short last one).

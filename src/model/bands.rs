@@ -35,9 +35,42 @@ pub fn split(units: usize, threads: usize) -> Option<Vec<Range<usize>>> {
     bands.iter().all(|b| b.len() >= WIDTH_STEP).then_some(bands)
 }
 
-/// Where band `band` of a `rows`-row matrix starts in its band-major storage.
-pub fn block_start(rows: usize, band: &Range<usize>) -> usize {
-    rows * band.start
+/// Checks that `bands` cover columns `0..cols` in order, none empty.
+pub fn check(bands: &[Range<usize>], cols: usize) {
+    assert!(bands.first().is_some_and(|f| f.start == 0) && bands.last().is_some_and(|l| l.end == cols), "bands cover the columns");
+    assert!(bands.iter().all(|b| b.start < b.end) && bands.windows(2).all(|w| w[0].end == w[1].start), "bands in order");
+}
+
+/// The blocks of a band-major matrix of `rows` rows, one a band (`rows × band.len()`), in order.
+pub fn blocks<'a>(matrix: &'a [f32], rows: usize, bands: &[Range<usize>]) -> Vec<&'a [f32]> {
+    let cols = bands.last().map_or(0, |b| b.end);
+    check(bands, cols);
+    assert_eq!(matrix.len(), rows * cols, "matrix size");
+    let mut rest = matrix;
+    bands
+        .iter()
+        .map(|band| {
+            let (block, tail) = rest.split_at(rows * band.len());
+            rest = tail;
+            block
+        })
+        .collect()
+}
+
+/// [`blocks`], to write.
+pub fn blocks_mut<'a>(matrix: &'a mut [f32], rows: usize, bands: &[Range<usize>]) -> Vec<&'a mut [f32]> {
+    let cols = bands.last().map_or(0, |b| b.end);
+    check(bands, cols);
+    assert_eq!(matrix.len(), rows * cols, "matrix size");
+    let mut rest = matrix;
+    bands
+        .iter()
+        .map(|band| {
+            let (block, tail) = std::mem::take(&mut rest).split_at_mut(rows * band.len());
+            rest = tail;
+            block
+        })
+        .collect()
 }
 
 /// A row-major `rows × cols` matrix in band-major order.
@@ -56,8 +89,7 @@ pub fn to_band_major(matrix: &[f32], rows: usize, cols: usize, bands: &[Range<us
 pub fn to_row_major(blocks: &[f32], rows: usize, cols: usize, bands: &[Range<usize>]) -> Vec<f32> {
     assert_eq!(blocks.len(), rows * cols, "matrix size");
     let mut out = vec![0.0; rows * cols];
-    for band in bands {
-        let block = &blocks[block_start(rows, band)..block_start(rows, band) + rows * band.len()];
+    for (band, block) in bands.iter().zip(self::blocks(blocks, rows, bands)) {
         for (row, part) in out.chunks_exact_mut(cols).zip(block.chunks_exact(band.len())) {
             row[band.clone()].copy_from_slice(part);
         }
@@ -86,8 +118,9 @@ mod tests {
         let bands = split(cols, 3).unwrap();
         let b = to_band_major(&m, rows, cols, &bands);
         // Band 1 (columns 32..64) starts with row 0's column 32, then row 0's 33.
-        assert_eq!((b[block_start(rows, &bands[1])], b[block_start(rows, &bands[1]) + 1]), (32.0, 33.0));
-        assert_eq!(b[block_start(rows, &bands[1]) + 32], 100.0 + 32.0, "row 1 of the band");
+        let band1 = blocks(&b, rows, &bands)[1];
+        assert_eq!((band1.len(), band1[0], band1[1]), (rows * 32, 32.0, 33.0));
+        assert_eq!(band1[32], 100.0 + 32.0, "row 1 of the band");
         assert_eq!(to_row_major(&b, rows, cols, &bands), m);
     }
 }

@@ -69,9 +69,9 @@ pub fn bands_keep_bits(rows: usize, depth: usize, bands: &[Range<usize>]) -> boo
 pub fn matmul_column_bands(a: View, blocks: &[View], dst: &mut [f32], bands: &[Range<usize>]) {
     use rayon::prelude::*;
     let n = bands.last().map_or(0, |b| b.end);
+    super::bands::check(bands, n);
     assert_eq!(dst.len(), a.rows * n, "output size");
     assert_eq!(blocks.len(), bands.len(), "a block a band");
-    assert!(bands.first().is_some_and(|f| f.start == 0) && bands.windows(2).all(|w| w[0].end == w[1].start && w[0].start < w[0].end), "bands in order");
     for (block, band) in blocks.iter().zip(bands) {
         assert!(block.rows == a.cols && block.cols == band.len(), "block shape");
     }
@@ -88,17 +88,8 @@ pub fn matmul_column_bands(a: View, blocks: &[View], dst: &mut [f32], bands: &[R
 pub fn matmul_to_blocks(a: View, b: View, bands: &[Range<usize>], dst: &mut [f32]) {
     use rayon::prelude::*;
     assert_eq!(a.cols, b.rows, "inner dimensions differ");
-    assert_eq!(dst.len(), a.rows * b.cols, "output size");
-    assert!(bands.first().is_some_and(|f| f.start == 0) && bands.last().is_some_and(|l| l.end == b.cols), "bands cover the columns");
-    assert!(bands.windows(2).all(|w| w[0].end == w[1].start && w[0].start < w[0].end), "bands in order");
-    let mut blocks = Vec::with_capacity(bands.len());
-    let mut rest = dst;
-    for band in bands {
-        let (block, tail) = rest.split_at_mut(a.rows * band.len());
-        blocks.push(block);
-        rest = tail;
-    }
-    blocks.into_par_iter().zip(bands).for_each(|(block, band)| {
+    super::bands::check(bands, b.cols);
+    super::bands::blocks_mut(dst, a.rows, bands).into_par_iter().zip(bands).for_each(|(block, band)| {
         let columns = View { data: &b.data[band.start * b.col_stride as usize..], cols: band.len(), ..b };
         // SAFETY: `block` is a.rows × band.len() values of this task's own, row stride band.len();
         // the columns start inside `b` and reach no further than `b` did.
@@ -226,7 +217,7 @@ mod tests {
             let mut one = vec![f32::NAN; rows * units];
             matmul(View::new(&x, rows, k), View::new(&w, k, units), &mut one);
             let wb = crate::model::bands::to_band_major(&w, k, units, &bands);
-            let blocks: Vec<View> = bands.iter().map(|b| View::new(&wb[k * b.start..k * b.end], k, b.len())).collect();
+            let blocks: Vec<View> = crate::model::bands::blocks(&wb, k, &bands).into_iter().zip(&bands).map(|(w, b)| View::new(w, k, b.len())).collect();
             let mut banded = vec![f32::NAN; rows * units];
             pool.install(|| matmul_column_bands(View::new(&x, rows, k), &blocks, &mut banded, &bands));
             assert_eq!(bits(&banded), bits(&one), "forward {rows}x{k}x{units}");

@@ -111,11 +111,10 @@ impl Optimizer {
             }
             Rule::Adam(c) => {
                 let k = AdamStep::new(c, self.step);
-                let bands = self.params.first_layer_bands().map(|b| b.to_vec());
-                let params = self.params.tensors_mut();
+                let (params, bands) = self.params.tensors_mut();
                 let grads = grads.w.iter().zip(&grads.b).flat_map(|(w, b)| [w, b]);
                 for (i, (((p, m), v), g)) in params.iter_mut().zip(&mut self.m1).zip(&mut self.m2).zip(grads).enumerate() {
-                    match bands.as_deref().filter(|_| i == 0) {
+                    match bands.filter(|_| i == 0) {
                         Some(bands) => k.update_blocks(p, m, v, g, bands),
                         None => k.update_parallel(p, m, v, g),
                     }
@@ -123,28 +122,6 @@ impl Optimizer {
             }
         }
     }
-}
-
-/// `values` cut into consecutive blocks of the given lengths.
-fn blocks(mut values: &mut [f32], lengths: impl Iterator<Item = usize>) -> Vec<&mut [f32]> {
-    lengths
-        .map(|len| {
-            let (block, rest) = std::mem::take(&mut values).split_at_mut(len);
-            values = rest;
-            block
-        })
-        .collect()
-}
-
-/// [`blocks`] of a shared slice.
-fn blocks_of(mut values: &[f32], lengths: impl Iterator<Item = usize>) -> Vec<&[f32]> {
-    lengths
-        .map(|len| {
-            let (block, rest) = values.split_at(len);
-            values = rest;
-            block
-        })
-        .collect()
 }
 
 /// `x`, or 0 when it is subnormal. The moments of a weight whose gradient stays 0 (a dead unit's, a
@@ -221,12 +198,11 @@ impl AdamStep {
         let units = bands.last().map_or(1, |b| b.end);
         assert!(m.len() == n && v.len() == n && g.len() == n && n.is_multiple_of(units), "Adam buffers of different lengths");
         let rows = n / units;
-        let lengths = bands.iter().map(|b| rows * b.len());
-        blocks(p, lengths.clone())
+        bands::blocks_mut(p, rows, bands)
             .into_par_iter()
-            .zip(blocks(m, lengths.clone()))
-            .zip(blocks(v, lengths.clone()))
-            .zip(blocks_of(g, lengths))
+            .zip(bands::blocks_mut(m, rows, bands))
+            .zip(bands::blocks_mut(v, rows, bands))
+            .zip(bands::blocks(g, rows, bands))
             .for_each(|(((p, m), v), g)| self.update(p, m, v, g));
     }
 
