@@ -14,8 +14,9 @@
 //! [`IDLE`], so a pause, the end of a run or a long serial stretch gives the cores back at once, and
 //! it yields to the OS scheduler between polls after a short spin, so a busy machine's other
 //! processes still get their turn. While the pools of the trainers alive together outnumber the
-//! cores (runs trained side by side), nobody spins. Spinners never change which thread computes what (the products
-//! split their work by thread number), so results are the same bits with or without them.
+//! cores (runs trained side by side), nobody spins. Spinners never change which thread computes
+//! what (the products split their work by thread number), so results are the same bits with or
+//! without them.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -40,8 +41,27 @@ static TRAINING_THREADS: AtomicUsize = AtomicUsize::new(0);
 /// this stops them.
 pub struct Spinners {
     shared: Arc<Shared>,
-    /// This pool's threads (0 outside a pool).
+    /// This pool's threads (0 outside a pool), counted with the other trainers'.
+    counted: Counted,
+}
+
+/// Threads counted in a registry for as long as this lives.
+struct Counted {
+    registry: &'static AtomicUsize,
     threads: usize,
+}
+
+impl Counted {
+    fn new(registry: &'static AtomicUsize, threads: usize) -> Counted {
+        registry.fetch_add(threads, Ordering::AcqRel);
+        Counted { registry, threads }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.registry.fetch_sub(self.threads, Ordering::AcqRel);
+    }
 }
 
 /// What a pool's spinners and their owner share.
@@ -78,9 +98,8 @@ impl Spinners {
 
     fn counted_in(registry: &'static AtomicUsize) -> Spinners {
         let threads = if rayon::current_thread_index().is_some() { rayon::current_num_threads() } else { 0 };
-        registry.fetch_add(threads, Ordering::AcqRel);
         let shared = Shared { running: AtomicUsize::new(0), spinning: AtomicUsize::new(0), stop: AtomicBool::new(false), cores: crate::threads::cores(), registry };
-        Spinners { shared: Arc::new(shared), threads }
+        Spinners { shared: Arc::new(shared), counted: Counted::new(registry, threads) }
     }
 
     /// Called from a thread of a rayon pool: makes sure each of the pool's other threads runs a
@@ -114,14 +133,14 @@ impl Spinners {
     /// Runs `f` (a wait: a paused run) with this pool no longer counted among the trainers' threads.
     pub fn while_idle<T>(&self, f: impl FnOnce() -> T) -> T {
         /// Counts the pool again when `f` returns or unwinds.
-        struct Recount<'a>(&'a Spinners);
+        struct Recount<'a>(&'a Counted);
         impl Drop for Recount<'_> {
             fn drop(&mut self) {
-                self.0.shared.registry.fetch_add(self.0.threads, Ordering::AcqRel);
+                self.0.registry.fetch_add(self.0.threads, Ordering::AcqRel);
             }
         }
-        self.shared.registry.fetch_sub(self.threads, Ordering::AcqRel);
-        let _recount = Recount(self);
+        self.counted.registry.fetch_sub(self.counted.threads, Ordering::AcqRel);
+        let _recount = Recount(&self.counted);
         f()
     }
 
@@ -141,7 +160,7 @@ impl Spinners {
 /// trainers' other threads sleep between tasks and the OS runs this work in those gaps, instead of
 /// taking turns with a spinner at random points of a product (whose other half then waits).
 pub struct Beside {
-    registry: &'static AtomicUsize,
+    _counted: Counted,
 }
 
 impl Beside {
@@ -150,8 +169,7 @@ impl Beside {
     }
 
     fn counted_in(registry: &'static AtomicUsize) -> Beside {
-        registry.fetch_add(1, Ordering::AcqRel);
-        Beside { registry }
+        Beside { _counted: Counted::new(registry, 1) }
     }
 }
 
@@ -161,16 +179,10 @@ impl Default for Beside {
     }
 }
 
-impl Drop for Beside {
-    fn drop(&mut self) {
-        self.registry.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
+/// Stops the spinners; the pool's threads leave the count as `counted` drops.
 impl Drop for Spinners {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::Release);
-        self.shared.registry.fetch_sub(self.threads, Ordering::AcqRel);
     }
 }
 
