@@ -20,10 +20,10 @@ pub fn load_data(flag: Option<&Path>) -> Result<Mnist> {
     let (dir, source) = data::resolve_data_dir(flag)?;
     let t = Instant::now();
     let mnist = data::load_dir(&dir)?;
-    eprintln!(
-        "data: {} ({:?}): {} train + {} test images of {}x{}, {} classes, loaded in {:.2} s",
+    crate::errln!(
+        "data: {} ({}): {} train + {} test images of {}x{}, {} classes, loaded in {:.2} s",
         dir.display(),
-        source,
+        source.describe(),
         mnist.train.len(),
         mnist.test.len(),
         mnist.train.rows,
@@ -118,7 +118,7 @@ pub fn print_summary(run: &RunResult, dir: &Path) {
     }
     let _ = writeln!(out, "training time {:.2} s ({:.2} s/epoch)", run.train_seconds, run.train_seconds / run.history.len().max(1) as f64);
     let _ = writeln!(out, "run directory: {}", dir.display());
-    print!("{out}");
+    crate::out!("{out}");
 }
 
 /// Trains `cfg` on `mnist` into the run directory `out` (claimed by the caller), printing epoch lines
@@ -160,10 +160,10 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
     let memory = crate::train::memory::check(&arch, cfg.batch_size, mnist).map_err(anyhow::Error::msg)?;
     let threads = quiet.threads.unwrap_or_else(crate::threads::get);
     if !quiet.silent {
-        eprintln!("network: {arch} ({} parameters); {} lr {}, batch {}, {} epoch(s), seed {}; about {} of memory; {} of {} cores",
+        crate::errln!("network: {arch} ({} parameters); {} lr {}, batch {}, {} epoch(s), seed {}; about {} of memory; {} of {} cores",
             arch.param_count(), cfg.optimizer, cfg.lr, cfg.batch_size, cfg.epochs, cfg.seed, crate::train::memory::human(memory),
             threads, crate::threads::cores());
-        eprintln!("run directory: {} (saved after every epoch)", out.display());
+        crate::errln!("run directory: {} (saved after every epoch)", out.display());
     }
 
     let bar = if quiet.silent { ProgressBar::hidden() } else { progress_line() };
@@ -176,7 +176,7 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
             let _ = trainer.commands.send(crate::train::Command::Interrupt);
             sent_interrupt = true;
             if !quiet.silent {
-                bar.suspend(|| eprintln!("interrupted: finishing the current batch and saving finished epochs (again to quit at once)"));
+                bar.suspend(|| crate::errln!("interrupted: finishing the current batch and saving finished epochs (again to quit at once)"));
             }
         }
         let event = match trainer.events.recv_timeout(Duration::from_millis(100)) {
@@ -187,7 +187,7 @@ fn train_and_save(cfg: &TrainConfig, mnist: &Arc<Mnist>, out: &Path, interrupt: 
         let epoch_done = matches!(event, Event::Epoch(_));
         match &event {
             Event::Batch(b) => show_batch(&bar, b, cfg.epochs),
-            Event::Epoch(snap) if !quiet.silent => bar.suspend(|| println!("{}", epoch_line(&snap.report, cfg.epochs))),
+            Event::Epoch(snap) if !quiet.silent => bar.suspend(|| crate::outln!("{}", epoch_line(&snap.report, cfg.epochs))),
             _ => {}
         }
         progress.apply(event);

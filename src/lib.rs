@@ -1,5 +1,7 @@
 //! digitlab: MNIST classification experiments, trained on dfdx, driven from a terminal.
 
+#[macro_use]
+pub mod console;
 pub mod data;
 pub mod enums;
 pub mod files;

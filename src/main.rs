@@ -10,12 +10,12 @@ fn main() -> ExitCode {
         Err(e) if e.is::<digitlab::signals::Interrupted>() => {
             // Not an error: the run's finished work was saved; the status tells scripts which signal.
             let status = e.downcast_ref::<digitlab::signals::Interrupted>().map_or(130, |i| i.exit_status());
-            eprintln!("digitlab: {e}");
+            digitlab::errln!("digitlab: {e}");
             ExitCode::from(status)
         }
         Err(e) => {
             // One line: the chain of contexts, most general first; no backtrace for user errors.
-            eprintln!("digitlab: error: {e:#}");
+            digitlab::errln!("digitlab: error: {e:#}");
             ExitCode::FAILURE
         }
     }

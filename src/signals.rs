@@ -1,6 +1,7 @@
 //! SIGINT, SIGTERM and SIGHUP (a dropped SSH connection) end a run gracefully: the finished epochs
 //! are saved, a plain message says where, and the process exits with the shell's status for the
-//! signal (128 + its number: 130, 143, 129).
+//! signal (128 + its number: 130, 143, 129). So does SIGPIPE, the reader of the run's output gone
+//! (`digitlab train … | head -1`: 141), which Rust otherwise ignores, making every later print fail.
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,12 +14,25 @@ use anyhow::{Context, Result};
 pub struct Interrupt(Arc<AtomicUsize>);
 
 const SIGNALS: [i32; 3] = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
+const SIGPIPE: i32 = signal_hook::consts::SIGPIPE;
+
+/// For the short commands (eval, predict, compare, report, hand-in, bench): a closed pipe ends the
+/// process quietly at its next write, as it does any Unix tool's (`digitlab eval … | head`), instead
+/// of a panic in `println!` (Rust starts with SIGPIPE ignored). Their files are written atomically, so
+/// none is left half-written.
+pub fn die_of_closed_pipes() {
+    // SAFETY: restoring a signal's default action, before any other thread could rely on it.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+}
 
 impl Interrupt {
     /// Installs the handlers. A second signal while the first is being handled quits at once with
     /// the same status, as users expect from pressing Ctrl-C twice.
     pub fn install() -> Result<Interrupt> {
         let flag = Interrupt::default();
+        // A closed pipe raises SIGPIPE at every write after it: each one only sets the flag, never
+        // the quit-at-once of a second signal, so the run still saves.
+        signal_hook::flag::register_usize(SIGPIPE, Arc::clone(&flag.0), SIGPIPE as usize).context("cannot install signal handler")?;
         for sig in SIGNALS {
             let exit = 128 + sig;
             let armed = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -76,6 +90,7 @@ pub fn name(signal: i32) -> &'static str {
         signal_hook::consts::SIGINT => "SIGINT",
         signal_hook::consts::SIGTERM => "SIGTERM",
         signal_hook::consts::SIGHUP => "SIGHUP",
+        SIGPIPE => "SIGPIPE (its output was closed)",
         _ => "a signal",
     }
 }

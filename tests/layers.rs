@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// Top-level modules, lowest first: the training core, then what saves and shows results, then the
 /// programs (dashboard, benchmark), then the command layer, the only code that knows clap.
 const CRATE: &[&str] = &[
-    "files", "enums", "threads", "viz", "data", "signals", "metrics", "model", "train", // the core: knows nothing of files or screens
+    "console", "files", "enums", "threads", "viz", "data", "signals", "metrics", "model", "train", // the core: knows nothing of files or screens
     "export", "figures", "pdf", // pure: tables, PNG bytes, charts, PDF bytes
     "rundir",  // the one owner of the run directory
     "headless", "experiments", // training without a screen: one run, sweeps and leaderboards

@@ -105,3 +105,56 @@ fn interrupt_before_the_first_epoch(made_by_a_person: bool) {
         assert!(!out.exists(), "no empty run directory is left");
     }
 }
+
+/// `digitlab train … | head -1`: the reader of the run's output goes away after the first epoch's
+/// line. The next line raises SIGPIPE, which ends the run as the other signals do (finished epochs
+/// saved, the run marked interrupted, status 141) instead of a panic in `println!` that left the run
+/// marked as still running.
+#[test]
+fn a_closed_output_pipe_saves_finished_epochs() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_digitlab"))
+        .args(["train", "--layers", "16", "--epochs", "500", "--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("epoch") && first.contains(" 1/500"), "{first}");
+    // The reader (and with it the pipe's only read end) is gone here.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+    assert!(stderr.contains("digitlab: interrupted by SIGPIPE") && stderr.contains("saved in"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let summary = read_json(&out.join("summary.json"));
+    assert_eq!(summary["status"], "interrupted");
+    let epochs = summary["epochs"].as_array().unwrap().len();
+    assert!((1..500).contains(&epochs));
+    assert_eq!(epochs_written(&out), epochs, "epochs.csv holds every finished epoch");
+}
+
+/// A short command whose reader has gone ends quietly of SIGPIPE at its first line, as Unix tools do
+/// (`digitlab eval … | head`), without a panic.
+#[test]
+fn a_short_command_ends_quietly_when_its_reader_has_gone() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let trained = common::digitlab(&["train", "--layers", "none", "--epochs", "1", "--out", run.to_str().unwrap()]);
+    assert!(trained.status.success(), "{}", common::text(&trained.stderr));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_digitlab"))
+        .args(["eval", "--model", run.join("model.safetensors").to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.signal(), Some(13), "ended by SIGPIPE: {:?} {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -103,6 +103,10 @@ pub fn numbers_attached(args: impl IntoIterator<Item = std::ffi::OsString>) -> V
 
 /// Runs what the command line asks for.
 pub fn run(cli: &Cli) -> Result<()> {
+    // The dashboard and the long jobs take a closed pipe as an interrupt (signals.rs).
+    if !matches!(&cli.command, None | Some(Command::Tui(_) | Command::Train(_) | Command::Sweep(_))) {
+        crate::signals::die_of_closed_pipes();
+    }
     match &cli.command {
         None => tui::run(&cli.tui),
         Some(Command::Tui(args)) => tui::run(args),

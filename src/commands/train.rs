@@ -55,7 +55,7 @@ pub fn run(cmd: &TrainCmd) -> Result<()> {
     let run = train_into(&cfg, &mnist, &out, made_for_it, &interrupt)?;
     print_summary(&run, &out);
     for note in &run.last.diagnostics.notes {
-        println!("note: {note}");
+        crate::outln!("note: {note}");
     }
     if run.status == RunStatus::Interrupted {
         let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);

@@ -15,6 +15,17 @@ pub enum DataDirSource {
     Bundled,
 }
 
+impl DataDirSource {
+    /// How the user chose it, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            DataDirSource::Flag => "from --data",
+            DataDirSource::Env => "from $DIGITLAB_DATA",
+            DataDirSource::Bundled => "the bundled copy",
+        }
+    }
+}
+
 /// Places the bundled `data/mnist` may be: next to the working directory, next to the executable (or
 /// its `target/<profile>` ancestors), and the source tree this binary was built from (which is what
 /// `cargo install --path .` leaves behind).

@@ -125,7 +125,7 @@ fn set_aside(dir: &Path, p: &GridPoint) -> Result<()> {
         to = aside.join(format!("{}-{k}", p.name));
     }
     fs::rename(&from, &to).with_context(|| format!("{}: cannot move aside", from.display()))?;
-    eprintln!("{}: unfinished; trained again (the partial run is kept in {})", p.name, to.display());
+    crate::errln!("{}: unfinished; trained again (the partial run is kept in {})", p.name, to.display());
     Ok(())
 }
 
@@ -137,7 +137,7 @@ fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>, jobs: Option<usize>) 
     let points = spec.grid.points(Source::SpecFile).map_err(anyhow::Error::msg)?;
     let mine: Vec<_> = points.iter().filter(|p| shard.is_none_or(|s| s.contains(p.number))).collect();
     let todo: Vec<&GridPoint> = mine.iter().copied().filter(|p| !is_completed(&dir.join(&p.name))).collect();
-    eprintln!(
+    crate::errln!(
         "sweep: {} runs in the grid{}, {} already done, {} to run, in {}",
         points.len(),
         shard.map_or(String::new(), |s| format!(", {} in shard {}/{}", mine.len(), s.index, s.count)),
@@ -161,11 +161,11 @@ fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>, jobs: Option<usize>) 
         };
         let settle = |p: &GridPoint, outcome: Result<crate::train::RunResult>, failed: &mut Vec<String>| -> Result<()> {
             match outcome {
-                Ok(run) => println!("{}: test accuracy {:.2} % ({})", p.name, run.last.test.report.accuracy * 100.0, run.status.name()),
+                Ok(run) => crate::outln!("{}: test accuracy {:.2} % ({})", p.name, run.last.test.report.accuracy * 100.0, run.status.name()),
                 Err(e) if e.is::<Interrupted>() || interrupt.is_set() => return Err(interrupted()),
                 Err(e) => {
                     let reason = format!("{e:#}");
-                    eprintln!("{}: failed: {reason}", p.name);
+                    crate::errln!("{}: failed: {reason}", p.name);
                     record_failure(&dir.join(&p.name), p, &mnist, &reason);
                     failed.push(format!("{} ({reason})", p.name));
                 }
@@ -174,12 +174,12 @@ fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>, jobs: Option<usize>) 
         };
         if jobs.runs == 1 {
             for (k, p) in todo.iter().enumerate() {
-                println!("\n[{}/{}] run {} of {}: {}", k + 1, todo.len(), p.number, points.len(), p.name);
+                crate::outln!("\n[{}/{}] run {} of {}: {}", k + 1, todo.len(), p.number, points.len(), p.name);
                 let outcome = train_point(dir, p, &mnist, &interrupt, &headless::Quiet::default());
                 settle(p, outcome, &mut failed)?;
             }
         } else {
-            println!("\n{} runs at a time, {} thread(s) each", jobs.runs, jobs.threads);
+            crate::outln!("\n{} runs at a time, {} thread(s) each", jobs.runs, jobs.threads);
             let quiet = headless::Quiet { threads: Some(jobs.threads), silent: true };
             let next = std::sync::atomic::AtomicUsize::new(0);
             let (tx, rx) = crossbeam_channel::unbounded();
@@ -201,7 +201,7 @@ fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>, jobs: Option<usize>) 
                 }
                 drop(tx);
                 for (done, (p, outcome)) in rx.iter().enumerate() {
-                    print!("[{}/{}] ", done + 1, todo.len());
+                    crate::out!("[{}/{}] ", done + 1, todo.len());
                     if let Err(e) = settle(p, outcome, &mut failed) {
                         // The other runs see the interrupt too and save what they finished.
                         stop.get_or_insert(e);
@@ -215,9 +215,9 @@ fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>, jobs: Option<usize>) 
     }
     let tables = write_leaderboard(dir)?;
     let place = |file: &str| if tables.written { dir.join(file).display().to_string() } else { "not written (see above)".into() };
-    println!("\n{}\nleaderboard: {}", tables.leaderboard, place(leaderboard::MD_FILE));
+    crate::outln!("\n{}\nleaderboard: {}", tables.leaderboard, place(leaderboard::MD_FILE));
     if let Some(md) = &tables.study {
-        println!("\nStudy over seeds (mean of each setting's runs):\n\n{md}\nstudy: {}", place(study::MD_FILE));
+        crate::outln!("\nStudy over seeds (mean of each setting's runs):\n\n{md}\nstudy: {}", place(study::MD_FILE));
     }
     if !failed.is_empty() {
         bail!("{} of {} run(s) failed: {}", failed.len(), todo.len(), failed.join("; "));
@@ -277,7 +277,7 @@ fn record_failure(run_dir: &Path, p: &GridPoint, mnist: &crate::data::Mnist, rea
     let summary = Summary::without_epochs(&p.config, &arch, DataInfo::of(mnist), RunStatus::Failed { reason: reason.to_string() });
     let saved = fs::create_dir_all(run_dir).map_err(anyhow::Error::from).and_then(|()| rundir::save_failure(run_dir, &summary));
     if let Err(e) = saved {
-        eprintln!("{}: cannot record the failure: {e:#}", run_dir.display());
+        crate::errln!("{}: cannot record the failure: {e:#}", run_dir.display());
     }
 }
 
@@ -297,7 +297,7 @@ pub struct Tables {
 pub fn write_leaderboard(dir: &Path) -> Result<Tables> {
     let listing = rundir::list(&[dir.to_path_buf()])?;
     for line in listing.skipped_lines() {
-        eprintln!("{line}");
+        crate::errln!("{line}");
     }
     let rows = leaderboard::rows(&listing.runs);
     let mut files = leaderboard::contents(&rows, "Sweep leaderboard")?;
@@ -318,7 +318,7 @@ pub fn write_leaderboard(dir: &Path) -> Result<Tables> {
     let written = match rundir::owned::write_files(dir, &files, advice) {
         Ok(_) => true,
         Err(e) if e.is::<rundir::owned::Kept>() => {
-            eprintln!("{e}");
+            crate::errln!("{e}");
             false
         }
         Err(e) => return Err(e),
