@@ -351,6 +351,34 @@ fn runs_sort_by_any_column() {
     assert!(screen.contains("hidden▲"), "{screen}");
 }
 
+/// The run ends while the quit question is open: the question closes (its keys would stop or
+/// discard nothing now), the status line says why, the run is kept as completed, and q then quits
+/// with the note of where it is.
+#[test]
+fn a_run_ending_under_the_quit_question_closes_it_and_keeps_the_run() {
+    let dir = tmp();
+    let root = dir.path().join("runs");
+    let mut app = new_app(&config(2), &root, COLOR);
+    act(&mut app, Action::Start);
+    until_first_epoch(&mut app);
+    act(&mut app, Action::Quit);
+    assert!(app.confirm_quit());
+    pump(&mut app);
+    assert!(!app.confirm_quit() && !app.should_quit());
+    let status = app.status().unwrap().text.clone();
+    assert!(status.contains("completed") && status.contains("quit question") && status.contains("q quits"), "{status}");
+    let screen = text(&draw(&app, 120, 40));
+    assert!(!screen.contains("Training is running. Quit?"), "{screen}");
+    // A discard typed as the question closed (the key already on its way) discards nothing.
+    act(&mut app, Action::ConfirmQuit(digitlab::tui::app::QuitChoice::Discard));
+    assert!(app.should_quit());
+    let out = app.session().unwrap().out_dir.clone().unwrap();
+    let note = app.exit_note().unwrap_or_default().to_string();
+    assert!(note.contains("completed after 2 epoch(s)") && note.contains(&out.display().to_string()), "{note}");
+    assert_eq!(summary_of(&out)["status"], "completed");
+    assert_eq!(summary_of(&out)["epochs"].as_array().unwrap().len(), 2);
+}
+
 #[test]
 fn interrupt_keeps_finished_epochs_as_an_interrupted_run() {
     let dir = tmp();

@@ -1154,7 +1154,11 @@ impl App {
                             QuitChoice::Discard => "stopping: discarding the run, then quitting…",
                         });
                     }
-                    None => self.should_quit = true,
+                    // The run ended in the meantime: a plain quit, which says where the run is.
+                    None => {
+                        self.should_quit = true;
+                        self.exit_note = self.quit_note();
+                    }
                 }
             }
             Action::Help => self.help = !self.help,
@@ -1706,8 +1710,19 @@ impl App {
     }
 
     /// The trainer has sent its last event: the run is saved (or discarded) and the session goes on —
-    /// or ends, when the user asked to quit.
+    /// or ends, when the user asked to quit. A quit question still open is about a run that no longer
+    /// trains: it closes, and the status line says so (its keys would stop or discard nothing now).
     fn finish(&mut self) {
+        let asked = std::mem::take(&mut self.confirm_quit);
+        self.finish_session();
+        if asked && !self.should_quit {
+            if let Some(status) = &mut self.status {
+                status.text = format!("{} — the run ended before you answered the quit question, so it is closed: q quits", status.text);
+            }
+        }
+    }
+
+    fn finish_session(&mut self) {
         let Some(s) = &mut self.session else { return };
         if let Some(t) = s.trainer.take() {
             t.join();
