@@ -103,6 +103,23 @@ fn a_sweep_hands_in_as_a_pdf_with_its_tables_and_pictures_and_a_zip_without_data
     }
 }
 
+/// Runs given one by one are reported in the order given (as the dashboard passes the runs chosen),
+/// not in name order; one given twice is reported once, where it first came.
+#[test]
+fn the_report_follows_the_order_the_runs_were_given_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let h = tmp.path().join("H");
+    let (wide, narrow) = (sweep().join("002-32relu-adam-lr0.001-e1-b64-s1"), sweep().join("001-16relu-adam-lr0.001-e1-b64-s1"));
+    let o = digitlab(&["handin", wide.to_str().unwrap(), narrow.to_str().unwrap(), wide.to_str().unwrap(), "--out", h.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (pdf, _, _) = read_pdf(&h.join("report.pdf"));
+    let flat = pdf.split_whitespace().collect::<Vec<_>>().join(" ");
+    let first = flat.find("Run 1: 784 → 32 relu").expect("the run given first is run 1");
+    let second = flat.find("Run 2: 784 → 16 relu").expect("the run given second is run 2");
+    assert!(first < second);
+    assert!(!flat.contains("Run 3:"), "a run given twice is reported once");
+}
+
 #[test]
 fn notes_appear_under_their_run_and_an_edited_report_is_never_replaced() {
     let tmp = tempfile::tempdir().unwrap();

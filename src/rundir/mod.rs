@@ -497,9 +497,11 @@ pub fn is_run(dir: &Path) -> bool {
     dir.join(SUMMARY).exists()
 }
 
-/// Runs among `paths`: a path holding `summary.json` is a run; any other directory is searched one
-/// level down (a sweep, or a runs folder). Runs whose summary cannot be read are skipped and named
-/// in the listing; a path that is neither, or holds no run at all, is an error naming it.
+/// Runs among `paths`, in the order given (the order a hand-in's report and a comparison follow): a
+/// path holding `summary.json` is a run; any other directory is searched one level down (a sweep, or
+/// a runs folder), its runs in name order. A run given twice is listed once, where it first came.
+/// Runs whose summary cannot be read are skipped and named in the listing; a path that is neither, or
+/// holds no run at all, is an error naming it.
 pub fn list(paths: &[PathBuf]) -> Result<Listing> {
     let mut dirs = Vec::new();
     for p in paths {
@@ -516,8 +518,8 @@ pub fn list(paths: &[PathBuf]) -> Result<Listing> {
         }
         dirs.extend(found);
     }
-    dirs.sort();
-    dirs.dedup();
+    let mut seen = std::collections::HashSet::new();
+    dirs.retain(|d| seen.insert(d.clone()));
     Ok(read_all(dirs))
 }
 
