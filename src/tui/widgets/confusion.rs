@@ -75,10 +75,11 @@ pub fn cell_at(area: Rect, classes: usize, column: u16, row: u16) -> Option<(usi
         .find(|&(p, a)| cell_rect(area, classes, p, a).intersection(area).contains(at))
 }
 
-/// `text` right-aligned in a `w`-wide cell at (`x`, `y`) of `area`, clipped to it.
+/// `text` right-aligned in a `w`-wide cell at (`x`, `y`) of `area`; a cell the area's edge cuts stays
+/// blank, since the left part of a right-aligned number reads as another number (955 as 95).
 pub fn put(buf: &mut Buffer, area: Rect, x: u16, y: u16, w: u16, text: &str, style: ratatui::style::Style) {
     let r = Rect::new(area.x + x, area.y + y, w, 1).intersection(area);
-    if !r.is_empty() {
+    if r.width == w && r.height == 1 {
         buf.set_stringn(r.x, r.y, format!("{text:>width$}", width = w as usize), r.width as usize, style);
     }
 }
@@ -143,6 +144,29 @@ impl Widget for ConfusionTable<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Cut by a narrow area (the dashboard at its smallest), the table shows whole numbers or none:
+    /// the last column's 955 never as 95.
+    #[test]
+    fn a_narrow_area_shows_whole_numbers_or_none() {
+        let labels: Vec<u8> = (0..10u8).flat_map(|c| std::iter::repeat_n(c, 955 + c as usize)).collect();
+        let m = ConfusionMatrix::new(10, &labels, &labels);
+        let theme = Theme { color: false, ascii: true, depth: crate::tui::colors::ColorDepth::TrueColor };
+        let (full, h) = size(10, 5);
+        for width in full - 9..=full {
+            let area = Rect::new(0, 0, width, h);
+            let mut buf = Buffer::empty(area);
+            ConfusionTable { matrix: &m, normalized: false, cursor: None, theme, compare_to: None }.render(area, &mut buf);
+            let rows: Vec<String> = (0..h).map(|y| (0..width).map(|x| buf[(x, y)].symbol().to_string()).collect()).collect();
+            for (p, row) in rows.iter().enumerate().skip(1).take(10) {
+                let numbers: Vec<&str> = row.split_whitespace().skip(1).collect();
+                for (a, n) in numbers.iter().enumerate() {
+                    let want = if a == 10 { m.row_sum(p - 1) } else { m.get(p - 1, a) };
+                    assert_eq!(n.parse::<u64>().unwrap(), want, "width {width}, row {p}: {row:?}");
+                }
+            }
+        }
+    }
 
     /// Every cell is found where it is drawn, at both cell widths; the labels, the totals and what
     /// lies outside the table are no cell.
