@@ -76,6 +76,12 @@ fn keys_draw_a_one_and_a_zero_in_the_dashboard_and_w_saves_what_the_network_saw(
     assert!(png.is_file(), "{:?}", app.status());
     let o = digitlab(&["predict", "--model", run.join("model.safetensors").to_str().unwrap(), png.to_str().unwrap()]);
     assert!(text(&o.stdout).contains("prediction: 0\n"), "{}", text(&o.stdout));
+    // The status line's command to copy is longer than the screen is wide: it takes two rows, whole.
+    let said = app.status_line().unwrap();
+    assert!(said.contains("digitlab predict --model") && said.chars().count() > 120, "{said}");
+    let buf = draw(&app, 120, 40);
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    assert_eq!(squeeze(&(common::tui::row(&buf, 37) + &common::tui::row(&buf, 38))), squeeze(&said));
     // Readable like any file the student makes there (not a temporary file's private mode).
     #[cfg(unix)]
     {
@@ -112,7 +118,7 @@ fn mouse(app: &mut digitlab::tui::app::App, kind: crossterm::event::MouseEventKi
 fn drag(app: &mut digitlab::tui::app::App, button: crossterm::event::MouseButton, points: &[(f32, f32)]) {
     use crossterm::event::MouseEventKind as K;
     let screen = ratatui::layout::Rect::new(0, 0, 120, 40);
-    let (canvas, k) = digitlab::tui::draw::canvas_in(digitlab::tui::draw::body_of(screen));
+    let (canvas, k) = digitlab::tui::draw::canvas_in(digitlab::tui::draw::body_of(screen, app.status_line().as_deref()));
     assert_eq!(k, 2, "at 120×40 a pixel is two cells wide");
     let cell = |(x, y): (f32, f32)| (canvas.x + (x * 2.0) as u16, canvas.y + y as u16);
     let (c, r) = cell(points[0]);

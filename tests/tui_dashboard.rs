@@ -391,7 +391,7 @@ fn interrupt_keeps_finished_epochs_as_an_interrupted_run() {
     assert!(app.confirm_quit() && !app.should_quit());
     let question = text(&draw(&app, 80, 24));
     assert!(question.contains("Training is running. Quit?") && question.contains("discard this run"), "{question}");
-    assert!(question.contains("keep the 1 finished epoch(s)"), "{question}");
+    assert!(question.contains("keep the 1 finished epoch(s), quit") && question.contains("go back, keep training"), "{question}");
     act(&mut app, Action::Close);
     assert!(!app.confirm_quit());
     // What SIGTERM and Ctrl-C do.

@@ -359,8 +359,13 @@ fn check_frame(app: &App, w: u16, h: u16) -> Result<(), String> {
     if !buf[(x + 1, 0)].modifier.contains(app.theme().selected().add_modifier) {
         return Err(format!("tab {label:?} not shown as selected: {}", context()));
     }
-    let status: String = app.theme().text(&app.status().unwrap().text).chars().take(w as usize).collect();
-    if !row(&buf, h - 2).starts_with(&status) {
+    // The status line: on one row, or on two when it is wider than the screen; whole when two rows
+    // hold it (words wrap, so compare without spaces).
+    let status = app.theme().text(&app.status().unwrap().text);
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    let shown = if status.chars().count() > w as usize { row(&buf, h - 3) + &row(&buf, h - 2) } else { row(&buf, h - 2) };
+    let whole = status.chars().count() <= w as usize || status.chars().count() + 20 <= 2 * w as usize;
+    if !squeeze(&status).starts_with(&squeeze(&shown)) || squeeze(&shown).is_empty() || (whole && squeeze(&shown) != squeeze(&status)) {
         return Err(format!("status line is not {status:?}: {}", context()));
     }
     if !row(&buf, h - 1).starts_with("? help  q quit") {

@@ -585,6 +585,10 @@ impl App {
     pub fn status(&self) -> Option<&Status> {
         self.status.as_ref()
     }
+    /// The status line's text as it is shown (ASCII under `--ascii`).
+    pub fn status_line(&self) -> Option<String> {
+        self.status.as_ref().map(|s| self.theme.text(&s.text))
+    }
     pub fn help(&self) -> bool {
         self.help
     }
@@ -1398,7 +1402,7 @@ impl App {
         }
         match (self.view, e.kind) {
             (View::Draw, K::Down(b) | K::Drag(b)) => {
-                let (canvas, k) = super::draw::canvas_in(super::draw::body_of(screen));
+                let (canvas, k) = super::draw::canvas_in(super::draw::body_of(screen, self.status_line().as_deref()));
                 let at = super::draw::pixel_at(canvas, k, e.column, e.row);
                 let press = matches!(e.kind, K::Down(_)).then_some(b == MouseButton::Right);
                 self.draw.mouse(at, press);

@@ -10,13 +10,16 @@ use crate::data::drawing::{Drawing, BRUSHES, SIDE};
 const ANSWER_WIDTH: u16 = 34;
 
 /// The screen's rows as the views lay them out: the tab row, the body, the status line, the key line.
-pub fn screen_rows(screen: Rect) -> [Rect; 4] {
-    Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(screen)
+/// The status line takes two rows when `status` (its text as shown) is wider than the screen: an
+/// error naming a path, a command to copy, would otherwise be cut.
+pub fn screen_rows(screen: Rect, status: Option<&str>) -> [Rect; 4] {
+    let rows = if status.is_some_and(|s| ratatui::text::Span::raw(s).width() > screen.width as usize) { 2 } else { 1 };
+    Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(rows), Constraint::Length(1)]).areas(screen)
 }
 
 /// The screen's body (below the tab row, above the status and key lines), as the views lay it out.
-pub fn body_of(screen: Rect) -> Rect {
-    screen_rows(screen)[1]
+pub fn body_of(screen: Rect, status: Option<&str>) -> Rect {
+    screen_rows(screen, status)[1]
 }
 
 /// Terminal cells per pixel across: 2 (a pixel is 2 cells wide, 1 tall) when the canvas fits so, else 1

@@ -45,7 +45,7 @@ pub fn pick_at(app: &App, screen: Rect, column: u16, row: u16) -> Option<Pick> {
     if too_small(screen) {
         return None;
     }
-    let body = super::draw::body_of(screen);
+    let body = super::draw::body_of(screen, app.status_line().as_deref());
     match app.view {
         View::Results => results::pick_at(body, app, column, row),
         View::Weights => weights::pick_at(body, app, column, row),
@@ -77,7 +77,8 @@ fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
     }
-    let [tabs, body, status, footer] = super::draw::screen_rows(area);
+    let status_line = app.status_line();
+    let [tabs, body, status, footer] = super::draw::screen_rows(area, status_line.as_deref());
     render_tabs(frame, tabs, app);
     match app.view {
         View::Setup => setup::render(frame, body, app),
@@ -92,7 +93,7 @@ fn draw(frame: &mut Frame, app: &App) {
             StatusKind::Info => app.theme.good(),
             StatusKind::Error => app.theme.error(),
         };
-        frame.render_widget(Paragraph::new(Span::styled(app.theme.text(&s.text), style)), status);
+        frame.render_widget(Paragraph::new(Span::styled(status_line.unwrap_or_default(), style)).wrap(Wrap { trim: false }), status);
     }
     render_footer(frame, footer, app);
     if app.help {
@@ -101,8 +102,6 @@ fn draw(frame: &mut Frame, app: &App) {
     handin::render(frame, body, app);
     note::render(frame, body, app);
     if app.confirm_quit {
-        let r = centered(body, 56, 6);
-        frame.render_widget(Clear, r);
         let k = |key: &'static str| Span::styled(key, app.theme.key());
         let p = app.session.as_ref().map(|s| &s.progress);
         let paused = p.is_some_and(|p| p.paused);
@@ -111,16 +110,17 @@ fn draw(frame: &mut Frame, app: &App) {
             0 => " stop and quit (no epoch has finished: nothing to keep)".to_string(),
             n => format!(" stop, keep the {n} finished epoch(s), quit"),
         };
-        frame.render_widget(
-            Paragraph::new(vec![
-                Line::from(if paused { "Training is paused. Quit?" } else { "Training is running. Quit?" }),
-                Line::from(vec![k("s"), Span::raw(keep)]),
-                Line::from(vec![k("d"), Span::raw(" stop and discard this run, quit")]),
-                Line::from(vec![k("Esc"), Span::raw(if paused { " go back (still paused)" } else { " go back, keep training" })]),
-            ])
-            .block(panel(" quit? ", &app.theme)),
-            r,
-        );
+        let lines = vec![
+            Line::from(if paused { "Training is paused. Quit?" } else { "Training is running. Quit?" }),
+            Line::from(vec![k("s"), Span::raw(keep)]),
+            Line::from(vec![k("d"), Span::raw(" stop and discard this run, quit")]),
+            Line::from(vec![k("Esc"), Span::raw(if paused { " go back (still paused)" } else { " go back, keep training" })]),
+        ];
+        // As wide as its longest line (and the borders), so that no choice is cut.
+        let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
+        let r = centered(body, width, 6);
+        frame.render_widget(Clear, r);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(" quit? ", &app.theme)), r);
     }
 }
 
