@@ -568,3 +568,12 @@ fn a_late_answer_is_not_taken_for_keys() {
     assert!(pictures_in(&raw).is_empty(), "a late answer changes nothing: {:?}", pictures_in(&raw));
     quit(&mut d);
 }
+
+/// A key typed before the dashboard is up (a quick typist, a slow SSH link) is not swallowed by the
+/// terminal query that reads the input at start: `q` typed ahead quits the dashboard.
+#[test]
+fn a_key_typed_ahead_is_not_lost() {
+    let mut d = Dashboard::start_answering(100, 30, "xterm-256color", &[], b"q");
+    let (status, err) = d.finish();
+    assert!(status.success(), "{status:?}: {err}");
+}

@@ -31,10 +31,13 @@ pub enum Input {
 }
 
 /// Reads terminal events on a thread of its own; only key *presses*, resizes and mouse buttons, drags
-/// and wheel turns are passed on. The
+/// and wheel turns are passed on, after the keys `typed_ahead` (read before the reader started). The
 /// channel closes when the terminal cannot be read any more.
-pub fn spawn_input_reader() -> Receiver<Input> {
+pub fn spawn_input_reader(typed_ahead: Vec<KeyEvent>) -> Receiver<Input> {
     let (tx, rx) = crossbeam_channel::unbounded();
+    for k in typed_ahead {
+        let _ = tx.send(Input::Key(k));
+    }
     let mut late = super::graphics::LateReplies::default();
     std::thread::Builder::new()
         .name("digitlab-keys".into())

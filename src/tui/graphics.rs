@@ -143,13 +143,18 @@ pub fn decide(choice: Choice, answers: &Answers, hints: Hints, window_cell: Opti
 /// Asks the terminal (the dashboard's raw-mode stdin and stdout) what it can show, waiting at most
 /// `limit`. A terminal that does not answer in time gets text pictures; its late answer is taken out
 /// of the keys by [`LateReplies`].
-pub fn detect(choice: Choice, limit: Duration) -> Graphics {
+pub fn detect(choice: Choice, limit: Duration) -> (Graphics, Vec<KeyEvent>) {
     if choice == Choice::None {
-        return Graphics::text();
+        return (Graphics::text(), Vec::new());
     }
     let started = Instant::now();
     let hints = Hints::from_env();
-    let answers = if std::io::stdin().is_terminal() { ask(limit).unwrap_or_default() } else { Answers::default() };
+    let (answers, typed) = if std::io::stdin().is_terminal() { ask(limit).unwrap_or_default() } else { Default::default() };
+    (detected(choice, answers, hints, started), typed_keys(&typed))
+}
+
+/// What [`detect`] finds from the terminal's `answers`.
+fn detected(choice: Choice, answers: Answers, hints: Hints, started: Instant) -> Graphics {
     let window_cell = crossterm::terminal::window_size()
         .ok()
         .filter(|w| w.width > 0 && w.height > 0 && w.columns > 0 && w.rows > 0)
@@ -171,8 +176,9 @@ pub fn detect(choice: Choice, limit: Duration) -> Graphics {
     }
 }
 
-/// Writes the query and reads the answers until the closing status report or `limit`.
-fn ask(limit: Duration) -> std::io::Result<Answers> {
+/// Writes the query and reads the answers until the closing status report or `limit`; also gives the
+/// bytes that came before the first answer: keys the user typed ahead while the dashboard started.
+fn ask(limit: Duration) -> std::io::Result<(Answers, Vec<u8>)> {
     use rustix::event::{poll, PollFd, PollFlags, Timespec};
     let query = Parser::query(false, QueryStdioOptions { kitty_compression: true, ..QueryStdioOptions::default() });
     let mut out = std::io::stdout();
@@ -199,7 +205,24 @@ fn ask(limit: Duration) -> std::io::Result<Answers> {
             break;
         }
     }
-    Ok(Answers::parse(&bytes))
+    let answers_start = bytes.iter().position(|&b| b == 0x1b).unwrap_or(bytes.len());
+    Ok((Answers::parse(&bytes), bytes[..answers_start].to_vec()))
+}
+
+/// Keys typed ahead, from their bytes: printable ASCII, Enter, Tab, Backspace and Ctrl-letters, what
+/// a key typed before the dashboard was up can be (the answers start at the first escape byte).
+pub fn typed_keys(bytes: &[u8]) -> Vec<KeyEvent> {
+    bytes
+        .iter()
+        .filter_map(|&b| match b {
+            b'\r' | b'\n' => Some(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+            b'\t' => Some(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+            0x7f | 0x08 => Some(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+            0x01..=0x1a => Some(KeyEvent::new(KeyCode::Char(char::from(b - 1 + b'a')), KeyModifiers::CONTROL)),
+            0x20..=0x7e => Some(KeyEvent::new(KeyCode::Char(char::from(b)), KeyModifiers::NONE)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Takes a late kitty answer (`ESC _ G … ESC \`, read by crossterm as Alt+_, G, …, Alt+\) out of the
@@ -361,6 +384,18 @@ impl Graphics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keys typed ahead come back as the keys they were; the answers' escape sequences are not keys.
+    #[test]
+    fn keys_typed_ahead_are_read_back_from_their_bytes() {
+        use crossterm::event::{KeyCode as C, KeyModifiers as M};
+        let k = |c, m| KeyEvent::new(c, m);
+        assert_eq!(
+            typed_keys(b"q3\r\t\x7f\x03 "),
+            vec![k(C::Char('q'), M::NONE), k(C::Char('3'), M::NONE), k(C::Enter, M::NONE), k(C::Tab, M::NONE), k(C::Backspace, M::NONE), k(C::Char('c'), M::CONTROL), k(C::Char(' '), M::NONE)]
+        );
+        assert!(typed_keys(b"\x1b\xff").is_empty());
+    }
 
     fn key(c: char, m: KeyModifiers) -> KeyEvent {
         KeyEvent::new(KeyCode::Char(c), m)

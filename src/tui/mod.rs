@@ -94,11 +94,13 @@ pub fn run(args: &Options) -> Result<()> {
         _ => anyhow::Error::new(e).context("cannot set up the terminal"),
     })?;
     // Asked in raw mode, before the key reader starts reading the same input; bounded by QUERY_LIMIT.
-    app.set_graphics(graphics::detect(args.graphics, graphics::QUERY_LIMIT));
+    // The query reads whatever is waiting on the input: keys typed ahead come back to go first.
+    let (graphics, typed_ahead) = graphics::detect(args.graphics, graphics::QUERY_LIMIT);
+    app.set_graphics(graphics);
     if !args.no_mouse {
         capture_mouse();
     }
-    let input = event::spawn_input_reader();
+    let input = event::spawn_input_reader(typed_ahead);
     let result = event::run_loop(&mut terminal, &mut app, &input, &signalled, first);
     // The terminal may be gone (hang-up); there is nobody to tell then.
     if !args.no_mouse {
