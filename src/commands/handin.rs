@@ -8,7 +8,7 @@ use clap::Args;
 use crate::handin::{self, Paper};
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  digitlab handin runs/sweep-1 runs/20261203-101500-784-128-10 --out handin --title \"Lab 2: MNIST\" --authors \"Ada Lovelace (123456), Alan Turing (654321)\"\n  digitlab handin --rebuild handin        # after writing your observations in handin/report.md")]
+#[command(after_help = "Examples:\n  digitlab handin runs/sweep-1 runs/20261203-101500-128relu --out handin --title \"Lab 2: MNIST\" --authors \"Ada Lovelace (123456), Alan Turing (654321)\"\n  digitlab handin --rebuild handin        # after writing your observations in handin/report.md")]
 pub struct HandinCmd {
     /// Run directories or sweep directories (all their runs) to report on.
     #[arg(value_name = "RUN_OR_SWEEP", required_unless_present = "rebuild", conflicts_with = "rebuild")]

@@ -14,7 +14,7 @@ use crate::train::{OptimizerKind, TrainConfig};
 /// Every training choice; each is optional so a config file can supply it and a flag override it.
 #[derive(Debug, Args, Default, Clone)]
 pub struct TrainArgs {
-    /// Hidden layer sizes, comma separated (`128,64`), or `none` for softmax regression.
+    /// Hidden layer sizes, comma separated (`128,64`), or `none` for softmax regression [default: 128]
     #[arg(long, value_name = "LIST", value_parser = layers_arg)]
     pub layers: Option<LayerSizes>,
     /// Hidden activation: one for all layers or a comma list, one per layer
@@ -310,6 +310,16 @@ impl TrainArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The default `--layers` the help names (written out there: clap cannot show a value it does not
+    /// set itself) is the one a run takes.
+    #[test]
+    fn the_help_names_the_default_layers() {
+        use clap::CommandFactory;
+        let help = crate::commands::Cli::command().find_subcommand_mut("train").unwrap().render_help().to_string();
+        let layers = crate::train::config::layers_text(&TrainConfig::default().hidden);
+        assert!(help.contains(&format!("softmax regression [default: {layers}]")), "{layers}: {help}");
+    }
 
     #[test]
     fn a_config_written_by_digitlab_reads_back_as_the_same_configuration() {
