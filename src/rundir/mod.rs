@@ -28,7 +28,7 @@ use anyhow::{anyhow, bail, Context, Result};
 pub use atomic::{temp_in, write_atomic};
 pub use crate::files::read_bounded;
 pub use bundle::{curves_title, read_predictions, write_bundle};
-pub use notes::{read_notes, write_notes, NOTES_MAX_BYTES, NOTES_MD};
+pub use notes::{read_notes, save_notes, write_notes, Saved, NOTES_MAX_BYTES, NOTES_MD};
 pub use sweep_report::{write_sweep_bundle, Target};
 pub use report_md::{confusion_table, per_class_table};
 pub use summary::{DataInfo, Summary, TestMetrics, FORMAT_VERSION};

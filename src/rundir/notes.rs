@@ -25,6 +25,34 @@ pub fn read_notes(dir: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| anyhow!("{}: not UTF-8 text (byte {} is not valid); open it in an editor that can convert it", path.display(), e.utf8_error().valid_up_to()))
 }
 
+/// The line that puts a version of `notes.md` written elsewhere under the editor's, when the two met.
+pub const CHANGED_ELSEWHERE: &str = "*notes.md as it was changed outside the dashboard, kept when the dashboard saved (tidy up):*";
+
+/// What [`save_notes`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    /// The text, as asked.
+    Text,
+    /// `notes.md` had changed since the editor read it: the text, then the file's own under
+    /// [`CHANGED_ELSEWHERE`]; this is what the file now holds.
+    Merged(String),
+}
+
+/// Writes `text` as the notes of the run in `dir`, an editor's text over the `read` it started from:
+/// when `notes.md` no longer holds `read` (someone edited it in another editor meanwhile), writing
+/// `text` alone would lose their edit, so both go in, `text` first ([`Saved::Merged`]).
+pub fn save_notes(dir: &Path, text: &str, read: &str) -> Result<Saved> {
+    let now = read_notes(dir)?;
+    // Nothing of theirs to lose: unchanged, changed to this very text, or emptied (or deleted).
+    if now == read || now == text || now.trim().is_empty() {
+        write_notes(dir, text)?;
+        return Ok(Saved::Text);
+    }
+    let merged = format!("{}\n\n---\n\n{CHANGED_ELSEWHERE}\n\n{}", text.trim_end(), now.trim_end());
+    write_notes(dir, &merged)?;
+    Ok(Saved::Merged(merged))
+}
+
 /// Writes `text` as the notes of the run in `dir`, whole or not at all.
 pub fn write_notes(dir: &Path, text: &str) -> Result<()> {
     let path = dir.join(NOTES_MD);
@@ -48,6 +76,26 @@ mod tests {
         assert_eq!(std::fs::read(tmp.path().join(NOTES_MD)).unwrap(), b"");
         // Nothing but the note itself is left in the directory (no temporary file).
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    /// An editor's save over notes changed elsewhere since it read them keeps both; over unchanged
+    /// notes it writes its text alone.
+    #[test]
+    fn saving_over_notes_changed_elsewhere_keeps_both() {
+        let tmp = tempfile::tempdir().unwrap();
+        write_notes(tmp.path(), "first").unwrap();
+        assert_eq!(save_notes(tmp.path(), "first, then more", "first").unwrap(), Saved::Text);
+        assert_eq!(read_notes(tmp.path()).unwrap(), "first, then more");
+        // Edited in vim meanwhile.
+        write_notes(tmp.path(), "first, then more\nfrom vim\n").unwrap();
+        let Saved::Merged(merged) = save_notes(tmp.path(), "first, then more, typed in the dashboard", "first, then more").unwrap() else { panic!("merged") };
+        assert_eq!(read_notes(tmp.path()).unwrap(), merged);
+        let (ours, theirs) = merged.split_once(CHANGED_ELSEWHERE).unwrap();
+        assert!(ours.starts_with("first, then more, typed in the dashboard") && theirs.contains("first, then more\nfrom vim"), "{merged}");
+        // A file emptied or deleted meanwhile holds nothing to keep: the text alone.
+        std::fs::remove_file(tmp.path().join(NOTES_MD)).unwrap();
+        assert_eq!(save_notes(tmp.path(), "again", "something").unwrap(), Saved::Text);
+        assert_eq!(read_notes(tmp.path()).unwrap(), "again");
     }
 
     #[test]

@@ -1090,27 +1090,47 @@ impl App {
 
     /// A save of the notes of `dir` has landed (or failed). The editor closes only when the text on
     /// screen is on disk and Esc asked for it; a failure keeps it open with the text.
-    fn note_saved(&mut self, dir: PathBuf, text: String, result: Result<PathBuf, String>) {
+    fn note_saved(&mut self, dir: PathBuf, text: String, result: Result<(PathBuf, rundir::Saved), String>) {
         let run = rundir::dir_name(&dir);
         let quitting = self.should_quit || self.interrupting;
+        let theme = self.theme;
         let editor = self.note.as_mut().filter(|e| e.dir == dir);
         match result {
-            Ok(path) => {
-                if text.trim().is_empty() {
+            Ok((path, saved)) => {
+                let written = match &saved {
+                    rundir::Saved::Text => text.clone(),
+                    rundir::Saved::Merged(merged) => merged.clone(),
+                };
+                if written.trim().is_empty() {
                     self.runs.notes.remove(&dir);
                 } else {
-                    self.runs.notes.insert(dir, Ok(text.clone()));
+                    self.runs.notes.insert(dir, Ok(written.clone()));
                 }
                 if let Some(e) = editor {
-                    e.on_disk = text.clone();
                     if e.saving.as_ref() == Some(&text) {
                         e.saving = None;
+                    }
+                    match &saved {
+                        rundir::Saved::Text => e.on_disk = text.clone(),
+                        // The editor shows what the file holds now, both versions, unless keys came
+                        // since; then it keeps them, and its next save keeps the file's text again.
+                        rundir::Saved::Merged(merged) if e.text() == text => {
+                            e.reload(merged, &theme);
+                            e.close_when_saved = false;
+                        }
+                        rundir::Saved::Merged(_) => e.close_when_saved = false,
                     }
                     if e.close_when_saved && !e.unsaved() && e.saving.is_none() {
                         self.note = None;
                     }
                 }
-                let said = format!("note saved in {}", path.display());
+                let said = match saved {
+                    rundir::Saved::Text => format!("note saved in {}", path.display()),
+                    rundir::Saved::Merged(_) => format!(
+                        "{} had been changed outside the dashboard: both versions are in it now, yours first (tidy it up here, Esc saves)",
+                        path.display()
+                    ),
+                };
                 if quitting {
                     self.exit_extra.push(said.clone());
                 }
@@ -1999,8 +2019,8 @@ impl App {
             return;
         }
         editor.saving = Some(text.clone());
-        let dir = editor.dir.clone();
-        self.ask(Effect::SaveNote { dir, text });
+        let (dir, read) = (editor.dir.clone(), editor.on_disk.clone());
+        self.ask(Effect::SaveNote { dir, text, read });
         self.info("saving the note…");
     }
 

@@ -44,8 +44,9 @@ pub enum Effect {
     Open { dir: PathBuf, data: Arc<Mnist> },
     /// Read a run's notes, to edit them.
     ReadNote { dir: PathBuf },
-    /// Write `text` as a run's notes.
-    SaveNote { dir: PathBuf, text: String },
+    /// Write `text` as a run's notes, an editor's text over the notes as it `read` them (changed
+    /// elsewhere since, both are kept: `rundir::save_notes`).
+    SaveNote { dir: PathBuf, text: String, read: String },
     /// Make a hand-in. `request.out` is the directory asked for; the hand-in goes into it, or into
     /// `out-2`, `out-3`, … when it exists, so no earlier hand-in is ever written over.
     Handin { request: Box<crate::handin::Request> },
@@ -66,8 +67,9 @@ pub enum Done {
     DataLoaded { dir: PathBuf, result: Result<Arc<Mnist>, String> },
     Opened { dir: PathBuf, result: Result<OpenedRun, String> },
     NoteRead { dir: PathBuf, result: Result<String, String> },
-    /// `text` was (or could not be) written as the notes of `dir`; Ok holds the file's path.
-    NoteSaved { dir: PathBuf, text: String, result: Result<PathBuf, String> },
+    /// `text` was (or could not be) written as the notes of `dir`; Ok holds the file's path and
+    /// whether the file's own changes were kept beside it.
+    NoteSaved { dir: PathBuf, text: String, result: Result<(PathBuf, rundir::Saved), String> },
     Handin { result: Result<crate::handin::Outcome, String> },
     DrawingSaved { result: Result<PathBuf, String> },
 }
@@ -140,8 +142,8 @@ pub fn perform(effect: Effect, dirs: &mut RunDirs) -> Done {
             let result = rundir::read_notes(&dir).map_err(text);
             Done::NoteRead { dir, result }
         }
-        Effect::SaveNote { dir, text: note } => {
-            let result = rundir::write_notes(&dir, &note).map(|()| dir.join(rundir::NOTES_MD)).map_err(text);
+        Effect::SaveNote { dir, text: note, read } => {
+            let result = rundir::save_notes(&dir, &note, &read).map(|saved| (dir.join(rundir::NOTES_MD), saved)).map_err(text);
             Done::NoteSaved { dir, text: note, result }
         }
         Effect::Handin { request } => Done::Handin { result: handin(*request).map_err(text) },

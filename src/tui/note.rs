@@ -47,6 +47,12 @@ impl NoteEditor {
         self.area.set_placeholder_style(theme.dim());
     }
 
+    /// Shows `text`, which the file now holds (a save still on its way stays so).
+    pub fn reload(&mut self, text: &str, theme: &Theme) {
+        let fresh = NoteEditor::new(self.dir.clone(), self.run.clone(), text, theme);
+        *self = NoteEditor { saving: self.saving.take(), close_when_saved: self.close_when_saved, ..fresh };
+    }
+
     /// The text on screen, as it is saved.
     pub fn text(&self) -> String {
         self.area.lines().join("\n")

@@ -118,6 +118,34 @@ mod tests {
         app.runs_root.join(name)
     }
 
+    /// The note changed in another editor while it was open here: Esc's save keeps both versions in
+    /// the file, shows them in the editor (which stays open to tidy up) and says so; nothing is lost.
+    #[test]
+    fn a_note_changed_elsewhere_while_open_keeps_both_versions() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut app = app_with_runs(tmp.path(), &["a"], PLAIN);
+        let dir = run_dir(&app, "a");
+        rundir::write_notes(&dir, "first thoughts").unwrap();
+        select(&mut app, 0);
+        let effects = press_with(&mut app, KeyCode::Char('n'), KeyModifiers::NONE);
+        carry_out(&mut app, effects);
+        typed(&mut app, " and more");
+        // Meanwhile, in vim:
+        rundir::write_notes(&dir, "first thoughts\nwritten in vim").unwrap();
+        let effects = press_with(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        carry_out(&mut app, effects);
+        let on_disk = rundir::read_notes(&dir).unwrap();
+        assert!(on_disk.starts_with("first thoughts and more") && on_disk.ends_with("first thoughts\nwritten in vim"), "{on_disk}");
+        let e = app.note.as_ref().expect("still open, to tidy up");
+        assert_eq!(e.text(), on_disk);
+        assert!(!e.unsaved());
+        assert!(status(&app).contains("changed outside the dashboard: both versions are in it now"), "{}", status(&app));
+        // Esc now closes: nothing new to save.
+        press(&mut app, KeyCode::Esc);
+        assert!(app.note.is_none());
+        assert_eq!(rundir::read_notes(&dir).unwrap(), on_disk);
+    }
+
     /// `n` on a run opens its notes in the editor; every key then types (q, Tab, digits too), and Esc
     /// saves off the UI thread and closes once saved.
     #[test]
@@ -148,7 +176,7 @@ mod tests {
         assert_eq!(typed_text, "first thoughts\nq1Z ?");
 
         let effects = press_with(&mut app, KeyCode::Esc, KeyModifiers::NONE);
-        assert!(matches!(&effects[..], [Effect::SaveNote { dir: d, text }] if *d == dir && *text == typed_text), "{effects:?}");
+        assert!(matches!(&effects[..], [Effect::SaveNote { dir: d, text, read }] if *d == dir && *text == typed_text && read == "first thoughts"), "{effects:?}");
         assert!(app.note.is_some(), "open until the save has landed");
         assert_eq!(rundir::read_notes(&dir).unwrap(), "first thoughts", "update touched no file");
         carry_out(&mut app, effects);
