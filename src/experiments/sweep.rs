@@ -138,8 +138,8 @@ fn run(spec: &SweepSpec, dir: &Path, shard: Option<Shard>, jobs: Option<usize>) 
     let mine: Vec<_> = points.iter().filter(|p| shard.is_none_or(|s| s.contains(p.number))).collect();
     let todo: Vec<&GridPoint> = mine.iter().copied().filter(|p| !is_completed(&dir.join(&p.name))).collect();
     crate::errln!(
-        "sweep: {} runs in the grid{}, {} already done, {} to run, in {}",
-        points.len(),
+        "sweep: {} in the grid{}, {} already done, {} to run, in {}",
+        crate::console::count(points.len(), "run"),
         shard.map_or(String::new(), |s| format!(", {} in shard {}/{}", mine.len(), s.index, s.count)),
         mine.len() - todo.len(),
         todo.len(),

@@ -254,7 +254,7 @@ pub fn comparison(runs: &[RunBar]) -> Canvas {
     let mut runs: Vec<&RunBar> = runs.iter().collect();
     runs.sort_by(|a, b| b.accuracy.total_cmp(&a.accuracy).then(a.name.cmp(&b.name)));
     let mut c = Canvas::new(w, h, PAPER);
-    c.text(&format!("Test accuracy per run ({} runs)", runs.len()), style::TITLE_PX, (w / 2, 12), (Align::Center, Align::Start), INK);
+    c.text(&format!("Test accuracy per run ({})", crate::console::count(runs.len(), "run")), style::TITLE_PX, (w / 2, 12), (Align::Center, Align::Start), INK);
     let lowest = runs.iter().map(|r| r.accuracy * 100.0).fold(f64::INFINITY, f64::min);
     let mut axis = accuracy_axis("test accuracy (%)", lowest);
     if axis.lo > 0.0 {

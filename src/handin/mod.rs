@@ -334,13 +334,13 @@ fn summary_lines(dir: &Path, rendered: &crate::pdf::Rendered, packed: &archive::
     let models = packed.files.iter().filter(|f| f.ends_with(rundir::MODEL)).count();
     let top: Vec<&str> = packed.files.iter().filter(|f| !f.contains('/')).map(String::as_str).collect();
     lines.push(format!(
-        "{}: {}, {} files: {}; {} figures; {} runs (summary.json, config.toml, CSVs, notes){}",
+        "{}: {}, {} files: {}; {} figures; {} (summary.json, config.toml, CSVs, notes){}",
         dir.join(ZIP).display(),
         crate::files::human_size(packed.bytes),
         packed.files.len(),
         top.join(", "),
         count("figures/"),
-        runs.len(),
+        crate::console::count(runs.len(), "run"),
         if models > 0 { format!(", {models} model files") } else { "; no model files (--with-models adds them)".into() }
     ));
     for m in &rendered.missing {

@@ -253,7 +253,7 @@ fn run_section(r: &mut String, n: usize, p: &RunPart, figs: &mut Figures, dir_hi
     let _ = writeln!(r, "## Run {n}: {}\n", s.model.architecture);
     let status = match &s.status {
         crate::train::RunStatus::Completed => String::new(),
-        other => format!(" It ended **{}** after {} of {} epochs.", other.name(), s.epochs.len(), c.epochs),
+        other => format!(" It ended **{}** after {} of {}.", other.name(), s.epochs.len(), crate::console::count(c.epochs, "epoch")),
     };
     let result = match (&s.test, s.macro_f1()) {
         (Some(t), Some(f1)) => format!("Test accuracy **{}**, macro-F1 {f1:.4}, test loss {:.4}.", pct(t.accuracy), t.loss),

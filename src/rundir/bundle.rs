@@ -24,7 +24,7 @@ pub fn curves_title(summary: &Summary) -> String {
     let c = &summary.config;
     let ended = match &summary.status {
         crate::train::RunStatus::Completed => String::new(),
-        s => format!(" · {} after {} of {} epochs", s.name(), summary.epochs.len(), c.epochs),
+        s => format!(" · {} after {} of {}", s.name(), summary.epochs.len(), crate::console::count(c.epochs, "epoch")),
     };
     format!("{} · {} lr {} · batch {}{ended}", summary.model.architecture, c.optimizer, c.lr, c.batch_size)
 }
