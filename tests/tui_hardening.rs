@@ -294,7 +294,10 @@ fn pause_and_stop_before_the_first_trainer_event() {
     pump_until(&mut app, |a| a.session().unwrap().progress.paused);
     assert!(app.is_training());
     assert!(row(&draw(&app, 80, 24), 0).contains("paused"));
+    assert!(shown_status(&app).1.starts_with("paused: p resumes"), "{:?}", shown_status(&app));
     act(&mut app, Action::PauseResume);
+    pump_until(&mut app, |a| !a.session().unwrap().progress.paused);
+    assert_eq!(shown_status(&app).1, "training again");
     pump(&mut app);
     let s = app.session().unwrap();
     assert_eq!((s.progress.history.len(), s.progress.result().unwrap().status.name()), (1, "completed"));

@@ -1710,6 +1710,9 @@ impl App {
                     snap.report.test_accuracy * 100.0
                 ))
             }
+            // The status line said "training …" through a pause.
+            Event::Paused => note = Some("paused: p resumes, s stops and keeps the finished epochs".into()),
+            Event::Resumed => note = Some("training again".into()),
             _ => {}
         }
         let epoch = matches!(ev, Event::Epoch(_));
