@@ -30,17 +30,31 @@ impl Interrupt {
     /// the same status, as users expect from pressing Ctrl-C twice.
     pub fn install() -> Result<Interrupt> {
         let flag = Interrupt::default();
-        // A closed pipe raises SIGPIPE at every write after it: each one only sets the flag, never
-        // the quit-at-once of a second signal, so the run still saves.
-        signal_hook::flag::register_usize(SIGPIPE, Arc::clone(&flag.0), SIGPIPE as usize).context("cannot install signal handler")?;
+        // A closed pipe raises SIGPIPE at every write after it: each one only records itself (if
+        // first), never the quit-at-once of a second signal, so the run still saves.
+        flag.record_first(SIGPIPE)?;
         for sig in SIGNALS {
             let exit = 128 + sig;
             let armed = Arc::new(std::sync::atomic::AtomicBool::new(false));
             signal_hook::flag::register_conditional_shutdown(sig, exit, Arc::clone(&armed)).context("cannot install signal handler")?;
             signal_hook::flag::register(sig, armed).context("cannot install signal handler")?;
-            signal_hook::flag::register_usize(sig, Arc::clone(&flag.0), sig as usize).context("cannot install signal handler")?;
+            flag.record_first(sig)?;
         }
         Ok(flag)
+    }
+
+    /// Records `sig` when it arrives, unless a signal came before it: the one that ended the run is
+    /// the one reported (Ctrl-C on `digitlab train | tee log` also ends `tee`, and the SIGPIPE of the
+    /// summary printed after it must not turn 130 into 141). signal-hook's own `register_usize`
+    /// stores every time.
+    fn record_first(&self, sig: i32) -> Result<()> {
+        let flag = Arc::clone(&self.0);
+        let record = move || {
+            let _ = flag.compare_exchange(0, sig as usize, Ordering::Relaxed, Ordering::Relaxed);
+        };
+        // SAFETY: the handler only does an atomic compare-and-swap, which is async-signal-safe.
+        unsafe { signal_hook::low_level::register(sig, record) }.context("cannot install signal handler")?;
+        Ok(())
     }
 
     /// The signal received, if any.

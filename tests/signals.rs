@@ -137,6 +137,34 @@ fn a_closed_output_pipe_saves_finished_epochs() {
     assert_eq!(epochs_written(&out), epochs, "epochs.csv holds every finished epoch");
 }
 
+/// Ctrl-C on `digitlab train … | tee log` ends `tee` too: the SIGPIPE of the lines printed after the
+/// interrupt must not replace it. The run reports SIGINT (130), the signal that ended it.
+#[test]
+fn the_signal_that_ended_the_run_is_reported_not_a_later_closed_pipe() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_digitlab"))
+        .args(["train", "--layers", "16", "--epochs", "500", "--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    reader.read_line(&mut first).unwrap();
+    // The interrupt first (within microseconds of the first epoch's line, the next is ~0.1 s away),
+    // then the reader goes, as `tee` does: every line after it (the summary) meets a closed pipe.
+    let ok = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(ok.success());
+    drop(reader);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("digitlab: interrupted by SIGINT: "), "{stderr}");
+    assert_eq!(read_json(&out.join("summary.json"))["status"], "interrupted");
+}
+
 /// A short command whose reader has gone ends quietly of SIGPIPE at its first line, as Unix tools do
 /// (`digitlab eval … | head`), without a panic.
 #[test]
