@@ -351,11 +351,11 @@ fn runs_sort_by_any_column() {
     assert!(screen.contains("hidden▲"), "{screen}");
 }
 
-/// The run ends while the quit question is open: the question closes (its keys would stop or
-/// discard nothing now), the status line says why, the run is kept as completed, and q then quits
-/// with the note of where it is.
+/// The run ends while the quit question is open: the question stays (closed under the user, their
+/// answer would go to the view: `s` in Setup starts a run) and now says the run has ended; `d`, typed
+/// for the old question, quits and discards nothing; the run is kept as completed.
 #[test]
-fn a_run_ending_under_the_quit_question_closes_it_and_keeps_the_run() {
+fn a_run_ending_under_the_quit_question_keeps_the_question_and_the_run() {
     let dir = tmp();
     let root = dir.path().join("runs");
     let mut app = new_app(&config(2), &root, COLOR);
@@ -364,13 +364,12 @@ fn a_run_ending_under_the_quit_question_closes_it_and_keeps_the_run() {
     act(&mut app, Action::Quit);
     assert!(app.confirm_quit());
     pump(&mut app);
-    assert!(!app.confirm_quit() && !app.should_quit());
-    let status = app.status().unwrap().text.clone();
-    assert!(status.contains("completed") && status.contains("quit question") && status.contains("q quits"), "{status}");
-    let screen = text(&draw(&app, 120, 40));
+    assert!(app.confirm_quit() && !app.should_quit() && !app.is_training());
+    let screen = text(&draw(&app, 80, 24));
     assert!(!screen.contains("Training is running. Quit?"), "{screen}");
-    // A discard typed as the question closed (the key already on its way) discards nothing.
-    act(&mut app, Action::ConfirmQuit(digitlab::tui::app::QuitChoice::Discard));
+    assert!(screen.contains("The run has ended (completed after 2 epoch(s)).") && screen.contains("the run is kept"), "{screen}");
+    let d = keys::msg_for(&app, crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Char('d'), crossterm::event::KeyModifiers::NONE)).unwrap();
+    send(&mut app, d);
     assert!(app.should_quit());
     let out = app.session().unwrap().out_dir.clone().unwrap();
     let note = app.exit_note().unwrap_or_default().to_string();

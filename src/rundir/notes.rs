@@ -38,13 +38,14 @@ pub enum Saved {
     Merged(String),
 }
 
-/// Writes `text` as the notes of the run in `dir`, an editor's text over the `read` it started from:
-/// when `notes.md` no longer holds `read` (someone edited it in another editor meanwhile), writing
+/// Writes `text` as the notes of the run in `dir`, an editor's text over what the file held as far
+/// as the editor knows (`ours`: the text it read or last saved, and a save of its own still on its
+/// way): when `notes.md` holds none of them (someone edited it in another editor meanwhile), writing
 /// `text` alone would lose their edit, so both go in, `text` first ([`Saved::Merged`]).
-pub fn save_notes(dir: &Path, text: &str, read: &str) -> Result<Saved> {
+pub fn save_notes(dir: &Path, text: &str, ours: &[String]) -> Result<Saved> {
     let now = read_notes(dir)?;
-    // Nothing of theirs to lose: unchanged, changed to this very text, or emptied (or deleted).
-    if now == read || now == text || now.trim().is_empty() {
+    // Nothing of theirs to lose: one of ours, this very text, or emptied (or deleted).
+    if ours.contains(&now) || now == text || now.trim().is_empty() {
         write_notes(dir, text)?;
         return Ok(Saved::Text);
     }
@@ -84,18 +85,20 @@ mod tests {
     fn saving_over_notes_changed_elsewhere_keeps_both() {
         let tmp = tempfile::tempdir().unwrap();
         write_notes(tmp.path(), "first").unwrap();
-        assert_eq!(save_notes(tmp.path(), "first, then more", "first").unwrap(), Saved::Text);
+        assert_eq!(save_notes(tmp.path(), "first, then more", &["first".into()]).unwrap(), Saved::Text);
         assert_eq!(read_notes(tmp.path()).unwrap(), "first, then more");
         // Edited in vim meanwhile.
         write_notes(tmp.path(), "first, then more\nfrom vim\n").unwrap();
-        let Saved::Merged(merged) = save_notes(tmp.path(), "first, then more, typed in the dashboard", "first, then more").unwrap() else { panic!("merged") };
+        let Saved::Merged(merged) = save_notes(tmp.path(), "first, then more, typed in the dashboard", &["first, then more".into()]).unwrap() else { panic!("merged") };
         assert_eq!(read_notes(tmp.path()).unwrap(), merged);
         let (ours, theirs) = merged.split_once(CHANGED_ELSEWHERE).unwrap();
         assert!(ours.starts_with("first, then more, typed in the dashboard") && theirs.contains("first, then more\nfrom vim"), "{merged}");
         // A file emptied or deleted meanwhile holds nothing to keep: the text alone.
         std::fs::remove_file(tmp.path().join(NOTES_MD)).unwrap();
-        assert_eq!(save_notes(tmp.path(), "again", "something").unwrap(), Saved::Text);
+        assert_eq!(save_notes(tmp.path(), "again", &["something".into()]).unwrap(), Saved::Text);
         assert_eq!(read_notes(tmp.path()).unwrap(), "again");
+        // Its own earlier save, landed while this one waited, is not someone else's edit.
+        assert_eq!(save_notes(tmp.path(), "again and more", &["something".into(), "again".into()]).unwrap(), Saved::Text);
     }
 
     #[test]

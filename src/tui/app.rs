@@ -1737,19 +1737,10 @@ impl App {
     }
 
     /// The trainer has sent its last event: the run is saved (or discarded) and the session goes on —
-    /// or ends, when the user asked to quit. A quit question still open is about a run that no longer
-    /// trains: it closes, and the status line says so (its keys would stop or discard nothing now).
+    /// or ends, when the user asked to quit. A quit question still open stays open (closing it under
+    /// the user would send their answer to the view: `s` in Setup starts a run); it now asks about a
+    /// run that has ended, and any answer but Esc quits, keeping the run.
     fn finish(&mut self) {
-        let asked = std::mem::take(&mut self.confirm_quit);
-        self.finish_session();
-        if asked && !self.should_quit {
-            if let Some(status) = &mut self.status {
-                status.text = format!("{} — the run ended before you answered the quit question, so it is closed: q quits", status.text);
-            }
-        }
-    }
-
-    fn finish_session(&mut self) {
         let Some(s) = &mut self.session else { return };
         if let Some(t) = s.trainer.take() {
             t.join();
@@ -2021,9 +2012,11 @@ impl App {
         if editor.saving.as_ref() == Some(&text) {
             return;
         }
+        // The file holds what was read or last saved, or (once it lands) the save still on its way.
+        let ours = [Some(editor.on_disk.clone()), editor.saving.take()].into_iter().flatten().collect();
         editor.saving = Some(text.clone());
-        let (dir, read) = (editor.dir.clone(), editor.on_disk.clone());
-        self.ask(Effect::SaveNote { dir, text, read });
+        let dir = editor.dir.clone();
+        self.ask(Effect::SaveNote { dir, text, ours });
         self.info("saving the note…");
     }
 

@@ -44,9 +44,9 @@ pub enum Effect {
     Open { dir: PathBuf, data: Arc<Mnist> },
     /// Read a run's notes, to edit them.
     ReadNote { dir: PathBuf },
-    /// Write `text` as a run's notes, an editor's text over the notes as it `read` them (changed
-    /// elsewhere since, both are kept: `rundir::save_notes`).
-    SaveNote { dir: PathBuf, text: String, read: String },
+    /// Write `text` as a run's notes, an editor's text over what it knows the file holds (`ours`;
+    /// changed elsewhere since, both are kept: `rundir::save_notes`).
+    SaveNote { dir: PathBuf, text: String, ours: Vec<String> },
     /// Make a hand-in. `request.out` is the directory asked for; the hand-in goes into it, or into
     /// `out-2`, `out-3`, … when it exists, so no earlier hand-in is ever written over.
     Handin { request: Box<crate::handin::Request> },
@@ -142,8 +142,8 @@ pub fn perform(effect: Effect, dirs: &mut RunDirs) -> Done {
             let result = rundir::read_notes(&dir).map_err(text);
             Done::NoteRead { dir, result }
         }
-        Effect::SaveNote { dir, text: note, read } => {
-            let result = rundir::save_notes(&dir, &note, &read).map(|saved| (dir.join(rundir::NOTES_MD), saved)).map_err(text);
+        Effect::SaveNote { dir, text: note, ours } => {
+            let result = rundir::save_notes(&dir, &note, &ours).map(|saved| (dir.join(rundir::NOTES_MD), saved)).map_err(text);
             Done::NoteSaved { dir, text: note, result }
         }
         Effect::Handin { request } => Done::Handin { result: handin(*request).map_err(text) },

@@ -161,6 +161,14 @@ pub fn msg_for(app: &App, key: KeyEvent) -> Option<Msg> {
             _ => return None,
         }));
     }
+    if app.confirm_quit && !app.is_training() {
+        // The run ended while the question was open: every answer but Esc quits (nothing to stop or
+        // discard any more; the run is kept).
+        return match key.code {
+            K::Esc => Some(Msg::Action(Action::Close)),
+            _ => Some(Msg::Action(Action::ConfirmQuit(QuitChoice::Keep))),
+        };
+    }
     if app.confirm_quit {
         return match key.code {
             K::Char('y' | 'Y' | 's' | 'S' | 'k' | 'K') => Some(Msg::Action(Action::ConfirmQuit(QuitChoice::Keep))),

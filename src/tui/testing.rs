@@ -146,6 +146,28 @@ mod tests {
         assert_eq!(rundir::read_notes(&dir).unwrap(), on_disk);
     }
 
+    /// Ctrl-S, more keys, then Esc before the first save has landed (saves queue behind a run's own):
+    /// the second save finds the first one's text, its own, not an edit made elsewhere.
+    #[test]
+    fn a_second_save_sent_before_the_first_landed_is_no_outside_edit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut app = app_with_runs(tmp.path(), &["a"], PLAIN);
+        let dir = run_dir(&app, "a");
+        rundir::write_notes(&dir, "first").unwrap();
+        select(&mut app, 0);
+        let effects = press_with(&mut app, KeyCode::Char('n'), KeyModifiers::NONE);
+        carry_out(&mut app, effects);
+        typed(&mut app, " one");
+        let first = press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        typed(&mut app, " two");
+        let second = press_with(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        carry_out(&mut app, first);
+        carry_out(&mut app, second);
+        assert_eq!(rundir::read_notes(&dir).unwrap(), "first one two");
+        assert!(app.note.is_none(), "closed once saved");
+        assert!(!status(&app).contains("outside"), "{}", status(&app));
+    }
+
     /// `n` on a run opens its notes in the editor; every key then types (q, Tab, digits too), and Esc
     /// saves off the UI thread and closes once saved.
     #[test]
@@ -176,7 +198,7 @@ mod tests {
         assert_eq!(typed_text, "first thoughts\nq1Z ?");
 
         let effects = press_with(&mut app, KeyCode::Esc, KeyModifiers::NONE);
-        assert!(matches!(&effects[..], [Effect::SaveNote { dir: d, text, read }] if *d == dir && *text == typed_text && read == "first thoughts"), "{effects:?}");
+        assert!(matches!(&effects[..], [Effect::SaveNote { dir: d, text, ours }] if *d == dir && *text == typed_text && *ours == ["first thoughts"]), "{effects:?}");
         assert!(app.note.is_some(), "open until the save has landed");
         assert_eq!(rundir::read_notes(&dir).unwrap(), "first thoughts", "update touched no file");
         carry_out(&mut app, effects);

@@ -101,7 +101,21 @@ fn draw(frame: &mut Frame, app: &App) {
     }
     handin::render(frame, body, app);
     note::render(frame, body, app);
-    if app.confirm_quit {
+    if app.confirm_quit && !app.is_training() {
+        let k = |key: &'static str| Span::styled(key, app.theme.key());
+        let ended = app.session.as_ref().and_then(|s| s.progress.result()).map_or("The run has ended".to_string(), |r| {
+            format!("The run has ended ({} after {} epoch(s)).", r.status.name(), r.history.len())
+        });
+        let lines = vec![
+            Line::from(ended),
+            Line::from(vec![k("q"), Span::raw(", "), k("s"), Span::raw(" or any key quit; the run is kept")]),
+            Line::from(vec![k("Esc"), Span::raw(" stay")]),
+        ];
+        let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
+        let r = centered(body, width, 5);
+        frame.render_widget(Clear, r);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(" quit? ", &app.theme)), r);
+    } else if app.confirm_quit {
         let k = |key: &'static str| Span::styled(key, app.theme.key());
         let p = app.session.as_ref().map(|s| &s.progress);
         let paused = p.is_some_and(|p| p.paused);
