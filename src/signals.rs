@@ -48,12 +48,9 @@ impl Interrupt {
     /// summary printed after it must not turn 130 into 141). signal-hook's own `register_usize`
     /// stores every time.
     fn record_first(&self, sig: i32) -> Result<()> {
-        let flag = Arc::clone(&self.0);
-        let record = move || {
-            let _ = flag.compare_exchange(0, sig as usize, Ordering::Relaxed, Ordering::Relaxed);
-        };
-        // SAFETY: the handler only does an atomic compare-and-swap, which is async-signal-safe.
-        unsafe { signal_hook::low_level::register(sig, record) }.context("cannot install signal handler")?;
+        let flag = self.clone();
+        // SAFETY: the handler only raises the flag, an atomic compare-and-swap: async-signal-safe.
+        unsafe { signal_hook::low_level::register(sig, move || flag.raise(sig)) }.context("cannot install signal handler")?;
         Ok(())
     }
 

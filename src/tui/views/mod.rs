@@ -106,15 +106,11 @@ fn draw(frame: &mut Frame, app: &App) {
         let ended = app.session.as_ref().and_then(|s| s.progress.result()).map_or("The run has ended".to_string(), |r| {
             format!("The run has ended ({} after {} epoch(s)).", r.status.name(), r.history.len())
         });
-        let lines = vec![
+        quit_box(frame, body, app, vec![
             Line::from(ended),
             Line::from(vec![k("q"), Span::raw(", "), k("s"), Span::raw(" or any key quit; the run is kept")]),
             Line::from(vec![k("Esc"), Span::raw(" stay")]),
-        ];
-        let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
-        let r = centered(body, width, 5);
-        frame.render_widget(Clear, r);
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(" quit? ", &app.theme)), r);
+        ]);
     } else if app.confirm_quit {
         let k = |key: &'static str| Span::styled(key, app.theme.key());
         let p = app.session.as_ref().map(|s| &s.progress);
@@ -124,18 +120,22 @@ fn draw(frame: &mut Frame, app: &App) {
             0 => " stop and quit (no epoch has finished: nothing to keep)".to_string(),
             n => format!(" stop, keep the {n} finished epoch(s), quit"),
         };
-        let lines = vec![
+        quit_box(frame, body, app, vec![
             Line::from(if paused { "Training is paused. Quit?" } else { "Training is running. Quit?" }),
             Line::from(vec![k("s"), Span::raw(keep)]),
             Line::from(vec![k("d"), Span::raw(" stop and discard this run, quit")]),
             Line::from(vec![k("Esc"), Span::raw(if paused { " go back (still paused)" } else { " go back, keep training" })]),
-        ];
-        // As wide as its longest line (and the borders), so that no choice is cut.
-        let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
-        let r = centered(body, width, 6);
-        frame.render_widget(Clear, r);
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(" quit? ", &app.theme)), r);
+        ]);
     }
+}
+
+/// The quit question's `lines` in a box over the middle of `body`, as wide as its longest line (and
+/// the borders), so that no choice is cut.
+fn quit_box(frame: &mut Frame, body: Rect, app: &App, lines: Vec<Line>) {
+    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
+    let r = centered(body, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(" quit? ", &app.theme)), r);
 }
 
 fn render_tabs(frame: &mut Frame, area: Rect, app: &App) {

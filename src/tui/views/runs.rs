@@ -125,17 +125,20 @@ fn visible(width: u16, grouped: bool) -> Vec<RunColumn> {
         .collect();
     // Narrower still, whole columns go, least telling first, rather than every column being cut
     // (97.08 % shown as "97.08", a macro F1 of 0.9615 as "0.961"). Name and accuracy always stay.
-    let needs = |cols: &[RunColumn]| -> u16 {
-        let spacing = cols.len().saturating_sub(1) as u16;
-        spacing + cols.iter().map(|&c| match width_of(c, grouped) { Constraint::Length(n) | Constraint::Min(n) => n, _ => 0 }).sum::<u16>()
-    };
     for drop in [RunColumn::Lr, RunColumn::Epochs, RunColumn::Status, RunColumn::MacroF1, RunColumn::Architecture] {
-        if needs(&cols) <= width.saturating_sub(2) {
+        if least_width(&cols, grouped) <= width.saturating_sub(2) {
             break;
         }
         cols.retain(|&c| c != drop);
     }
     cols
+}
+
+/// The least width `cols` fit in whole: each column's width (the name's minimum) and the spaces
+/// between them.
+fn least_width(cols: &[RunColumn], grouped: bool) -> u16 {
+    let spacing = cols.len().saturating_sub(1) as u16;
+    spacing + cols.iter().map(|&c| match width_of(c, grouped) { Constraint::Length(n) | Constraint::Min(n) => n, _ => 0 }).sum::<u16>()
 }
 
 /// The two marked runs, when they are shown side by side instead of the table.
@@ -306,8 +309,7 @@ mod tests {
             for width in 40..=160u16 {
                 let cols = visible(width, grouped);
                 assert!(cols.contains(&RunColumn::Name) && cols.contains(&RunColumn::TestAccuracy), "{width}");
-                let need: u16 = cols.len() as u16 - 1
-                    + cols.iter().map(|&c| match width_of(c, grouped) { Constraint::Length(n) | Constraint::Min(n) => n, _ => 0 }).sum::<u16>();
+                let need = least_width(&cols, grouped);
                 assert!(need <= width - 2 || cols.len() == 2, "{width} wide, grouped {grouped}: {cols:?} need {need}");
             }
         }
