@@ -106,25 +106,33 @@ fn interrupt_before_the_first_epoch(made_by_a_person: bool) {
     }
 }
 
-/// `digitlab train … | head -1`: the reader of the run's output goes away after the first epoch's
-/// line. The next line raises SIGPIPE, which ends the run as the other signals do (finished epochs
-/// saved, the run marked interrupted, status 141) instead of a panic in `println!` that left the run
-/// marked as still running.
-#[test]
-fn a_closed_output_pipe_saves_finished_epochs() {
+/// A `train` child writing its lines into a pipe, once its first epoch's line has been read from it:
+/// the child, and the pipe's read end (the only one: dropping it closes the pipe).
+fn train_read_to_first_epoch(out: &Path) -> (std::process::Child, std::io::BufReader<std::process::ChildStdout>) {
     use std::io::BufRead;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
     let mut child = Command::new(env!("CARGO_BIN_EXE_digitlab"))
         .args(["train", "--layers", "16", "--epochs", "500", "--out", out.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    reader.read_line(&mut first).unwrap();
     assert!(first.starts_with("epoch") && first.contains(" 1/500"), "{first}");
-    // The reader (and with it the pipe's only read end) is gone here.
+    (child, reader)
+}
+
+/// `digitlab train … | head -1`: the reader of the run's output goes away after the first epoch's
+/// line. The next line raises SIGPIPE, which ends the run as the other signals do (finished epochs
+/// saved, the run marked interrupted, status 141) instead of a panic in `println!` that left the run
+/// marked as still running.
+#[test]
+fn a_closed_output_pipe_saves_finished_epochs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let (child, reader) = train_read_to_first_epoch(&out);
+    drop(reader);
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(141), "{stderr}");
@@ -141,18 +149,9 @@ fn a_closed_output_pipe_saves_finished_epochs() {
 /// interrupt must not replace it. The run reports SIGINT (130), the signal that ended it.
 #[test]
 fn the_signal_that_ended_the_run_is_reported_not_a_later_closed_pipe() {
-    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_digitlab"))
-        .args(["train", "--layers", "16", "--epochs", "500", "--out", out.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
-    reader.read_line(&mut first).unwrap();
+    let (child, reader) = train_read_to_first_epoch(&out);
     // The interrupt first (within microseconds of the first epoch's line, the next is ~0.1 s away),
     // then the reader goes, as `tee` does: every line after it (the summary) meets a closed pipe.
     let ok = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();

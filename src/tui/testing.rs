@@ -118,17 +118,24 @@ mod tests {
         app.runs_root.join(name)
     }
 
+    /// An app whose one run, "a", has the notes `text`, open in the note editor; and the run's directory.
+    fn note_open(root: &Path, text: &str) -> (App, PathBuf) {
+        let mut app = app_with_runs(root, &["a"], PLAIN);
+        let dir = run_dir(&app, "a");
+        rundir::write_notes(&dir, text).unwrap();
+        select(&mut app, 0);
+        let effects = press_with(&mut app, KeyCode::Char('n'), KeyModifiers::NONE);
+        carry_out(&mut app, effects);
+        assert!(app.note.is_some());
+        (app, dir)
+    }
+
     /// The note changed in another editor while it was open here: Esc's save keeps both versions in
     /// the file, shows them in the editor (which stays open to tidy up) and says so; nothing is lost.
     #[test]
     fn a_note_changed_elsewhere_while_open_keeps_both_versions() {
         let tmp = tempfile::tempdir().unwrap();
-        let mut app = app_with_runs(tmp.path(), &["a"], PLAIN);
-        let dir = run_dir(&app, "a");
-        rundir::write_notes(&dir, "first thoughts").unwrap();
-        select(&mut app, 0);
-        let effects = press_with(&mut app, KeyCode::Char('n'), KeyModifiers::NONE);
-        carry_out(&mut app, effects);
+        let (mut app, dir) = note_open(tmp.path(), "first thoughts");
         typed(&mut app, " and more");
         // Meanwhile, in vim:
         rundir::write_notes(&dir, "first thoughts\nwritten in vim").unwrap();
@@ -151,12 +158,7 @@ mod tests {
     #[test]
     fn a_second_save_sent_before_the_first_landed_is_no_outside_edit() {
         let tmp = tempfile::tempdir().unwrap();
-        let mut app = app_with_runs(tmp.path(), &["a"], PLAIN);
-        let dir = run_dir(&app, "a");
-        rundir::write_notes(&dir, "first").unwrap();
-        select(&mut app, 0);
-        let effects = press_with(&mut app, KeyCode::Char('n'), KeyModifiers::NONE);
-        carry_out(&mut app, effects);
+        let (mut app, dir) = note_open(tmp.path(), "first");
         typed(&mut app, " one");
         let first = press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
         typed(&mut app, " two");
